@@ -1,0 +1,159 @@
+"""API conventions shared by every app: problem+json errors, idempotent POSTs, pagination, schema.
+
+See SCANNER_API.md. Views subclass `CommandView` (writes) or use `IdempotentMixin` on viewsets so
+that every POST honours `Idempotency-Key`; a test walks the URL conf to keep it that way.
+"""
+
+import hashlib
+import json
+import uuid
+from functools import partial
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from rest_framework import exceptions, pagination, status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView, exception_handler, set_rollback
+
+from aktau_tos.errors import DomainError, IdempotencyKeyInvalid, IdempotencyKeyReused, LockTimeout
+from aktau_tos.models import IdempotentRequest
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+# --- Errors -------------------------------------------------------------------------------------
+
+
+def problem(*, status_code: int, code: str, title: str, detail: str, errors: dict | None = None) -> dict:
+    body = {
+        "type": f"urn:aktau-tos:problem:{code}",
+        "title": title,
+        "status": status_code,
+        "detail": detail,
+        "code": code,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def problem_response(body: dict, headers: dict | None = None) -> Response:
+    return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def _field_errors(detail) -> dict[str, list[str]]:
+    """DRF validation detail as {field: [messages]}; nested fields are joined with dots."""
+    if isinstance(detail, list):
+        return {"non_field_errors": [str(message) for message in detail]}
+    errors: dict[str, list[str]] = {}
+    for field, messages in detail.items():
+        if isinstance(messages, dict):
+            errors.update({f"{field}.{sub}": msgs for sub, msgs in _field_errors(messages).items()})
+        elif messages and isinstance(messages[0], dict | list):  # a list of nested objects
+            for index, item in enumerate(messages):
+                errors.update({f"{field}.{index}.{sub}": msgs for sub, msgs in _field_errors(item).items()})
+        else:
+            errors[field] = [str(message) for message in messages]
+    return errors
+
+
+def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF's EXCEPTION_HANDLER: every failure becomes application/problem+json with a stable code."""
+    if isinstance(exc, DomainError):
+        set_rollback()
+        headers = {"Retry-After": str(exc.retry_after_seconds)} if isinstance(exc, LockTimeout) else None
+        return problem_response(
+            problem(status_code=exc.status, code=exc.code, title=exc.title, detail=exc.detail), headers
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)  # sets WWW-Authenticate, Retry-After and the rollback
+    if response is None:
+        return None  # not an API error: Django's 500 handling takes over
+    assert isinstance(exc, exceptions.APIException)
+    if isinstance(exc, exceptions.ValidationError):
+        body = problem(
+            status_code=400,
+            code="invalid",
+            title="Invalid input",
+            detail="The request has invalid fields; see errors.",
+            errors=_field_errors(exc.detail),
+        )
+    else:
+        detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
+        title = exc.default_code.replace("_", " ").capitalize()  # "not_authenticated" -> "Not authenticated"
+        body = problem(status_code=response.status_code, code=exc.default_code, title=title, detail=str(detail))
+    response.data = body
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+# --- Idempotent POSTs ---------------------------------------------------------------------------
+
+
+def _fingerprint(request: Request) -> str:
+    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def _replay(record: IdempotentRequest) -> Response:
+    data = json.loads(record.response_body) if record.response_body else None
+    return Response(data, status=record.response_status, headers={"Idempotent-Replayed": "true"})
+
+
+def _run_idempotent(handler, request: Request, *args, key: uuid.UUID, **kwargs) -> Response:
+    fingerprint = _fingerprint(request)
+    with transaction.atomic():
+        try:
+            # On PostgreSQL a concurrent duplicate blocks on this insert until the first request ends:
+            # if that one committed we replay it, if it rolled back we run. Duplicates never both execute.
+            with transaction.atomic():
+                record = IdempotentRequest.objects.create(user=request.user, key=key, fingerprint=fingerprint)
+        except IntegrityError:
+            record = IdempotentRequest.objects.get(user=request.user, key=key)
+            if record.fingerprint != fingerprint:
+                raise IdempotencyKeyReused(key=key) from None
+            return _replay(record)
+        response = handler(request, *args, **kwargs)
+        if status.is_success(response.status_code):
+            record.response_status = response.status_code
+            record.response_body = JSONRenderer().render(response.data).decode()
+            record.save(update_fields=["response_status", "response_body"])
+        else:
+            transaction.set_rollback(True)  # a refused request leaves nothing behind, its key included
+        return response
+
+
+class IdempotentMixin:
+    """Honours `Idempotency-Key` on POST: a retry gets the first answer, another body gets 422."""
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)  # authentication, permissions, throttles first
+        raw_key = request.headers.get(IDEMPOTENCY_HEADER)
+        if request.method != "POST" or raw_key is None or not hasattr(self, "post"):
+            return
+        try:
+            key = uuid.UUID(raw_key)
+        except ValueError:
+            raise IdempotencyKeyInvalid(key=raw_key) from None
+        # dispatch() looks the handler up after initial(), so wrapping it here covers views and viewsets.
+        self.post = partial(_run_idempotent, self.post, key=key)
+
+
+class CommandView(IdempotentMixin, APIView):
+    """Base for write endpoints: thin translation of a request into one service call."""
+
+
+# --- Pagination --------------------------------------------------------------------------------
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500

@@ -1,0 +1,38 @@
+"""Domain errors: a rule said no. Each carries a stable `code` that API clients branch on.
+
+This module imports nothing from the apps; each app defines its own subclasses in `<app>/errors.py`.
+The API renders them as application/problem+json (see `aktau_tos.api`).
+"""
+
+
+class DomainError(Exception):
+    code = "rule_violation"
+    status = 409
+    title = "Operation not allowed"
+    detail_template = "The operation is not allowed."
+
+    def __init__(self, **context: object) -> None:
+        self.context = context
+        super().__init__(self.detail_template.format(**context))
+
+    @property
+    def detail(self) -> str:
+        return str(self)
+
+
+class LockTimeout(DomainError):
+    """Another request holds the rows we need; the client should retry shortly."""
+
+    code, title = "lock_timeout", "Resource busy"
+    detail_template = "Another operation is changing {resource}; retry in a moment."
+    retry_after_seconds = 2
+
+
+class IdempotencyKeyReused(DomainError):
+    code, status, title = "idempotency_key_reused", 422, "Idempotency key reused"
+    detail_template = "Idempotency key {key} was already used for a different request."
+
+
+class IdempotencyKeyInvalid(DomainError):
+    code, status, title = "invalid_idempotency_key", 400, "Invalid idempotency key"
+    detail_template = "The Idempotency-Key header must be a UUID, got {key!r}."

@@ -1,0 +1,79 @@
+"""Lays out the Aktau hub: reference data, and with --demo, demo users for every role and demo traffic.
+
+Idempotent: running it again changes nothing that is already in place.
+"""
+
+import contextlib
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from aktau_tos import roles
+from yard import reference
+from yard.errors import ContainerExists
+from yard.services import container_register
+
+DEMO_PASSWORD = "aktau-demo"
+# user name -> (role, may use the admin)
+DEMO_USERS = {
+    "operator": (roles.OPERATOR, True),
+    "clerk": (roles.YARD_CLERK, False),
+    "driver": (roles.DRIVER, False),
+    "customs": (roles.CUSTOMS_OFFICER, True),
+    "dg": (roles.DG_OFFICER, True),
+    "manager": (roles.MANAGER, True),
+}
+# Real numbers with valid check digits (shared reference set), with plausible size/types.
+DEMO_CONTAINERS = [
+    ("CSQU3054383", "22G1", 2200, 30480),
+    ("TCNU7200794", "45G1", 3900, 32500),
+    ("TOLU4734787", "42G1", 3750, 32500),
+    ("GYOU4047990", "22G1", 2250, 30480),
+    ("MSKU2666542", "45R1", 4800, 34000),
+    ("NYKU3086856", "22T3", 3600, 36000),
+    ("MRKU4976720", "45G1", 3850, 32500),
+    ("CMAU5110875", "22R1", 3050, 30480),
+]
+
+
+class Command(BaseCommand):
+    help = "Seeds the Aktau layout and reference data; --demo adds demo users (one per role) and traffic."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--demo", action="store_true", help="also create demo users and demo traffic")
+
+    def handle(self, *args, demo: bool = False, **options) -> None:
+        if demo and not settings.DEBUG:
+            raise CommandError("--demo creates users with a published password; run it only with DJANGO_DEBUG=true.")
+        count = reference.iso_size_types_load()
+        self.stdout.write(f"Reference data: {count} ISO 6346 size/type codes.")
+        if demo:
+            self._demo()
+
+    @transaction.atomic
+    def _demo(self) -> None:
+        User = get_user_model()
+        admin, created = User.objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True, "email": "admin@localhost"}
+        )
+        if created:
+            admin.set_password(DEMO_PASSWORD)
+            admin.save()
+        for username, (role, staff) in DEMO_USERS.items():
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"is_staff": staff, "email": f"{username}@localhost"}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            user.groups.add(Group.objects.get(name=role))
+        for number, iso_type, tare_kg, max_gross_kg in DEMO_CONTAINERS:
+            with contextlib.suppress(ContainerExists):  # already seeded
+                container_register(
+                    number=number, iso_type=iso_type, tare_kg=tare_kg, max_gross_kg=max_gross_kg, actor=admin
+                )
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        self.stdout.write("  admin (superuser), " + ", ".join(f"{u} ({r})" for u, (r, _) in DEMO_USERS.items()))

@@ -1,0 +1,69 @@
+"""Roles are Django groups (SCANNER_API.md). Each API view declares who may call it with `roles_allowed`."""
+
+from django.apps import AppConfig, apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+from rest_framework.permissions import BasePermission
+
+OPERATOR = "operator"
+YARD_CLERK = "yard_clerk"
+DRIVER = "driver"
+CUSTOMS_OFFICER = "customs_officer"
+DG_OFFICER = "dg_officer"
+MANAGER = "manager"
+ALL_ROLES = (OPERATOR, YARD_CLERK, DRIVER, CUSTOMS_OFFICER, DG_OFFICER, MANAGER)
+
+DOMAIN_APPS = ("yard", "rail", "customs", "dangerous_goods")
+# What each role may do in the admin: app label -> actions on all of its models.
+ADMIN_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    OPERATOR: {app: ("view", "add", "change", "delete") for app in DOMAIN_APPS},
+    MANAGER: {app: ("view",) for app in DOMAIN_APPS},
+    CUSTOMS_OFFICER: {"customs": ("view", "add", "change"), "yard": ("view",)},
+    DG_OFFICER: {"dangerous_goods": ("view", "add", "change"), "yard": ("view",)},
+    YARD_CLERK: {},
+    DRIVER: {},
+}
+
+
+def user_roles(user) -> frozenset[str]:
+    if not user or not user.is_authenticated:
+        return frozenset()
+    if not hasattr(user, "_aktau_roles"):  # one query per request, however many checks
+        user._aktau_roles = frozenset(user.groups.values_list("name", flat=True))
+    return user._aktau_roles
+
+
+class RolePermission(BasePermission):
+    roles: tuple[str, ...] = ()
+    message = "Your role may not do this."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_superuser or user_roles(user) & set(self.roles)))
+
+
+def roles_allowed(*roles: str) -> type[RolePermission]:
+    """A permission class admitting the given roles (and superusers)."""
+    unknown = set(roles) - set(ALL_ROLES)
+    if unknown:
+        raise ValueError(f"Unknown roles: {sorted(unknown)}")
+    return type("RolesAllowed", (RolePermission,), {"roles": roles})
+
+
+def roles_grant_permissions(sender: AppConfig, using: str = "default", **kwargs) -> None:
+    """post_migrate: give each role exactly the admin permissions ADMIN_PERMISSIONS lists."""
+    if sender.name != "aktau_tos":
+        return
+    for app_label in DOMAIN_APPS:  # permissions of apps later in INSTALLED_APPS may not exist yet
+        create_permissions(apps.get_app_config(app_label), verbosity=0, using=using)
+    for role in ALL_ROLES:
+        group, _ = Group.objects.using(using).get_or_create(name=role)
+        wanted = Permission.objects.none()
+        for app_label, actions in ADMIN_PERMISSIONS[role].items():
+            codenames = [
+                f"{action}_{model._meta.model_name}"
+                for model in apps.get_app_config(app_label).get_models()
+                for action in actions
+            ]
+            wanted |= Permission.objects.using(using).filter(content_type__app_label=app_label, codename__in=codenames)
+        group.permissions.set(wanted)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RailConfig(AppConfig):
+    name = "rail"
+    verbose_name = "Rail"

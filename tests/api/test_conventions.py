@@ -1,0 +1,222 @@
+"""API conventions of SCANNER_API.md: problem+json errors with stable codes, auth, pagination, schema."""
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from aktau_tos import roles
+from tests.factories.accounts import PASSWORD, UserFactory
+from tests.factories.yard import ContainerFactory, IsoSizeTypeFactory
+
+pytestmark = pytest.mark.django_db
+PROBLEM_FIELDS = {"type", "title", "status", "detail", "code"}
+
+
+def assert_problem(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body.keys() >= PROBLEM_FIELDS
+    assert (body["status"], body["code"]) == (status, code)
+    assert body["type"] == f"urn:aktau-tos:problem:{code}"
+    return body
+
+
+class TestErrors:
+    def test_invalid_container_number_is_400(self, clerk_client):
+        body = assert_problem(clerk_client.get("/api/v1/containers/CSQU3054384/"), 400, "invalid_container_number")
+        assert "check digit should be 3" in body["detail"]
+
+    def test_unknown_container_is_404(self, clerk_client):
+        body = assert_problem(clerk_client.get("/api/v1/containers/CSQU3054383/"), 404, "container_not_found")
+        assert "CSQU3054383" in body["detail"]
+
+    def test_no_token_is_401(self, api_client):
+        assert_problem(api_client.get("/api/v1/containers/CSQU3054383/"), 401, "not_authenticated")
+
+    def test_bad_token_is_401(self, api_client):
+        api_client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+        assert_problem(api_client.get("/api/v1/containers/"), 401, "authentication_failed")
+
+    def test_wrong_role_is_403(self, client_for):
+        body = {"number": "CSQU3054383", "iso_type": "22G1"}
+        assert_problem(client_for(roles.DRIVER).post("/api/v1/containers/", body, format="json"), 403,
+                       "permission_denied")  # fmt: skip
+
+    def test_field_errors_are_listed(self, clerk_client):
+        response = clerk_client.post("/api/v1/containers/", {"iso_type": "22G1", "tare_kg": "heavy"}, format="json")
+        body = assert_problem(response, 400, "invalid")
+        assert set(body["errors"]) == {"number", "tare_kg"}
+        assert all(isinstance(message, str) for messages in body["errors"].values() for message in messages)
+
+    def test_malformed_json_is_400(self, clerk_client):
+        response = clerk_client.generic("POST", "/api/v1/containers/", "{not json", content_type="application/json")
+        assert_problem(response, 400, "parse_error")
+
+    def test_wrong_media_type_is_415(self, clerk_client):
+        response = clerk_client.generic("POST", "/api/v1/containers/", "number=1", content_type="text/plain")
+        assert_problem(response, 415, "unsupported_media_type")
+
+    def test_wrong_method_is_405(self, clerk_client):
+        assert_problem(clerk_client.delete("/api/v1/containers/"), 405, "method_not_allowed")
+
+    def test_unknown_api_path_is_problem_json(self, settings):
+        settings.DEBUG = False
+        assert_problem(Client().get("/api/v1/no-such-thing/"), 404, "not_found")
+
+    def test_server_error_under_api_is_problem_json(self, settings, monkeypatch, clerk_client):
+        from yard import selectors
+
+        def broken(**kwargs):
+            raise RuntimeError("database on fire")
+
+        monkeypatch.setattr(selectors, "container_get_by_number", broken)
+        clerk_client.raise_request_exception = False
+        body = assert_problem(clerk_client.get("/api/v1/containers/CSQU3054383/"), 500, "server_error")
+        assert "fire" not in body["detail"]  # internals never leak to the scanner
+
+
+class TestAuth:
+    def test_token_for_right_credentials_and_it_works(self, api_client, user_with_role):
+        user = user_with_role(roles.YARD_CLERK)
+        response = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD})
+        assert response.status_code == 200
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+        me = api_client.get("/api/v1/auth/me/")
+        assert me.json() == {"username": user.username, "roles": [roles.YARD_CLERK]}
+
+    def test_repeated_login_returns_the_same_token(self, api_client):
+        user = UserFactory()
+        first = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD})
+        second = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD})
+        assert first.json()["token"] == second.json()["token"]
+
+    @pytest.mark.parametrize("password", ["wrong", ""])
+    def test_wrong_credentials(self, api_client, password):
+        user = UserFactory()
+        response = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": password})
+        assert response.status_code in (400, 401)
+        assert response.json()["code"] in ("invalid_credentials", "invalid")
+
+    def test_wrong_password_is_401_invalid_credentials(self, api_client):
+        user = UserFactory()
+        response = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": "nope"})
+        assert_problem(response, 401, "invalid_credentials")
+
+    def test_inactive_user_gets_no_token(self, api_client):
+        user = UserFactory(is_active=False)
+        response = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD})
+        assert_problem(response, 401, "invalid_credentials")
+
+    def test_logout_revokes_the_token(self, api_client, user_with_role):
+        user = user_with_role(roles.DRIVER)
+        token = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}).json()
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {token['token']}")
+        assert api_client.delete("/api/v1/auth/token/").status_code == 204
+        assert_problem(api_client.get("/api/v1/auth/me/"), 401, "authentication_failed")
+
+    def test_token_endpoint_is_throttled(self, api_client):
+        user = UserFactory()
+        statuses = [
+            api_client.post("/api/v1/auth/token/", {"username": user.username, "password": "guess"}).status_code
+            for _ in range(11)
+        ]
+        assert statuses[:10] == [401] * 10
+        response = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD})
+        assert_problem(response, 429, "throttled")
+        assert int(response["Retry-After"]) > 0
+
+
+class TestPermissions:
+    @pytest.mark.parametrize("role", roles.ALL_ROLES)
+    def test_every_role_reads_containers(self, client_for, role):
+        container = ContainerFactory()
+        assert client_for(role).get(f"/api/v1/containers/{container.number}/").status_code == 200
+
+    @pytest.mark.parametrize(
+        ("role", "status"),
+        [(roles.OPERATOR, 201), (roles.YARD_CLERK, 201), (roles.DRIVER, 403), (roles.CUSTOMS_OFFICER, 403),
+         (roles.DG_OFFICER, 403), (roles.MANAGER, 403)],
+    )  # fmt: skip
+    def test_only_operators_and_clerks_register_containers(self, client_for, role, status):
+        IsoSizeTypeFactory()
+        response = client_for(role).post("/api/v1/containers/", {"number": "CSQU3054383", "iso_type": "22G1"})
+        assert response.status_code == status
+
+    def test_a_user_without_a_role_is_refused(self, api_client):
+        api_client.force_authenticate(UserFactory())
+        assert_problem(api_client.get("/api/v1/containers/"), 403, "permission_denied")
+
+    def test_roles_exist_as_groups_with_admin_permissions(self):
+        from django.contrib.auth.models import Group
+
+        groups = {group.name: group for group in Group.objects.prefetch_related("permissions__content_type")}
+        assert set(roles.ALL_ROLES) <= groups.keys()
+        operator = {p.codename for p in groups[roles.OPERATOR].permissions.all()}
+        manager = {p.codename for p in groups[roles.MANAGER].permissions.all()}
+        assert {"view_container", "add_container", "change_container"} <= operator
+        assert "view_container" in manager
+        assert not any(codename.startswith(("add_", "change_", "delete_")) for codename in manager)
+        assert not groups[roles.DRIVER].permissions.exists()
+
+
+class TestContainerEndpoints:
+    def test_detail_has_the_contract_fields(self, clerk_client):
+        ContainerFactory(number="CSQU3054383")
+        response = clerk_client.get("/api/v1/containers/csqu%20305438%203/")
+        assert response.status_code == 200
+        body = response.json()
+        assert {"number", "iso_type", "status", "position", "holds", "dangerous_goods", "visit"} <= body.keys()
+        assert (body["number"], body["iso_type"], body["holds"]) == ("CSQU3054383", "22G1", [])
+
+    def test_register_accepts_a_legacy_type_code(self, clerk_client):
+        IsoSizeTypeFactory(code="45G1", length_ft=40, length_mm=12192, height_mm=2896)
+        from yard.models import IsoTypeAlias
+
+        IsoTypeAlias.objects.create(alias="4510", iso_type_id="45G1")
+        response = clerk_client.post("/api/v1/containers/", {"number": "tcnu 720079 4", "iso_type": "4510"})
+        assert response.status_code == 201
+        assert (response.json()["number"], response.json()["iso_type"]) == ("TCNU7200794", "45G1")
+
+    def test_register_an_existing_container_is_409(self, clerk_client):
+        container = ContainerFactory()
+        response = clerk_client.post("/api/v1/containers/", {"number": container.number, "iso_type": "22G1"})
+        assert_problem(response, 409, "container_exists")
+
+    def test_register_with_unknown_type_is_400(self, clerk_client):
+        response = clerk_client.post("/api/v1/containers/", {"number": "CSQU3054383", "iso_type": "ZZZZ"})
+        assert_problem(response, 400, "invalid_iso_type")
+
+    def test_list_is_paginated_and_filtered(self, clerk_client):
+        ContainerFactory.create_batch(3)
+        reefer = IsoSizeTypeFactory(code="45R1", length_ft=40, group="R", type_code="R1")
+        ContainerFactory.create_batch(2, iso_type=reefer)
+        response = clerk_client.get("/api/v1/containers/?group=R&page_size=1")
+        body = response.json()
+        assert (body["count"], len(body["results"])) == (2, 1)
+        assert body["next"] is not None
+
+    def test_list_query_count_does_not_grow_with_the_page(self, clerk_client, django_assert_num_queries):
+        ContainerFactory.create_batch(30)
+        # session-less token auth is forced here: 1 count + 1 page (the size/type joined in) + 1 role lookup
+        with django_assert_num_queries(3):
+            response = clerk_client.get("/api/v1/containers/?page_size=30")
+        assert len(response.json()["results"]) == 30
+
+
+class TestSchema:
+    def test_schema_is_valid_and_documents_the_conventions(self, tmp_path):
+        out = tmp_path / "schema.yaml"
+        call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+        text = out.read_text()
+        assert "/api/v1/containers/{number}/" in text
+        assert "Idempotency-Key" in text
+        assert "Roles: operator, yard_clerk." in text
+
+    def test_schema_and_docs_are_served_without_outside_assets(self, client):
+        assert client.get("/api/schema/").status_code == 200
+        docs = client.get("/api/docs/")
+        assert docs.status_code == 200
+        html = docs.content.decode()
+        assert "drf_spectacular_sidecar" in html
+        assert "cdn." not in html and "unpkg" not in html

@@ -1,0 +1,53 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from aktau_tos import roles
+from tests.factories.accounts import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()  # throttling counters live in the cache
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def user_with_role(db):
+    """user_with_role("yard_clerk") -> a user in that role's group."""
+
+    def make(*role_names: str, **fields):
+        user = UserFactory(**fields)
+        user.groups.add(*Group.objects.filter(name__in=role_names))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_for(user_with_role):
+    """client_for("driver") -> an APIClient authenticated with a token of a user in that role."""
+
+    def make(*role_names: str) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(user=user_with_role(*role_names))
+        return client
+
+    return make
+
+
+@pytest.fixture
+def operator(user_with_role):
+    return user_with_role(roles.OPERATOR, is_staff=True)
+
+
+@pytest.fixture
+def clerk_client(client_for) -> APIClient:
+    return client_for(roles.YARD_CLERK)

@@ -1,0 +1,88 @@
+import pytest
+from django.core.management import call_command
+
+from aktau_tos import roles
+from tests.factories.yard import ContainerFactory, IsoSizeTypeFactory, valid_number
+from yard import reference, selectors, services
+from yard.errors import ContainerExists, ContainerNotFound, InvalidContainerMass, UnknownIsoType
+from yard.models import Container, IsoSizeType
+
+pytestmark = pytest.mark.django_db
+
+
+def test_reference_load_reads_every_size_type_and_maps_legacy_codes():
+    assert reference.iso_size_types_load() == 38
+    assert IsoSizeType.objects.count() == 38
+    assert selectors.iso_type_resolve("4510").code == "45G1"  # 1984 code, 40' high cube
+    assert selectors.iso_type_resolve("2232").code == "22R1"
+    reefer = IsoSizeType.objects.get(code="45R1")
+    assert (reefer.length_ft, reefer.height_mm, reefer.is_reefer) == (40, 2896, True)
+
+
+def test_reference_load_twice_changes_nothing():
+    reference.iso_size_types_load()
+    history = IsoSizeType.history.count()
+    reference.iso_size_types_load()
+    assert IsoSizeType.history.count() == history
+
+
+def test_unknown_iso_type_is_refused():
+    with pytest.raises(UnknownIsoType):
+        selectors.iso_type_resolve("99Q9")
+
+
+def test_register_normalises_the_number_and_records_the_actor(user_with_role):
+    IsoSizeTypeFactory()
+    clerk = user_with_role(roles.YARD_CLERK)
+    container = services.container_register(number="csqu 305438 3", iso_type="22g1", actor=clerk, tare_kg=2200)
+    assert container.number == "CSQU3054383"
+    assert container.iso_type_id == "22G1"
+    record = container.history.get()
+    assert (record.history_type, record.history_user) == ("+", clerk)
+
+
+def test_register_twice_is_refused_and_changes_nothing(user_with_role):
+    container = ContainerFactory()
+    with pytest.raises(ContainerExists):
+        services.container_register(number=container.number.lower(), iso_type="22G1", actor=user_with_role())
+    assert Container.objects.count() == 1
+
+
+def test_tare_must_be_below_max_gross(user_with_role):
+    IsoSizeTypeFactory()
+    with pytest.raises(InvalidContainerMass):
+        services.container_register(
+            number=valid_number(1), iso_type="22G1", tare_kg=31000, max_gross_kg=30480, actor=user_with_role()
+        )
+    assert not Container.objects.exists()
+
+
+def test_database_refuses_a_non_compact_number():
+    from django.db import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        ContainerFactory(number="CSQU305438")  # check digit missing
+
+
+def test_get_by_number_as_scanned():
+    container = ContainerFactory(number="MSKU2666542")
+    assert selectors.container_get_by_number(number=" msku 266654 2") == container
+    with pytest.raises(ContainerNotFound):
+        selectors.container_get_by_number(number="CSQU3054383")
+
+
+def test_seed_is_idempotent(settings):
+    settings.DEBUG = True
+    call_command("seed_aktau", "--demo")
+    counts = (Container.objects.count(), Container.history.count(), IsoSizeType.history.count())
+    call_command("seed_aktau", "--demo")
+    assert (Container.objects.count(), Container.history.count(), IsoSizeType.history.count()) == counts
+    assert counts[0] == 8
+
+
+def test_demo_seed_refuses_to_run_without_debug(settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DJANGO_DEBUG"):
+        call_command("seed_aktau", "--demo")

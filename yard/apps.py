@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class YardConfig(AppConfig):
+    name = "yard"
+    verbose_name = "Yard"
