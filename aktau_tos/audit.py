@@ -1,0 +1,22 @@
+"""Who changed what: row history (django-simple-history) records the acting user.
+
+Admin and API edits get the user from the request (HistoryRequestMiddleware). Services take an
+explicit `actor` and set it on the rows they save; scheduled tasks that act on nobody's behalf pass
+`system_user()`, so every historical row names someone.
+"""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+
+SYSTEM_USERNAME = "system"
+
+
+def system_user() -> AbstractBaseUser:
+    """The account scheduled tasks act as. It cannot log in."""
+    user, created = get_user_model().objects.get_or_create(
+        username=SYSTEM_USERNAME, defaults={"is_active": False, "first_name": "Aktau TOS", "last_name": "(tasks)"}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user

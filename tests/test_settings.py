@@ -1,0 +1,59 @@
+"""Settings come from the environment and refuse to start on unsafe or malformed values."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start(**env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_"))}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
+        ],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "aktau_tos.settings", **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = start(DJANGO_DEBUG="false")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_the_development_key():
+    result = start(DJANGO_DEBUG="false", DJANGO_SECRET_KEY="dev-only-insecure")
+    assert result.returncode != 0
+
+
+def test_debug_runs_with_the_development_key():
+    result = start(DJANGO_DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+@pytest.mark.parametrize("value", ["ture", "maybe", "2"])
+def test_a_malformed_flag_stops_the_start(value):
+    result = start(DJANGO_DEBUG=value, DJANGO_SECRET_KEY="x" * 50)
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG" in result.stderr and "not a boolean" in result.stderr
+
+
+def test_the_embedded_defaults(settings):
+    assert settings.TIME_ZONE == "Asia/Aqtau"
+    assert settings.USE_TZ is True
+    from aktau_tos.celery import app
+
+    assert app.conf.task_serializer == "json"
+    assert app.conf.accept_content == ["json"]
