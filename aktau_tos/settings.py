@@ -161,6 +161,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"MoveKindEnum": "yard.models.YardMove.Kind"},
 }
 
 # Idempotency keys are kept this long; a retry after that is treated as a new request.

@@ -24,3 +24,91 @@ class UnknownIsoType(DomainError):
 class InvalidContainerMass(DomainError):
     code, status, title = "invalid_container_mass", 400, "Invalid container mass"
     detail_template = "Tare {tare_kg} kg must be less than maximum gross mass {max_gross_kg} kg."
+
+
+class PositionInvalid(DomainError):
+    """No such slot, or a stacking rule says no (support, tier limit, 20' on 40', reefer power, DG area)."""
+
+    code, title = "position_invalid", "Position not allowed"
+    detail_template = "{position}: {reason}."
+
+
+class PositionOccupied(DomainError):
+    code, title = "position_occupied", "Position occupied"
+    detail_template = "{position} already holds {occupant}."
+
+
+class ContainerNotOnTop(DomainError):
+    code, title = "container_not_on_top", "Container is buried"
+    detail_template = "{container} at {position} has {above} on top of it; move that first."
+
+
+class ContainerMismatch(DomainError):
+    code, title = "container_mismatch", "Wrong container"
+    detail_template = "Move {move} is for {expected}, but {scanned} was scanned."
+
+
+class ContainerOnHold(DomainError):
+    code, title = "container_on_hold", "Container on hold"
+    detail_template = "{container} is held by {authority} ({hold}: {kind}); the hold blocks {move_kind} moves."
+
+
+class ContainerNotInTerminal(DomainError):
+    code, title = "container_not_in_terminal", "Container not in the terminal"
+    detail_template = "{container} has no open visit at the terminal."
+
+
+class ContainerAlreadyInTerminal(DomainError):
+    code, title = "container_already_in_terminal", "Container already in the terminal"
+    detail_template = "{container} already has an open visit ({state})."
+
+
+class MoveNotOpen(DomainError):
+    code, title = "move_not_open", "Move not open"
+    detail_template = "Move {move} is {status}."
+
+
+class MoveAlreadyOpen(DomainError):
+    code, title = "move_already_open", "Container already has an open move"
+    detail_template = "{container} already has open move {move} ({kind}, {status}); finish or cancel it first."
+
+
+class HoldNotActive(DomainError):
+    code, title = "hold_not_active", "Hold not active"
+    detail_template = "Hold {hold} was already released."
+
+
+class NoSlotAvailable(DomainError):
+    code, title = "no_slot_available", "No slot available"
+    detail_template = "No legal slot for {container} in {area}."
+
+
+class EquipmentNotFound(DomainError):
+    code, status, title = "equipment_not_found", 404, "Equipment not found"
+    detail_template = "No equipment {code}."
+
+
+class PlacementRefused(DomainError):
+    """A placement rule said no; the code is the rule's (position_invalid, position_occupied, segregation_conflict)."""
+
+    title = "Placement refused"
+    detail_template = "{position}: {reason}."
+
+    def __init__(self, *, code: str, position: str, reason: str) -> None:
+        self.code = code
+        super().__init__(position=position, reason=reason)
+
+
+class MoveNotFound(DomainError):
+    code, status, title = "move_not_found", 404, "Move not found"
+    detail_template = "No move {move}."
+
+
+class HoldNotFound(DomainError):
+    code, status, title = "hold_not_found", 404, "Hold not found"
+    detail_template = "No hold {hold}."
+
+
+class InvalidMoveKinds(DomainError):
+    code, status, title = "invalid_move_kinds", 400, "Unknown move kinds"
+    detail_template = "Unknown move kinds {kinds}; use {allowed}."

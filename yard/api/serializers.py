@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
-from yard.models import Container
+from yard import selectors
+from yard.models import Container, ContainerVisit, Hold, YardMove
 
 
 class ContainerRegisterInput(serializers.Serializer):
@@ -12,13 +13,45 @@ class ContainerRegisterInput(serializers.Serializer):
     max_gross_kg = serializers.IntegerField(min_value=1000, max_value=50000, required=False)
 
 
+class HoldOutput(serializers.ModelSerializer):
+    reference = serializers.CharField()
+    active = serializers.BooleanField()
+    container = serializers.CharField(source="visit.container.number")
+
+    class Meta:
+        model = Hold
+        fields = [
+            "id", "reference", "container", "authority", "kind", "reason", "blocked_move_kinds", "active",
+            "placed_at", "released_at",
+        ]  # fmt: skip
+
+
+class VisitOutput(serializers.ModelSerializer):
+    inbound_carrier = serializers.SerializerMethodField()
+    outbound_carrier = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ContainerVisit
+        fields = [
+            "id", "state", "category", "freight_kind", "gross_kg", "seals", "inbound_carrier", "outbound_carrier",
+            "outbound_mode", "destination", "expected_departure", "arrived_at", "departed_at",
+        ]  # fmt: skip
+
+    def get_inbound_carrier(self, visit: ContainerVisit) -> str:
+        return selectors.carrier_label(visit.inbound_carrier)
+
+    def get_outbound_carrier(self, visit: ContainerVisit) -> str | None:
+        return selectors.carrier_label(visit.outbound_carrier) if visit.outbound_carrier_id else None
+
+
 class ContainerOutput(serializers.ModelSerializer):
+    """A container with its current stay. `visit`, `position` and `holds` come from the open visit, if any."""
+
     iso_type = serializers.CharField(source="iso_type_id")
     length_ft = serializers.IntegerField(source="iso_type.length_ft")
     height_mm = serializers.IntegerField(source="iso_type.height_mm")
     iso_group = serializers.CharField(source="iso_type.group")
     owner_code = serializers.CharField()
-    # Filled as the yard, customs and dangerous-goods parts of the terminal record a container's stay.
     status = serializers.SerializerMethodField()
     position = serializers.SerializerMethodField()
     visit = serializers.SerializerMethodField()
@@ -28,32 +61,119 @@ class ContainerOutput(serializers.ModelSerializer):
     class Meta:
         model = Container
         fields = [
-            "number",
-            "iso_type",
-            "length_ft",
-            "height_mm",
-            "iso_group",
-            "owner_code",
-            "tare_kg",
-            "max_gross_kg",
-            "status",
-            "position",
-            "visit",
-            "holds",
-            "dangerous_goods",
-        ]
+            "number", "iso_type", "length_ft", "height_mm", "iso_group", "owner_code", "tare_kg", "max_gross_kg",
+            "status", "position", "visit", "holds", "dangerous_goods",
+        ]  # fmt: skip
+
+    def _visit(self, container: Container) -> ContainerVisit | None:
+        # The detail view attaches the open visit (with prefetches); lists show identity only.
+        return getattr(container, "open_visit", None)
 
     def get_status(self, container: Container) -> str:
-        return "not_in_terminal"
+        visit = self._visit(container)
+        return visit.state if visit else "not_in_terminal"
 
     def get_position(self, container: Container) -> str | None:
-        return None
+        visit = self._visit(container)
+        return selectors.visit_position(visit) if visit else None
 
     def get_visit(self, container: Container) -> dict | None:
-        return None
+        visit = self._visit(container)
+        return VisitOutput(visit).data if visit else None
 
     def get_holds(self, container: Container) -> list[dict]:
-        return []
+        visit = self._visit(container)
+        if not visit:
+            return []
+        for hold in visit.active_holds:
+            hold.visit = visit  # already loaded: no query per hold for the container number
+        return HoldOutput(visit.active_holds, many=True).data
 
     def get_dangerous_goods(self, container: Container) -> list[dict]:
-        return []
+        visit = self._visit(container)
+        return list(visit.dangerous_goods) if visit else []
+
+
+class MoveOutput(serializers.ModelSerializer):
+    container = serializers.CharField(source="visit.container.number")
+    from_ = serializers.SerializerMethodField(method_name="get_from")  # "from" in JSON: see get_fields
+    to = serializers.SerializerMethodField()
+    position = serializers.SerializerMethodField(help_text="Where the container was put down, once done.")
+    equipment = serializers.CharField(source="equipment.code", allow_null=True, default=None)
+
+    class Meta:
+        model = YardMove
+        fields = [
+            "id", "container", "kind", "from_", "to", "status", "priority", "deadline", "equipment", "planned_to",
+            "deviation", "position", "created_at", "dispatched_at", "started_at", "finished_at",
+        ]  # fmt: skip
+
+    def get_from(self, move: YardMove) -> str | None:
+        return selectors.move_from(move)
+
+    def get_to(self, move: YardMove) -> str | None:
+        return selectors.move_to(move)
+
+    def get_position(self, move: YardMove) -> str | None:
+        return selectors.move_to(move) if move.status == YardMove.Status.DONE else None
+
+    def get_fields(self) -> dict:
+        # "from" is a Python keyword, so the field is declared as from_ and renamed here.
+        return {("from" if name == "from_" else name): field for name, field in super().get_fields().items()}
+
+
+class MoveDetailOutput(MoveOutput):
+    allocation = serializers.JSONField(help_text="Why the target was chosen: score, costs and the runners-up.")
+
+    class Meta(MoveOutput.Meta):
+        fields = [*MoveOutput.Meta.fields, "allocation"]
+
+
+class DangerousGoodsLineInput(serializers.Serializer):
+    def get_fields(self) -> dict:
+        # "class" is a Python keyword, so the fields are named here rather than as attributes.
+        return {
+            "un_number": serializers.RegexField(r"^\d{4}$", help_text="Four digits, e.g. 1203."),
+            "class": serializers.RegexField(r"^[1-9](\.[1-6])?[A-S]?$", help_text="IMDG class or division: 3, 5.1"),
+            "packing_group": serializers.ChoiceField(choices=["I", "II", "III"], required=False, allow_blank=True),
+        }
+
+
+class GateInInput(serializers.Serializer):
+    container = serializers.CharField(max_length=20)
+    iso_type = serializers.CharField(max_length=4)
+    gross_kg = serializers.IntegerField(min_value=1000, max_value=50000, required=False)
+    freight_kind = serializers.ChoiceField(choices=ContainerVisit.FreightKind.choices)
+    seal = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    truck = serializers.CharField(max_length=20, help_text="Plate of the truck that brought it.")
+    dangerous_goods = DangerousGoodsLineInput(many=True, required=False, default=list)
+
+
+class GateInOutput(serializers.Serializer):
+    container = serializers.CharField()
+    visit = serializers.IntegerField()
+    move = MoveDetailOutput()
+
+
+class MoveCreateInput(serializers.Serializer):
+    container = serializers.CharField(max_length=20)
+    to = serializers.CharField(max_length=20, help_text="A yard position BLOCK-BB-RR-T, or GATE for delivery by truck.")
+
+
+class MoveCompleteInput(serializers.Serializer):
+    container = serializers.CharField(max_length=20, help_text="The container as scanned.")
+    position = serializers.CharField(max_length=40, help_text="Where it was put down: BLOCK-BB-RR-T or GATE.")
+
+
+class MoveCancelInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    failed = serializers.BooleanField(default=False, help_text="True: the machine could not do it.")
+
+
+class HoldPlaceInput(serializers.Serializer):
+    container = serializers.CharField(max_length=20)
+    kind = serializers.CharField(max_length=32)
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    blocked_move_kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=YardMove.Kind.choices), required=False, allow_empty=False
+    )

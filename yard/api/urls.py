@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from yard.api import views
@@ -5,4 +6,9 @@ from yard.api import views
 # Mounted under /api/v1/.
 router = SimpleRouter()
 router.register("containers", views.ContainerViewSet, basename="container")
-urlpatterns = router.urls
+router.register("yard/moves", views.MoveViewSet, basename="move")
+router.register("yard/holds", views.HoldViewSet, basename="hold")
+urlpatterns = [
+    path("yard/gate-in/", views.GateInView.as_view(), name="gate-in"),
+    *router.urls,
+]

@@ -1,14 +1,27 @@
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from aktau_tos.api import IdempotentMixin
-from aktau_tos.roles import ALL_ROLES, OPERATOR, YARD_CLERK, roles_allowed
+from aktau_tos.api import CommandView, IdempotentMixin
+from aktau_tos.roles import ALL_ROLES, DRIVER, OPERATOR, YARD_CLERK, roles_allowed
 from yard import selectors, services
-from yard.api.serializers import ContainerOutput, ContainerRegisterInput
-from yard.models import Container
+from yard.api.serializers import (
+    ContainerOutput,
+    ContainerRegisterInput,
+    GateInInput,
+    GateInOutput,
+    HoldOutput,
+    HoldPlaceInput,
+    MoveCancelInput,
+    MoveCompleteInput,
+    MoveCreateInput,
+    MoveDetailOutput,
+    MoveOutput,
+)
+from yard.models import Container, Hold, YardMove
 
 
 class ContainerFilter(filters.FilterSet):
@@ -40,7 +53,9 @@ class ContainerViewSet(IdempotentMixin, viewsets.GenericViewSet):
         return self.get_paginated_response(ContainerOutput(page, many=True).data)
 
     def retrieve(self, request: Request, number: str) -> Response:
-        return Response(ContainerOutput(selectors.container_get_by_number(number=number)).data)
+        container = selectors.container_get_by_number(number=number)
+        container.open_visit = selectors.visit_open_for(container)
+        return Response(ContainerOutput(container).data)
 
     @extend_schema(request=ContainerRegisterInput, responses={201: ContainerOutput})
     def create(self, request: Request) -> Response:
@@ -49,3 +64,101 @@ class ContainerViewSet(IdempotentMixin, viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         container = services.container_register(actor=request.user, **data.validated_data)
         return Response(ContainerOutput(container).data, status=201)
+
+
+class GateInView(CommandView):
+    """A container arrives by truck: its visit opens and a move into the yard is planned to an allocated slot."""
+
+    permission_classes = [roles_allowed(YARD_CLERK, OPERATOR)]
+
+    @extend_schema(request=GateInInput, responses={201: GateInOutput})
+    def post(self, request: Request) -> Response:
+        data = GateInInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        move = services.gate_in(actor=request.user, **data.validated_data)
+        move = selectors.move_get(move_id=move.pk)
+        body = {"container": move.visit.container.number, "visit": move.visit_id, "move": MoveDetailOutput(move).data}
+        return Response(body, status=201)
+
+
+class MoveViewSet(IdempotentMixin, viewsets.GenericViewSet):
+    """Work instructions. The list is a machine's work queue, in the order it should work."""
+
+    serializer_class = MoveOutput
+    queryset = YardMove.objects.none()  # reads go through selectors; this types the schema's {id}
+
+    def get_permissions(self):
+        roles = {
+            "list": (DRIVER, YARD_CLERK, OPERATOR),
+            "retrieve": ALL_ROLES,
+            "create": (YARD_CLERK, OPERATOR),
+            "complete": (DRIVER, YARD_CLERK),
+            "start": (DRIVER, YARD_CLERK),
+            "cancel": (YARD_CLERK, OPERATOR),
+        }[self.action]
+        return [roles_allowed(*roles)()]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("equipment", str, description="Machine code, e.g. RS-01: its queue only.")],
+        responses=MoveOutput(many=True),
+    )
+    def list(self, request: Request) -> Response:
+        """Open moves, started first, then by priority and deadline (at most 200)."""
+        moves = selectors.moves_queue(equipment_code=request.query_params.get("equipment"))
+        return Response(MoveOutput(moves, many=True).data)
+
+    @extend_schema(responses=MoveDetailOutput)
+    def retrieve(self, request: Request, pk: int) -> Response:
+        return Response(MoveDetailOutput(selectors.move_get(move_id=pk)).data)
+
+    @extend_schema(request=MoveCreateInput, responses={201: MoveDetailOutput})
+    def create(self, request: Request) -> Response:
+        """An ad hoc move of a container in the yard: to another position, or to GATE (delivery by truck)."""
+        data = MoveCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        move = services.move_create_adhoc(actor=request.user, **data.validated_data)
+        return Response(MoveDetailOutput(selectors.move_get(move_id=move.pk)).data, status=201)
+
+    @extend_schema(request=MoveCompleteInput, responses=MoveOutput)
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: int) -> Response:
+        """The scanner confirms the move; another legal position than planned is recorded as a deviation."""
+        data = MoveCompleteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        move = services.move_complete(move_id=int(pk), actor=request.user, **data.validated_data)
+        return Response(MoveOutput(selectors.move_get(move_id=move.pk)).data)
+
+    @extend_schema(request=None, responses=MoveOutput)
+    @action(detail=True, methods=["post"])
+    def start(self, request: Request, pk: int) -> Response:
+        move = services.move_start(move_id=int(pk), actor=request.user)
+        return Response(MoveOutput(selectors.move_get(move_id=move.pk)).data)
+
+    @extend_schema(request=MoveCancelInput, responses=MoveOutput)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: int) -> Response:
+        data = MoveCancelInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        move = services.move_cancel(move_id=int(pk), actor=request.user, **data.validated_data)
+        return Response(MoveOutput(selectors.move_get(move_id=move.pk)).data)
+
+
+class HoldViewSet(IdempotentMixin, viewsets.GenericViewSet):
+    """Terminal holds placed by operators. Customs and DG officers use their own endpoints."""
+
+    serializer_class = HoldOutput
+    queryset = Hold.objects.none()  # types the schema's {id}
+    permission_classes = [roles_allowed(OPERATOR)]
+
+    @extend_schema(request=HoldPlaceInput, responses={201: HoldOutput})
+    def create(self, request: Request) -> Response:
+        data = HoldPlaceInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        hold = services.hold_place(authority=Hold.Authority.TERMINAL, actor=request.user, **data.validated_data)
+        return Response(HoldOutput(hold).data, status=201)
+
+    @extend_schema(request=None, responses=HoldOutput)
+    @action(detail=True, methods=["post"])
+    def release(self, request: Request, pk: int) -> Response:
+        hold = services.hold_release(hold_id=int(pk), authority=Hold.Authority.TERMINAL, actor=request.user)
+        return Response(HoldOutput(hold).data)

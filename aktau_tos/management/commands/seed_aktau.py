@@ -14,6 +14,7 @@ from django.db import transaction
 from aktau_tos import roles
 from yard import reference
 from yard.errors import ContainerExists
+from yard.layout import layout_apply
 from yard.services import container_register
 
 DEMO_PASSWORD = "aktau-demo"
@@ -50,6 +51,14 @@ class Command(BaseCommand):
             raise CommandError("--demo creates users with a published password; run it only with DJANGO_DEBUG=true.")
         count = reference.iso_size_types_load()
         self.stdout.write(f"Reference data: {count} ISO 6346 size/type codes.")
+        try:
+            summary = layout_apply()
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(
+            f"Yard layout: {summary.blocks} blocks, {summary.ground_slots} ground slots "
+            f"({summary.slots_created} new), {summary.equipment} machines."
+        )
         if demo:
             self._demo()
 

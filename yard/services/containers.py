@@ -1,4 +1,4 @@
-"""Writes of the yard app. Views, admin actions and tasks call these; they never write yard rows themselves."""
+"""Containers: registration of identity."""
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction

@@ -1,0 +1,180 @@
+"""Slot allocation: choose where a container goes in the yard, and say why.
+
+Every legal top-of-stack position in the allowed blocks is scored; the lowest score wins. The score
+adds up costs that each name a reason (so the choice explains itself in the API and the admin):
+
+- rehandle: 1 if a container below leaves earlier than this one (this one would have to move
+  first), 0.5 if either departure is unknown, 0 if below all leave later or on the same carrier;
+- grouping: a bonus for standing on a container bound for the same carrier;
+- weight: for the same carrier, heavier boxes go on top (they load first), so a lighter box on a
+  heavier one costs a little;
+- height, distance and workload: small tie-breakers for lower stacks, shorter drives from where the
+  container arrives, and equipment that is less busy;
+- whatever rules of other apps attach (dangerous-goods segregation).
+
+Two baselines, used only to measure the allocation: `random` (a random legal slot) and `lowest`
+(the lowest stack first).
+"""
+
+import random
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from yard.errors import NoSlotAvailable
+from yard.models import AccessPoint, Block, ContainerVisit, YardMove
+from yard.stacking import Box, Verdict, YardSnapshot, placement_check, snapshot_load
+
+REHANDLE_EARLIER_BELOW = 1.0
+REHANDLE_UNKNOWN = 0.5
+GROUPING_BONUS = -0.3
+WEIGHT_INVERSION = 0.2
+HEIGHT_PER_TIER = 0.05
+DISTANCE_PER_KM = 0.5
+WORKLOAD_PER_OPEN_MOVE = 0.01
+RUNNERS_UP = 5
+
+
+@dataclass(frozen=True)
+class Candidate:
+    slot_id: int
+    tier: int
+    position: str
+    score: float
+    costs: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"position": self.position, "score": round(self.score, 3), "costs": self.costs}
+
+
+@dataclass(frozen=True)
+class Allocation:
+    chosen: Candidate
+    runners_up: list[Candidate]
+    considered: int
+    strategy: str
+
+    def explanation(self) -> dict:
+        return {
+            "strategy": self.strategy,
+            "chosen": self.chosen.as_dict(),
+            "runners_up": [candidate.as_dict() for candidate in self.runners_up],
+            "considered": self.considered,
+        }
+
+
+def blocks_for(visit: ContainerVisit, *, inspection: bool = False) -> list[Block]:
+    """The blocks a container may be stored in: its own area by cargo (DG, reefer, empty, full)."""
+    if inspection:
+        kinds = [Block.Kind.INSPECTION]
+    elif visit.dangerous_goods:
+        kinds = [Block.Kind.DANGEROUS_GOODS]
+    elif visit.freight_kind == ContainerVisit.FreightKind.EMPTY:
+        kinds = [Block.Kind.EMPTY, Block.Kind.FULL]
+    elif visit.container.iso_type.is_reefer:
+        kinds = [Block.Kind.REEFER]
+    else:
+        kinds = [Block.Kind.FULL]
+    return list(Block.objects.filter(kind__in=kinds))
+
+
+def candidates_scan(box: Box, snapshot: YardSnapshot) -> list[tuple[int, int, list[Verdict]]]:
+    """(slot id, tier, rule costs) of every legal placement: one per stack (on its top), in a stable order."""
+    legal = []
+    for slot in sorted(snapshot.slots.values(), key=lambda s: (snapshot.blocks[s.block_id].code, s.bay, s.row)):
+        tier = snapshot.height(slot.pk) + 1
+        verdict, rule_costs = placement_check(box, slot, tier, snapshot)
+        if verdict.allowed:
+            legal.append((slot.pk, tier, rule_costs))
+    return legal
+
+
+def _score(
+    box: Box,
+    place: tuple[int, int, list[Verdict]],
+    snapshot: YardSnapshot,
+    distance_m: dict[int, int],
+    workload: dict[int, int],
+) -> Candidate:
+    slot_id, tier, rule_costs = place
+    slot = snapshot.slots[slot_id]
+    costs: dict[str, float] = {}
+    below = {
+        entry[0].visit_id: entry[0]
+        for covered in snapshot.covered(slot, box) or [slot]
+        for level in range(1, tier)
+        if (entry := snapshot.box_at(covered.pk, level))
+    }
+    rehandle = 0.0
+    for other in below.values():
+        if other.outbound_carrier_id and other.outbound_carrier_id == box.outbound_carrier_id:
+            continue
+        if box.departure is None or other.departure is None:
+            rehandle = max(rehandle, REHANDLE_UNKNOWN)
+        elif other.departure < box.departure:
+            rehandle = max(rehandle, REHANDLE_EARLIER_BELOW)
+    if rehandle:
+        costs["rehandle"] = rehandle
+    top = snapshot.box_at(slot_id, tier - 1)
+    if top and box.outbound_carrier_id and top[0].outbound_carrier_id == box.outbound_carrier_id:
+        costs["grouping"] = GROUPING_BONUS
+        if box.gross_kg and top[0].gross_kg and box.gross_kg < top[0].gross_kg:
+            costs["weight"] = WEIGHT_INVERSION
+    costs["height"] = round(HEIGHT_PER_TIER * tier, 3)
+    costs["distance"] = round(DISTANCE_PER_KM * distance_m.get(slot.block_id, 0) / 1000, 3)
+    if workload.get(slot.block_id):
+        costs["workload"] = round(WORKLOAD_PER_OPEN_MOVE * workload[slot.block_id], 3)
+    for verdict in rule_costs:
+        costs[verdict.cost_label or "rule"] = round(costs.get(verdict.cost_label or "rule", 0) + verdict.cost, 3)
+    return Candidate(slot_id, tier, snapshot.position(slot, tier), sum(costs.values()), costs)
+
+
+def _distances(blocks: list[Block], arriving_from: str | None) -> dict[int, int]:
+    point = AccessPoint.objects.filter(kind=arriving_from).first() if arriving_from else None
+    if point is None:
+        return {}
+    return {block.pk: abs(block.x_m - point.x_m) + abs(block.y_m - point.y_m) for block in blocks}
+
+
+def _workload(blocks: list[Block]) -> dict[int, int]:
+    """Open moves into or out of each block: a rough measure of how busy its equipment is."""
+    open_moves = Q(status__in=YardMove.OPEN_STATUSES)
+    into = YardMove.objects.filter(open_moves, to_slot__block__in=blocks).values("to_slot__block")
+    counts: dict[int, int] = {}
+    for row in into.annotate(n=Count("id")):
+        counts[row["to_slot__block"]] = row["n"]
+    return counts
+
+
+def slot_allocate(
+    *,
+    visit: ContainerVisit,
+    blocks: list[Block],
+    arriving_from: str | None = None,
+    strategy: str = "rehandle",
+    rng: random.Random | None = None,
+    snapshot: YardSnapshot | None = None,
+) -> Allocation:
+    """The best legal position for the visit's container in the blocks, with the runners-up."""
+    box = Box.of(visit)
+    if snapshot is None:
+        snapshot = snapshot_load(block_ids=[block.pk for block in blocks])
+    snapshot = snapshot.without(visit.pk)
+    legal = candidates_scan(box, snapshot)
+    if not legal:
+        area = ", ".join(sorted(block.code for block in blocks)) or "no block of its kind"
+        raise NoSlotAvailable(container=box.number, area=area)
+    if strategy == "random":
+        slot_id, tier, _ = (rng or random.Random()).choice(legal)
+        chosen = Candidate(slot_id, tier, snapshot.position(snapshot.slots[slot_id], tier), 0.0)
+        return Allocation(chosen, [], len(legal), strategy)
+    if strategy == "lowest":
+        slot_id, tier, _ = min(legal, key=lambda place: place[1])  # stable: first lowest in block/bay/row order
+        chosen = Candidate(slot_id, tier, snapshot.position(snapshot.slots[slot_id], tier), float(tier))
+        return Allocation(chosen, [], len(legal), strategy)
+    distance_m, workload = _distances(blocks, arriving_from), _workload(blocks)
+    scored = sorted(
+        (_score(box, place, snapshot, distance_m, workload) for place in legal),
+        key=lambda candidate: candidate.score,
+    )
+    return Allocation(scored[0], scored[1 : 1 + RUNNERS_UP], len(legal), strategy)

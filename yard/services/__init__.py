@@ -1,0 +1,28 @@
+"""Writes of the yard app. Views, admin actions and tasks call these; they never write yard rows themselves."""
+
+from yard.services.containers import container_register
+from yard.services.dispatch import moves_dispatch
+from yard.services.gate import gate_in
+from yard.services.holds import hold_place, hold_release
+from yard.services.moves import (
+    move_cancel,
+    move_complete,
+    move_create_adhoc,
+    move_plan,
+    move_plan_to_yard,
+    move_start,
+)
+
+__all__ = [
+    "container_register",
+    "gate_in",
+    "hold_place",
+    "hold_release",
+    "move_cancel",
+    "move_complete",
+    "move_create_adhoc",
+    "move_plan",
+    "move_plan_to_yard",
+    "move_start",
+    "moves_dispatch",
+]

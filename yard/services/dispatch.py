@@ -1,0 +1,59 @@
+"""Dispatch: hand planned moves to the work queues of the machines that can do them.
+
+Several workers on several hosts may run this at once: each claims planned moves with
+SELECT ... FOR UPDATE SKIP LOCKED, so a move is claimed by exactly one of them.
+"""
+
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from aktau_tos.audit import system_user
+from yard.models import Block, Equipment, YardMove
+
+BATCH = 200
+
+
+def _distance(a: Block | None, b: Block | None) -> int:
+    if a is None or b is None:
+        return 0
+    return abs(a.x_m - b.x_m) + abs(a.y_m - b.y_m)
+
+
+@transaction.atomic
+def moves_dispatch(*, limit: int = BATCH) -> int:
+    """Assigns up to `limit` planned moves, most urgent first; returns how many were dispatched.
+
+    Each goes to the active machine that serves its block, can reach its tier, and has the shortest
+    queue (then the shortest drive). Moves no machine can do stay planned for the next tick.
+    """
+    claimed = list(
+        YardMove.objects.filter(status=YardMove.Status.PLANNED)
+        .select_related("from_slot__block", "to_slot__block")
+        .order_by("priority", F("deadline").asc(nulls_last=True), "pk")
+        .select_for_update(skip_locked=True, of=("self",))[:limit]
+    )
+    if not claimed:
+        return 0
+    machines = list(
+        Equipment.objects.filter(active=True)
+        .select_related("current_block")
+        .prefetch_related("blocks")
+        .annotate(queue=Count("moves", filter=Q(moves__status__in=[YardMove.Status.DISPATCHED, "in_progress"])))
+    )
+    queue = {machine.pk: machine.queue for machine in machines}
+    serves = {machine.pk: {block.pk for block in machine.blocks.all()} for machine in machines}
+    actor, now, dispatched = system_user(), timezone.now(), 0
+    for move in claimed:
+        block = move.to_slot.block if move.to_slot_id else move.from_slot.block if move.from_slot_id else None
+        tier = move.to_tier or move.from_tier or 1
+        able = [m for m in machines if block and block.pk in serves[m.pk] and m.max_tier >= tier]
+        if not able:
+            continue
+        machine = min(able, key=lambda m: (queue[m.pk], _distance(m.current_block, block), m.code))
+        queue[machine.pk] += 1
+        move.status, move.equipment, move.dispatched_at = YardMove.Status.DISPATCHED, machine, now
+        move._history_user = actor
+        move.save(update_fields=["status", "equipment", "dispatched_at"])
+        dispatched += 1
+    return dispatched

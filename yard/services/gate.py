@@ -1,0 +1,57 @@
+"""The truck gate: a container arrives by truck and gets a planned move into the yard."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from yard import selectors
+from yard.errors import ContainerAlreadyInTerminal, ContainerNotFound
+from yard.identity import container_number_normalise
+from yard.models import AccessPoint, CarrierVisit, ContainerVisit, YardMove
+from yard.services.containers import container_register
+from yard.services.moves import move_plan_to_yard
+
+
+@transaction.atomic
+def gate_in(
+    *,
+    container: str,
+    iso_type: str,
+    freight_kind: str,
+    actor: AbstractBaseUser,
+    truck: str,
+    gross_kg: int | None = None,
+    seal: str = "",
+    dangerous_goods: list[dict] | None = None,
+) -> YardMove:
+    """Opens the container's visit (registering the box if new) and plans its move to an allocated slot."""
+    number = container_number_normalise(container)
+    size_type = selectors.iso_type_resolve(iso_type)
+    try:
+        box = selectors.container_get_by_number(number=number)
+    except ContainerNotFound:
+        box = container_register(number=number, iso_type=size_type.code, actor=actor)
+    if box.iso_type_id != size_type.code:  # the clerk reads the code off the box: it wins over old records
+        box.iso_type = size_type
+        box._history_user, box._change_reason = actor, "size/type as read at the gate"
+        box.save(update_fields=["iso_type"])
+    if open_visit := ContainerVisit.objects.exclude(state=ContainerVisit.State.DEPARTED).filter(container=box).first():
+        raise ContainerAlreadyInTerminal(container=number, state=open_visit.get_state_display().lower())
+    now = timezone.now()
+    carrier = CarrierVisit(mode=CarrierVisit.Mode.TRUCK, reference=truck.strip().upper(), arrived_at=now)
+    carrier.status = CarrierVisit.Status.ARRIVED
+    carrier._history_user = actor
+    carrier.save()
+    empty = freight_kind == ContainerVisit.FreightKind.EMPTY
+    visit = ContainerVisit(
+        container=box,
+        category=ContainerVisit.Category.EMPTY if empty else ContainerVisit.Category.EXPORT,
+        freight_kind=freight_kind,
+        gross_kg=gross_kg,
+        seals=[seal] if seal else [],
+        dangerous_goods=dangerous_goods or [],
+        inbound_carrier=carrier,
+    )
+    visit._history_user = actor
+    visit.save()
+    return move_plan_to_yard(visit=visit, kind=YardMove.Kind.RECEIVE, arriving_from=AccessPoint.Kind.GATE, actor=actor)

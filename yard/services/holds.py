@@ -1,0 +1,56 @@
+"""Holds: any authority places one on a container's stay; the yard refuses the moves it blocks."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from aktau_tos.locking import lock_wait
+from yard import selectors
+from yard.errors import ContainerNotInTerminal, HoldNotActive, HoldNotFound, InvalidMoveKinds
+from yard.models import ContainerVisit, Hold, YardMove
+
+# What a hold blocks unless its authority says otherwise: the container may not leave.
+OUTBOUND_MOVE_KINDS = [YardMove.Kind.LOAD, YardMove.Kind.DELIVERY]
+
+
+@transaction.atomic
+def hold_place(
+    *,
+    container: str,
+    authority: str,
+    kind: str,
+    actor: AbstractBaseUser,
+    reason: str = "",
+    blocked_move_kinds: list[str] | None = None,
+) -> Hold:
+    """Places a hold on the container's current (or announced) stay."""
+    found = selectors.container_get_by_number(number=container)
+    visit = ContainerVisit.objects.exclude(state=ContainerVisit.State.DEPARTED).filter(container=found).first()
+    if visit is None:
+        raise ContainerNotInTerminal(container=found.number)
+    kinds = list(OUTBOUND_MOVE_KINDS if blocked_move_kinds is None else blocked_move_kinds)
+    unknown = sorted(set(kinds) - set(YardMove.Kind.values))
+    if unknown or not kinds:
+        raise InvalidMoveKinds(kinds=unknown or "[]", allowed=", ".join(YardMove.Kind.values))
+    hold = Hold(visit=visit, authority=authority, kind=kind, reason=reason, blocked_move_kinds=kinds, placed_by=actor)
+    hold._history_user = actor
+    hold.save()
+    return hold
+
+
+@transaction.atomic
+def hold_release(*, hold_id: int, actor: AbstractBaseUser, authority: str | None = None) -> Hold:
+    """Releases an active hold; `authority` restricts which holds the caller may release."""
+    with lock_wait(f"hold {hold_id}"):
+        holds = Hold.objects.select_for_update().filter(pk=hold_id)
+        if authority is not None:
+            holds = holds.filter(authority=authority)
+        hold = holds.first()
+    if hold is None:
+        raise HoldNotFound(hold=hold_id)
+    if hold.released_at is not None:
+        raise HoldNotActive(hold=hold.reference)
+    hold.released_at, hold.released_by = timezone.now(), actor
+    hold._history_user = actor
+    hold.save(update_fields=["released_at", "released_by"])
+    return hold

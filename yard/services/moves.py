@@ -1,0 +1,314 @@
+"""Moves: plan, start, complete (from the scanner), cancel, fail. Every state change is audited.
+
+Completing a move changes the yard: the container leaves its slot and takes another, leaves by
+truck (GATE) or onto a carrier. All of it happens in one short transaction that locks the slots
+involved in primary-key order, checks every stacking rule on a fresh snapshot, and writes.
+"""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from aktau_tos.locking import lock_wait
+from yard import selectors
+from yard.allocation import blocks_for, slot_allocate
+from yard.errors import (
+    ContainerMismatch,
+    ContainerNotInTerminal,
+    ContainerNotOnTop,
+    ContainerOnHold,
+    MoveAlreadyOpen,
+    MoveNotFound,
+    MoveNotOpen,
+    PlacementRefused,
+    PositionInvalid,
+)
+from yard.identity import container_number_normalise
+from yard.models import Block, CarrierVisit, ContainerVisit, Equipment, Occupancy, Slot, YardMove
+from yard.positions import GATE, Position, position_parse
+from yard.signals import move_completed
+from yard.stacking import Box, placement_check, removal_check, snapshot_around
+
+# Lower goes first: trains waiting on a line and departures, then trucks, inspections, housekeeping last.
+DEFAULT_PRIORITY = {
+    YardMove.Kind.LOAD: 10,
+    YardMove.Kind.DISCHARGE: 15,
+    YardMove.Kind.DELIVERY: 20,
+    YardMove.Kind.RECEIVE: 20,
+    YardMove.Kind.INSPECTION: 30,
+    YardMove.Kind.DANGEROUS_GOODS: 30,
+    YardMove.Kind.SHIFT: 40,
+    YardMove.Kind.HOUSEKEEPING: 90,
+}
+
+
+def _audited(obj, actor: AbstractBaseUser, reason: str | None = None):
+    obj._history_user = actor
+    if reason:
+        obj._change_reason = reason
+    return obj
+
+
+def hold_check(visit: ContainerVisit, move_kind: str) -> None:
+    """Refuses a move that an active hold blocks, naming the hold."""
+    if hold := selectors.hold_blocking(visit_id=visit.pk, move_kind=move_kind):
+        raise ContainerOnHold(
+            container=visit.container.number,
+            authority=hold.get_authority_display(),
+            hold=hold.reference,
+            kind=hold.kind,
+            move_kind=move_kind,
+        )
+
+
+def slot_at(position: Position) -> Slot:
+    slot = (
+        Slot.objects.select_related("block")
+        .filter(block__code=position.block, bay=position.bay, row=position.row)
+        .first()
+    )
+    if slot is None:
+        raise PositionInvalid(position=str(position), reason="there is no such slot in the yard")
+    return slot
+
+
+def slots_lock(slot_ids: set[int]) -> list[Slot]:
+    """Locks slots in primary-key order, so two movers never wait on each other in a cycle."""
+    with lock_wait("these yard slots"):
+        return list(Slot.objects.filter(pk__in=slot_ids).order_by("pk").select_for_update())
+
+
+@transaction.atomic
+def move_plan(
+    *,
+    visit: ContainerVisit,
+    kind: str,
+    actor: AbstractBaseUser,
+    to_slot: Slot | None = None,
+    to_tier: int | None = None,
+    to_gate: bool = False,
+    to_carrier: CarrierVisit | None = None,
+    from_carrier: CarrierVisit | None = None,
+    priority: int | None = None,
+    deadline=None,
+    allocation: dict | None = None,
+) -> YardMove:
+    """A planned move for a container; it starts from where the container is now (or its carrier)."""
+    hold_check(visit, kind)
+    open_move = YardMove.objects.filter(visit=visit, status__in=YardMove.OPEN_STATUSES).first()
+    if open_move:
+        raise MoveAlreadyOpen(
+            container=visit.container.number, move=open_move.pk, kind=open_move.kind, status=open_move.status
+        )
+    current = Occupancy.objects.filter(visit=visit, primary=True).select_related("slot__block").first()
+    move = YardMove(
+        visit=visit,
+        kind=kind,
+        priority=DEFAULT_PRIORITY[kind] if priority is None else priority,
+        deadline=deadline,
+        from_slot=current.slot if current else None,
+        from_tier=current.tier if current else None,
+        from_carrier=None if current else from_carrier or visit.inbound_carrier,
+        to_slot=to_slot,
+        to_tier=to_tier,
+        to_gate=to_gate,
+        to_carrier=to_carrier,
+        allocation=allocation,
+        created_by=actor,
+    )
+    move.planned_to = selectors.move_to(move) or ""
+    try:
+        with transaction.atomic():
+            _audited(move, actor).save()
+    except IntegrityError:  # a concurrent planner opened a move for the same container first
+        raise MoveAlreadyOpen(container=visit.container.number, move="(new)", kind=kind, status="planned") from None
+    return move
+
+
+def move_plan_to_yard(
+    *,
+    visit: ContainerVisit,
+    kind: str,
+    actor: AbstractBaseUser,
+    arriving_from: str | None = None,
+    inspection: bool = False,
+    priority: int | None = None,
+    deadline=None,
+) -> YardMove:
+    """Allocates the best slot for the container (see yard.allocation) and plans its move there."""
+    blocks = blocks_for(visit, inspection=inspection)
+    allocation = slot_allocate(visit=visit, blocks=blocks, arriving_from=arriving_from)
+    slot = Slot.objects.select_related("block").get(pk=allocation.chosen.slot_id)
+    return move_plan(
+        visit=visit,
+        kind=kind,
+        actor=actor,
+        to_slot=slot,
+        to_tier=allocation.chosen.tier,
+        priority=priority,
+        deadline=deadline,
+        allocation=allocation.explanation(),
+    )
+
+
+def move_create_adhoc(*, container: str, to: str, actor: AbstractBaseUser) -> YardMove:
+    """A clerk's move of a container in the yard: to another position, or to the gate for a truck."""
+    number = container_number_normalise(container)
+    visit = ContainerVisit.objects.filter(container__number=number, state=ContainerVisit.State.IN_YARD).first()
+    if visit is None:
+        selectors.container_get_by_number(number=number)  # 404 if the container is unknown
+        raise ContainerNotInTerminal(container=number)
+    if str(to).strip().upper() == GATE:
+        return move_plan(visit=visit, kind=YardMove.Kind.DELIVERY, to_gate=True, actor=actor)
+    position = position_parse(to)
+    slot = slot_at(position)
+    _placement_verify(visit, slot, position.tier)  # refuse now what the confirmation would refuse
+    return move_plan(visit=visit, kind=YardMove.Kind.SHIFT, to_slot=slot, to_tier=position.tier, actor=actor)
+
+
+def _placement_verify(visit: ContainerVisit, slot: Slot, tier: int) -> None:
+    snapshot = snapshot_around(slot).without(visit.pk)
+    verdict, _ = placement_check(Box.of(visit), snapshot.slots[slot.pk], tier, snapshot)
+    if not verdict.allowed:
+        raise PlacementRefused(code=verdict.code, position=snapshot.position(slot, tier), reason=verdict.reason)
+
+
+def _move_locked(move_id: int) -> YardMove:
+    with lock_wait(f"move {move_id}"):
+        move = (
+            YardMove.objects.select_for_update(of=("self",))
+            .select_related("visit__container__iso_type", "visit__outbound_carrier", "to_slot__block", "to_carrier")
+            .filter(pk=move_id)
+            .first()
+        )
+    if move is None:
+        raise MoveNotFound(move=move_id)
+    return move
+
+
+@transaction.atomic
+def move_start(*, move_id: int, actor: AbstractBaseUser) -> YardMove:
+    move = _move_locked(move_id)
+    if move.status == YardMove.Status.IN_PROGRESS:
+        return move
+    if move.status not in YardMove.OPEN_STATUSES:
+        raise MoveNotOpen(move=move.pk, status=move.status)
+    hold_check(move.visit, move.kind)
+    move.status, move.started_at = YardMove.Status.IN_PROGRESS, timezone.now()
+    _audited(move, actor).save(update_fields=["status", "started_at"])
+    return move
+
+
+@transaction.atomic
+def move_cancel(*, move_id: int, actor: AbstractBaseUser, reason: str = "", failed: bool = False) -> YardMove:
+    """Cancels an open move (or marks it failed: the machine could not do it). The container stays put."""
+    move = _move_locked(move_id)
+    if move.status not in YardMove.OPEN_STATUSES:
+        raise MoveNotOpen(move=move.pk, status=move.status)
+    move.status = YardMove.Status.FAILED if failed else YardMove.Status.CANCELLED
+    move.finished_at, move.finished_by = timezone.now(), actor
+    _audited(move, actor, reason).save(update_fields=["status", "finished_at", "finished_by"])
+    return move
+
+
+@transaction.atomic
+def move_complete(*, move_id: int, container: str, position: str, actor: AbstractBaseUser) -> YardMove:
+    """The scanner confirms a move: the container as scanned, where it was put down.
+
+    Accepted from planned, dispatched or in progress. Another legal position than planned is
+    accepted and recorded as a deviation. Repeating the same confirmation returns the move unchanged.
+    """
+    number = container_number_normalise(container)
+    target = str(position).strip().upper()
+    move = _move_locked(move_id)
+    repeated = move.visit.container.number == number and target == selectors.move_to(move)
+    if move.status == YardMove.Status.DONE and repeated:
+        return move  # the same confirmation again: same answer, no write
+    if move.status not in YardMove.OPEN_STATUSES:
+        raise MoveNotOpen(move=move.pk, status=move.status)
+    if move.visit.container.number != number:
+        raise ContainerMismatch(move=move.pk, expected=move.visit.container.number, scanned=number)
+    hold_check(move.visit, move.kind)
+
+    now = timezone.now()
+    visit = move.visit
+    if target == GATE or move.to_gate or move.to_carrier_id:
+        expected = selectors.move_to(move)
+        if target != expected:
+            raise PositionInvalid(position=target, reason=f"move {move.pk} goes to {expected}")
+        _occupancy_end(visit, actor)
+        visit.state, visit.departed_at = ContainerVisit.State.DEPARTED, now
+        _audited(visit, actor).save(update_fields=["state", "departed_at"])
+    else:
+        parsed = position_parse(target)
+        slot = slot_at(parsed)
+        _occupancy_move(visit, slot, parsed.tier, actor)
+        move.to_slot, move.to_tier = slot, parsed.tier
+        if visit.state == ContainerVisit.State.EXPECTED:
+            visit.state, visit.arrived_at = ContainerVisit.State.IN_YARD, now
+            _audited(visit, actor).save(update_fields=["state", "arrived_at"])
+
+    move.deviation = bool(move.planned_to) and selectors.move_to(move) != move.planned_to
+    move.status, move.finished_at, move.finished_by = YardMove.Status.DONE, now, actor
+    move.started_at = move.started_at or now
+    _audited(move, actor).save()
+    if move.equipment_id and move.to_slot_id:
+        Equipment.objects.filter(pk=move.equipment_id).update(current_block=move.to_slot.block_id)
+    move_completed.send(sender=YardMove, move=move)
+    return move
+
+
+def _occupancy_end(visit: ContainerVisit, actor: AbstractBaseUser) -> None:
+    """Lifts the container out of the yard (if it is there); refused while anything stands on it."""
+    current = list(Occupancy.objects.filter(visit=visit).select_related("slot"))
+    if not current:
+        return
+    slots_lock({occupancy.slot_id for occupancy in current})
+    _removal_verify(visit, current)
+    for occupancy in current:
+        _audited(occupancy, actor).delete()
+
+
+def _removal_verify(visit: ContainerVisit, current: list[Occupancy]) -> None:
+    primary = next(occupancy for occupancy in current if occupancy.primary)
+    snapshot = snapshot_around(primary.slot)
+    above = removal_check(visit.pk, snapshot.slots[primary.slot_id], primary.tier, snapshot)
+    if above:
+        raise ContainerNotOnTop(
+            container=visit.container.number,
+            position=snapshot.position(primary.slot, primary.tier),
+            above=above.number,
+        )
+
+
+def _occupancy_move(visit: ContainerVisit, slot: Slot, tier: int, actor: AbstractBaseUser) -> None:
+    """Puts the container at slot/tier, taking it from where it stood; every rule checked under lock."""
+    box = Box.of(visit)
+    current = list(Occupancy.objects.filter(visit=visit).select_related("slot"))
+    covered_ids = {slot.pk}
+    if box.long:
+        following = Slot.objects.filter(block_id=slot.block_id, bay=slot.bay + 1, row=slot.row).first()
+        if following:
+            covered_ids.add(following.pk)
+    if slot.block.kind == Block.Kind.DANGEROUS_GOODS:
+        # DG rules look at neighbours, not just these slots: one placement at a time in a DG block.
+        with lock_wait(f"block {slot.block.code}"):
+            Block.objects.select_for_update().filter(pk=slot.block_id).first()
+    slots_lock(covered_ids | {occupancy.slot_id for occupancy in current})
+    if current:
+        _removal_verify(visit, current)
+    snapshot = snapshot_around(slot).without(visit.pk)
+    verdict, _ = placement_check(box, snapshot.slots[slot.pk], tier, snapshot)
+    position = snapshot.position(slot, tier)
+    if not verdict.allowed:
+        raise PlacementRefused(code=verdict.code, position=position, reason=verdict.reason)
+    for occupancy in current:
+        _audited(occupancy, actor).delete()
+    covered = snapshot.covered(snapshot.slots[slot.pk], box)
+    try:
+        with transaction.atomic():  # the constraint is the last word if a race got past the locks
+            for index, covered_slot in enumerate(covered):
+                occupancy = Occupancy(slot=covered_slot, tier=tier, visit=visit, primary=index == 0)
+                _audited(occupancy, actor).save()
+    except IntegrityError:
+        raise PlacementRefused(code="position_occupied", position=position, reason="it is already taken") from None

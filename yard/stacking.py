@@ -1,0 +1,217 @@
+"""Stacking rules: where a container may stand, decided on a snapshot of the stacks involved.
+
+The yard's own rules live here; other apps add theirs through `placement_rule_register` (the
+dangerous-goods app registers segregation), so `yard` never imports them. Services check a placement
+on a snapshot taken under row locks; allocation checks thousands of candidates on one snapshot.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q
+
+from yard.models import Block, ContainerVisit, Occupancy, Slot
+from yard.positions import position_format
+
+
+@dataclass(frozen=True)
+class Box:
+    """A container as it stands in the yard (or is about to)."""
+
+    visit_id: int
+    number: str
+    length_ft: int
+    reefer: bool
+    dangerous_goods: tuple[dict, ...]
+    departure: datetime | None
+    outbound_carrier_id: int | None
+    gross_kg: int | None
+
+    @property
+    def long(self) -> bool:
+        return self.length_ft >= 40  # 40' and 45' fill two 20' ground slots
+
+    @classmethod
+    def of(cls, visit: ContainerVisit) -> "Box":
+        iso_type = visit.container.iso_type
+        carrier = visit.outbound_carrier
+        return cls(
+            visit_id=visit.pk,
+            number=visit.container.number,
+            length_ft=iso_type.length_ft,
+            reefer=iso_type.is_reefer and visit.freight_kind == ContainerVisit.FreightKind.FULL,
+            dangerous_goods=tuple(visit.dangerous_goods or ()),
+            departure=visit.expected_departure or (carrier.etd if carrier else None),
+            outbound_carrier_id=visit.outbound_carrier_id,
+            gross_kg=visit.gross_kg,
+        )
+
+
+@dataclass
+class YardSnapshot:
+    """The slots of some blocks and who stands where (slot id, tier) -> (box, primary slot id)."""
+
+    blocks: dict[int, Block]
+    slots: dict[int, Slot]
+    by_place: dict[tuple[int, int, int], Slot]  # (block id, bay, row) -> slot
+    boxes: dict[tuple[int, int], tuple[Box, int]] = field(default_factory=dict)
+
+    def height(self, slot_id: int) -> int:
+        tier = 0
+        while (slot_id, tier + 1) in self.boxes:
+            tier += 1
+        return tier
+
+    def box_at(self, slot_id: int, tier: int) -> tuple[Box, int] | None:
+        return self.boxes.get((slot_id, tier))
+
+    def neighbour(self, slot: Slot, bay_offset: int = 0, row_offset: int = 0) -> Slot | None:
+        return self.by_place.get((slot.block_id, slot.bay + bay_offset, slot.row + row_offset))
+
+    def covered(self, slot: Slot, box: Box) -> list[Slot] | None:
+        """The ground slots a box at this slot fills: one, or two for a 40'; None if the next bay is missing."""
+        if not box.long:
+            return [slot]
+        following = self.neighbour(slot, bay_offset=1)
+        return [slot, following] if following else None
+
+    def position(self, slot: Slot, tier: int) -> str:
+        return position_format(self.blocks[slot.block_id].code, slot.bay, slot.row, tier)
+
+    def without(self, visit_id: int) -> "YardSnapshot":
+        """The same yard with one container lifted out (to check where it may go next)."""
+        boxes = {place: entry for place, entry in self.boxes.items() if entry[0].visit_id != visit_id}
+        return YardSnapshot(self.blocks, self.slots, self.by_place, boxes)
+
+    def place(self, box: Box, slots: list[Slot], tier: int) -> None:
+        for slot in slots:
+            self.boxes[(slot.pk, tier)] = (box, slots[0].pk)
+
+
+# Rules may look this many bays either side of a placement (DG segregation distances fit within it),
+# so a scanner's check loads a constant-size part of the block, however large the yard grows.
+NEIGHBOURHOOD_BAYS = 4
+
+
+def snapshot_load(*, block_ids: Iterable[int], bays: tuple[int, int] | None = None) -> YardSnapshot:
+    """Slots and occupancies of the given blocks (only bays lo..hi if given), in three queries."""
+    block_ids = list(block_ids)
+    slot_filter = Q(block_id__in=block_ids)
+    if bays:
+        slot_filter &= Q(bay__gte=bays[0], bay__lte=bays[1])
+    blocks = {block.pk: block for block in Block.objects.filter(pk__in=block_ids)}
+    slots = {slot.pk: slot for slot in Slot.objects.filter(slot_filter)}
+    snapshot = YardSnapshot(blocks, slots, {(s.block_id, s.bay, s.row): s for s in slots.values()})
+    occupancies = list(
+        Occupancy.objects.filter(slot_id__in=slots).select_related(
+            "visit__container__iso_type", "visit__outbound_carrier"
+        )
+    )
+    primary_of = {occupancy.visit_id: occupancy.slot_id for occupancy in occupancies if occupancy.primary}
+    boxes: dict[int, Box] = {}
+    for occupancy in occupancies:
+        if occupancy.visit_id not in boxes:
+            boxes[occupancy.visit_id] = Box.of(occupancy.visit)
+        primary = primary_of.get(occupancy.visit_id, occupancy.slot_id)
+        snapshot.boxes[(occupancy.slot_id, occupancy.tier)] = (boxes[occupancy.visit_id], primary)
+    return snapshot
+
+
+def snapshot_around(slot: Slot) -> YardSnapshot:
+    """The part of the slot's block that rules may look at for a placement there."""
+    return snapshot_load(
+        block_ids=[slot.block_id], bays=(slot.bay - NEIGHBOURHOOD_BAYS, slot.bay + 1 + NEIGHBOURHOOD_BAYS)
+    )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A rule's answer: refused (with the error code and reason), or allowed at a cost (lower is better)."""
+
+    allowed: bool
+    reason: str = ""
+    code: str = "position_invalid"
+    cost: float = 0.0
+    cost_label: str = ""
+
+    @classmethod
+    def refuse(cls, reason: str, code: str = "position_invalid") -> "Verdict":
+        return cls(False, reason, code)
+
+
+ALLOWED = Verdict(True)
+
+# A rule gets the box, its block, the ground slots it would fill, the tier and the snapshot.
+PlacementRule = Callable[[Box, Block, list[Slot], int, YardSnapshot], Verdict]
+_placement_rules: list[PlacementRule] = []
+
+
+def placement_rule_register(rule: PlacementRule) -> PlacementRule:
+    """Adds a rule consulted for every placement (other apps call this from AppConfig.ready)."""
+    if rule not in _placement_rules:
+        _placement_rules.append(rule)
+    return rule
+
+
+def placement_rules() -> tuple[PlacementRule, ...]:
+    return tuple(_placement_rules)
+
+
+def placement_check(box: Box, slot: Slot, tier: int, snapshot: YardSnapshot) -> tuple[Verdict, list[Verdict]]:
+    """The first refusal, or ALLOWED with the costs every rule attached. Occupied is its own code."""
+    block = snapshot.blocks[slot.block_id]
+    slots = snapshot.covered(slot, box)
+    if slots is None:
+        return Verdict.refuse(
+            f"a {box.length_ft}' container needs bay {slot.bay + 1} as well, and it does not exist"
+        ), []
+    verdict = _stacking_check(box, block, slots, tier, snapshot)
+    if not verdict.allowed:
+        return verdict, []
+    costs = []
+    for rule in _placement_rules:
+        verdict = rule(box, block, slots, tier, snapshot)
+        if not verdict.allowed:
+            return verdict, []
+        if verdict.cost:
+            costs.append(verdict)
+    return ALLOWED, costs
+
+
+def _stacking_check(box: Box, block: Block, slots: list[Slot], tier: int, snapshot: YardSnapshot) -> Verdict:
+    if tier > block.max_tier:
+        return Verdict.refuse(f"block {block.code} stacks at most {block.max_tier} high")
+    for slot in slots:
+        occupant = snapshot.box_at(slot.pk, tier)
+        if occupant:
+            return Verdict.refuse(f"it already holds {occupant[0].number}", code="position_occupied")
+    if tier > 1:
+        below = [snapshot.box_at(slot.pk, tier - 1) for slot in slots]
+        if any(entry is None for entry in below):
+            return Verdict.refuse("nothing stands below: a container may not float")
+        if not box.long and below[0][0].long:
+            return Verdict.refuse("a 20' container may not stand on a 40'")
+        if box.long:
+            aligned = below[0][0].long and below[0][1] == slots[0].pk
+            two_twenties = not below[0][0].long and not below[1][0].long
+            if not (aligned or two_twenties):
+                return Verdict.refuse("a 40' must stand on a 40' in the same bays or on two 20's")
+    if box.reefer and not all(slot.reefer_power for slot in slots):
+        return Verdict.refuse("a reefer needs a powered slot")
+    if box.dangerous_goods and block.kind != Block.Kind.DANGEROUS_GOODS:
+        return Verdict.refuse("dangerous goods stand only in the DG area")
+    return ALLOWED
+
+
+def removal_check(visit_id: int, slot: Slot, tier: int, snapshot: YardSnapshot) -> Box | None:
+    """The box standing on top of this container, if any (it must move first)."""
+    entry = snapshot.box_at(slot.pk, tier)
+    if entry is None:
+        return None
+    slots = snapshot.covered(slot, entry[0]) or [slot]
+    for covered in slots:
+        above = snapshot.box_at(covered.pk, tier + 1)
+        if above and above[0].visit_id != visit_id:
+            return above[0]
+    return None
