@@ -40,8 +40,8 @@ def iso_type_resolve(code: str) -> IsoSizeType:
 
 
 def visit_open_for(container: Container) -> ContainerVisit | None:
-    """The container's current stay, with its position and active holds, in one query."""
-    return (
+    """The container's current stay, with its position and active holds (three queries)."""
+    visit = (
         ContainerVisit.objects.exclude(state=ContainerVisit.State.DEPARTED)
         .filter(container=container)
         .select_related("inbound_carrier", "outbound_carrier")
@@ -51,6 +51,9 @@ def visit_open_for(container: Container) -> ContainerVisit | None:
         )
         .first()
     )
+    if visit:
+        visit.container = container
+    return visit
 
 
 def _primary_occupancies() -> QuerySet[Occupancy]:
