@@ -192,6 +192,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {"task": "aktau_tos.tasks.purge_idempotency_records", "schedule": 3600.0},
+    "dispatch-planned-moves": {
+        "task": "yard.tasks.dispatch_planned_moves",
+        "schedule": env.float("YARD_DISPATCH_INTERVAL_SECONDS", default=15.0),
+    },
 }
 
 LOGGING = {

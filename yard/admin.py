@@ -1,10 +1,45 @@
+"""Operator screens. State changes go through the same services as the API (admin actions and forms)."""
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from aktau_tos.errors import DomainError
+from yard import selectors, services
 from yard.identity import container_number_normalise
-from yard.models import Container, IsoSizeType, IsoTypeAlias
+from yard.models import (
+    AccessPoint,
+    Block,
+    CarrierVisit,
+    Container,
+    ContainerVisit,
+    Equipment,
+    Hold,
+    IsoSizeType,
+    IsoTypeAlias,
+    Occupancy,
+    Slot,
+    YardMove,
+)
+
+
+def _run_each(modeladmin, request: HttpRequest, objects, call, done: str) -> None:
+    """Calls a service per selected row; reports successes and each refusal with its reason."""
+    succeeded = 0
+    for obj in objects:
+        try:
+            call(obj)
+            succeeded += 1
+        except DomainError as error:
+            modeladmin.message_user(request, f"{obj}: {error.detail}", messages.ERROR)
+    if succeeded:
+        modeladmin.message_user(request, f"{done}: {succeeded}.", messages.SUCCESS)
 
 
 class IsoTypeAliasInline(admin.TabularInline):
@@ -57,3 +92,296 @@ class ContainerAdmin(SimpleHistoryAdmin):
         # Operators type numbers as printed on the box ("CSQU 305438 3"): search the compact form.
         compact = "".join(search_term.split()).upper()
         return super().get_search_results(request, queryset, compact)
+
+
+@admin.register(AccessPoint)
+class AccessPointAdmin(SimpleHistoryAdmin):
+    list_display = ["kind", "x_m", "y_m"]
+
+
+@admin.register(Block)
+class BlockAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "kind", "equipment_kind", "bays", "rows", "max_tier", "map_link"]
+    list_filter = ["kind", "equipment_kind"]
+    search_fields = ["code", "name"]
+
+    def get_urls(self):
+        return [path("map/", self.admin_site.admin_view(self.map_view), name="yard_map"), *super().get_urls()]
+
+    @admin.display(description="Map")
+    def map_link(self, block: Block) -> str:
+        return format_html('<a href="{}#block-{}">map</a>', reverse("admin:yard_map"), block.code)
+
+    def map_view(self, request: HttpRequest) -> HttpResponse:
+        """The yard as operators see it from the tower: every block a grid of stacks."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Yard map",
+            "blocks": selectors.yard_map(),
+            "visits_url": reverse("admin:yard_containervisit_changelist"),
+        }
+        return TemplateResponse(request, "admin/yard/map.html", context)
+
+
+@admin.register(Slot)
+class SlotAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "block", "bay", "row", "reefer_power"]
+    list_filter = ["block", "reefer_power"]
+    list_select_related = ["block"]
+    search_fields = ["block__code"]
+    show_full_result_count = False
+
+
+@admin.register(Equipment)
+class EquipmentAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "kind", "max_tier", "active", "current_block", "blocks_served"]
+    list_filter = ["kind", "active"]
+    filter_horizontal = ["blocks"]
+
+    @admin.display(description="Blocks")
+    def blocks_served(self, machine: Equipment) -> str:
+        return ", ".join(block.code for block in machine.blocks.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("current_block").prefetch_related("blocks")
+
+
+@admin.register(CarrierVisit)
+class CarrierVisitAdmin(SimpleHistoryAdmin):
+    list_display = ["reference", "mode", "status", "eta", "etd", "arrived_at", "departed_at"]
+    list_filter = ["mode", "status"]
+    search_fields = ["reference"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+class HoldInline(admin.TabularInline):
+    model = Hold
+    fk_name = "visit"
+    fields = ["authority", "kind", "reason", "blocked_move_kinds", "placed_by", "placed_at", "released_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ContainerVisit)
+class ContainerVisitAdmin(SimpleHistoryAdmin):
+    list_display = ["container", "state", "category", "freight_kind", "position", "inbound_carrier", "arrived_at"]
+    list_filter = ["state", "category", "freight_kind", "occupancies__slot__block"]
+    list_select_related = ["container", "inbound_carrier"]
+    search_fields = ["container__number"]
+    raw_id_fields = ["container", "inbound_carrier", "outbound_carrier"]
+    readonly_fields = ["state", "arrived_at", "departed_at", "position"]
+    inlines = [HoldInline]
+    actions = ["deliver_to_gate"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("occupancies__slot__block")
+
+    def lookup_allowed(self, lookup: str, value: str, request=None) -> bool:
+        # The yard map links to the containers of one stack.
+        if lookup in ("occupancies__slot__block__code", "occupancies__slot__bay", "occupancies__slot__row"):
+            return True
+        return super().lookup_allowed(lookup, value, request)
+
+    @admin.display(description="Position")
+    def position(self, visit: ContainerVisit) -> str:
+        primary = [occupancy for occupancy in visit.occupancies.all() if occupancy.primary]
+        if not primary:
+            return "-"
+        slot = primary[0].slot
+        return f"{slot.block.code}-{slot.bay:02d}-{slot.row:02d}-{primary[0].tier}"
+
+    @admin.action(description="Plan delivery to the gate (truck)")
+    def deliver_to_gate(self, request: HttpRequest, queryset: QuerySet[ContainerVisit]) -> None:
+        _run_each(
+            self,
+            request,
+            queryset.select_related("container"),
+            lambda visit: services.move_create_adhoc(container=visit.container.number, to="GATE", actor=request.user),
+            "Deliveries planned",
+        )
+
+
+class HoldPlaceForm(forms.ModelForm):
+    container = forms.CharField(max_length=20, help_text="Container number as printed.")
+    blocked_move_kinds = forms.MultipleChoiceField(
+        choices=YardMove.Kind.choices, initial=["load", "delivery"], widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Hold
+        fields = ["authority", "kind", "reason"]
+
+
+@admin.register(Hold)
+class HoldAdmin(SimpleHistoryAdmin):
+    list_display = ["reference", "container", "authority", "kind", "active", "placed_by", "placed_at", "released_at"]
+    list_filter = ["authority", "kind", ("released_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["visit__container", "placed_by"]
+    search_fields = ["visit__container__number", "kind"]
+    actions = ["release"]
+    show_full_result_count = False
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = HoldPlaceForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [field.name for field in Hold._meta.fields]  # changed only through actions (release)
+
+    def save_model(self, request, obj: Hold, form, change: bool) -> None:
+        if change:
+            return
+        try:
+            hold = services.hold_place(
+                container=form.cleaned_data["container"],
+                authority=form.cleaned_data["authority"],
+                kind=form.cleaned_data["kind"],
+                reason=form.cleaned_data["reason"],
+                blocked_move_kinds=form.cleaned_data["blocked_move_kinds"],
+                actor=request.user,
+            )
+        except DomainError as error:
+            raise forms.ValidationError(error.detail) from error
+        obj.pk = hold.pk
+
+    @admin.display(description="Container", ordering="visit__container__number")
+    def container(self, hold: Hold) -> str:
+        return hold.visit.container.number
+
+    @admin.display(boolean=True)
+    def active(self, hold: Hold) -> bool:
+        return hold.active
+
+    @admin.action(description="Release selected holds")
+    def release(self, request: HttpRequest, queryset: QuerySet[Hold]) -> None:
+        _run_each(
+            self,
+            request,
+            queryset,
+            lambda hold: services.hold_release(hold_id=hold.pk, actor=request.user),
+            "Holds released",
+        )
+
+
+@admin.register(YardMove)
+class YardMoveAdmin(SimpleHistoryAdmin):
+    list_display = ["id", "container", "kind", "status", "from_label", "to_label", "equipment", "priority", "deviation"]
+    list_filter = ["status", "kind", "equipment", "deviation"]
+    search_fields = ["visit__container__number"]
+    readonly_fields = [field.name for field in YardMove._meta.fields] + ["allocation_table"]
+    exclude = ["allocation"]
+    actions = ["cancel", "dispatch_now"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(
+                "visit__container", "from_slot__block", "to_slot__block", "from_carrier", "to_carrier", "equipment"
+            )
+        )
+
+    def has_add_permission(self, request) -> bool:
+        return False  # moves come from gate-in, train lists, inspections and ad hoc requests
+
+    def get_urls(self):
+        board = path("board/", self.admin_site.admin_view(self.board_view), name="yard_move_board")
+        return [board, *super().get_urls()]
+
+    @admin.display(description="Container", ordering="visit__container__number")
+    def container(self, move: YardMove) -> str:
+        return move.visit.container.number
+
+    @admin.display(description="From")
+    def from_label(self, move: YardMove) -> str:
+        return selectors.move_from(move) or "-"
+
+    @admin.display(description="To")
+    def to_label(self, move: YardMove) -> str:
+        return selectors.move_to(move) or "-"
+
+    @admin.display(description="Why this slot")
+    def allocation_table(self, move: YardMove) -> str:
+        if not move.allocation:
+            return "-"
+        rows = [move.allocation["chosen"], *move.allocation.get("runners_up", [])]
+        return format_html(
+            "<table><tr><th>position</th><th>score</th><th>costs</th></tr>{}</table><p>{} legal places considered "
+            "({} strategy).</p>",
+            format_html(
+                "".join(
+                    format_html(
+                        "<tr><td>{}{}</td><td>{}</td><td>{}</td></tr>",
+                        row["position"],
+                        " (chosen)" if index == 0 else "",
+                        row["score"],
+                        ", ".join(f"{name} {value:+g}" for name, value in row["costs"].items()),
+                    )
+                    for index, row in enumerate(rows)
+                )
+            ),
+            move.allocation.get("considered", "?"),
+            move.allocation.get("strategy", "?"),
+        )
+
+    @admin.action(description="Cancel selected moves")
+    def cancel(self, request: HttpRequest, queryset: QuerySet[YardMove]) -> None:
+        _run_each(
+            self,
+            request,
+            queryset,
+            lambda move: services.move_cancel(move_id=move.pk, actor=request.user, reason="cancelled in the admin"),
+            "Moves cancelled",
+        )
+
+    @admin.action(description="Dispatch planned moves now")
+    def dispatch_now(self, request: HttpRequest, queryset: QuerySet[YardMove]) -> None:
+        self.message_user(request, f"Dispatched {services.moves_dispatch()} planned moves.", messages.SUCCESS)
+
+    def board_view(self, request: HttpRequest) -> HttpResponse:
+        """Each machine's work queue side by side, and what no machine has taken yet."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        open_moves = selectors.moves_queue(limit=2000)
+        columns = {machine.code: [] for machine in Equipment.objects.filter(active=True)}
+        unassigned = []
+        for move in open_moves:
+            (columns.setdefault(move.equipment.code, []) if move.equipment_id else unassigned).append(move)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Move board",
+            "columns": sorted(columns.items()),
+            "unassigned": unassigned,
+        }
+        return TemplateResponse(request, "admin/yard/move_board.html", context)
+
+
+@admin.register(Occupancy)
+class OccupancyAdmin(SimpleHistoryAdmin):
+    """Read-only: positions change only by completing moves."""
+
+    list_display = ["__str__", "visit", "primary"]
+    list_select_related = ["slot__block", "visit__container"]
+    search_fields = ["visit__container__number"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -113,7 +113,9 @@ def _integers_read(fields: list[str], line_number: int) -> list[int]:
         raise ValueError(f"line {line_number} holds something other than integers: {' '.join(fields)!r}") from None
 
 
-def _bay_check(stacks: Sequence[Sequence[int]], max_height: int, time_limit: float) -> tuple[list[list[int]], list[int]]:
+def _bay_check(
+    stacks: Sequence[Sequence[int]], max_height: int, time_limit: float
+) -> tuple[list[list[int]], list[int]]:
     """The bay with containers renamed 1..N by retrieval order, and the original names in that order."""
     if isinstance(max_height, bool) or not isinstance(max_height, int) or max_height < 1:
         raise ValueError(f"max_height must be a positive integer, not {max_height!r}")
@@ -296,7 +298,14 @@ def _moves_list(path: tuple | None) -> list[tuple[int, int, int]]:
 
 
 def _beam_search(
-    root: list[list[int]], target: int, count: int, max_height: int, width: int, best: _Best, budget: _Budget, limit: int
+    root: list[list[int]],
+    target: int,
+    count: int,
+    max_height: int,
+    width: int,
+    best: _Best,
+    budget: _Budget,
+    limit: int,
 ) -> bool:
     """Beam search keeping `width` states per number of relocations; True if some level had to be cut."""
     level: list[tuple[list[list[int]], int, tuple | None]] = [(root, target, None)]

@@ -1,10 +1,12 @@
 """Reads of the yard app."""
 
-from django.db.models import Case, F, Prefetch, QuerySet, Value, When
+from django.db.models import Case, Exists, F, Max, Min, OuterRef, Prefetch, QuerySet, Value, When
+from django.utils import timezone
 
 from yard.errors import ContainerNotFound, EquipmentNotFound, MoveNotFound, UnknownIsoType
 from yard.identity import container_number_normalise
 from yard.models import (
+    Block,
     CarrierVisit,
     Container,
     ContainerVisit,
@@ -13,6 +15,7 @@ from yard.models import (
     IsoSizeType,
     IsoTypeAlias,
     Occupancy,
+    Slot,
     YardMove,
 )
 from yard.positions import GATE, position_format
@@ -125,3 +128,40 @@ def moves_queue(*, equipment_code: str | None = None, limit: int = 200) -> list[
         default=Value(2),
     )
     return list(moves.order_by(started_first, "priority", F("deadline").asc(nulls_last=True), "pk")[:limit])
+
+
+def yard_map() -> list[dict]:
+    """Every block as a grid of stacks: height, DG, holds and dwell per ground slot (four queries)."""
+    active_hold = Hold.objects.filter(visit=OuterRef("visit"), released_at__isnull=True)
+    occupancies = Occupancy.objects.values("slot_id").annotate(height=Max("tier"), oldest=Min("visit__arrived_at"))
+    stacks = {row["slot_id"]: row for row in occupancies}
+    flags: dict[int, set[str]] = {}
+    for row in Occupancy.objects.annotate(held=Exists(active_hold)).values("slot_id", "held", "visit__dangerous_goods"):
+        if row["held"]:
+            flags.setdefault(row["slot_id"], set()).add("hold")
+        if row["visit__dangerous_goods"]:
+            flags.setdefault(row["slot_id"], set()).add("dg")
+    now = timezone.now()
+    slots_by_block: dict[int, dict[tuple[int, int], Slot]] = {}
+    for slot in Slot.objects.all():
+        slots_by_block.setdefault(slot.block_id, {})[(slot.row, slot.bay)] = slot
+    result = []
+    for block in Block.objects.order_by("code"):
+        grid = []
+        for row in range(1, block.rows + 1):
+            cells = []
+            for bay in range(1, block.bays + 1):
+                slot = slots_by_block.get(block.pk, {}).get((row, bay))
+                stack = stacks.get(slot.pk) if slot else None
+                height = stack["height"] if stack else 0
+                dwell = (now - stack["oldest"]).days if stack and stack["oldest"] else 0
+                cells.append({
+                    "bay": bay, "row": row, "exists": slot is not None, "height": height,
+                    "fill": round(height / block.max_tier, 2), "flags": sorted(flags.get(slot.pk, ())) if slot else [],
+                    "dwell_days": dwell, "reefer_power": bool(slot and slot.reefer_power),
+                })  # fmt: skip
+            grid.append(cells)
+        used = sum(cell["height"] for cells in grid for cell in cells)
+        capacity = block.rows * block.bays * block.max_tier
+        result.append({"block": block, "grid": grid, "used": used, "capacity": capacity})
+    return result
