@@ -40,6 +40,7 @@ test: export DJANGO_SECRET_KEY ?= test-only-secret-key-not-for-production
 test: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	scripts/apt-install chromium chromium
 	scripts/with-postgres bash -c '$(PY) manage.py makemigrations --check --dry-run && $(PY) -m pytest'
 
 lint: $(DEV_STAMP)

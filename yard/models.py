@@ -291,6 +291,7 @@ class Occupancy(models.Model):
             ),
             models.CheckConstraint(condition=Q(tier__gte=1), name="yard_occupancy_tier_positive"),
         ]
+        verbose_name_plural = "occupancies"
 
     def __str__(self) -> str:
         return f"{self.slot}-{self.tier}"

@@ -29,9 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 _EMPTY = 1 << 30  # the smallest container of an empty stack: larger than any container
-_STEPS_PER_SECOND = 400_000  # simulated steps per second of time_limit; measured, with room to spare
+_STEPS_PER_SECOND = 1_000_000  # simulated steps per second of time_limit; measured, with room to spare
 _BEAM_SHARE = 0.6  # part of the budget for the beam search; the branch and bound gets the rest
-_BOUND_STEPS = 4  # cost of a lower bound or a search node, in simulated steps
 
 
 @dataclass(frozen=True)
@@ -288,6 +287,11 @@ def _lower_bound(stacks: Sequence[Sequence[int]], target: int, max_height: int) 
     return total
 
 
+def _bound_steps(remaining: int) -> int:
+    """The cost of a lower bound (or a search node) with this many containers left, in simulated steps."""
+    return 4 + remaining // 4
+
+
 def _moves_list(path: tuple | None) -> list[tuple[int, int, int]]:
     moves = []
     while path is not None:
@@ -342,7 +346,8 @@ def _beam_search(
                     _greedy_finish([list(each) for each in child], child_target, count, max_height, moves)
                     best.offer(moves)
                 scored.append((depth + rest, bound, len(scored), child, child_target, child_path))
-                if not budget.spend(rest + count - child_target + _BOUND_STEPS, limit):
+                remaining = count - child_target
+                if not budget.spend(rest + remaining + _bound_steps(remaining), limit):
                     return False
         scored.sort()
         level = []
@@ -380,7 +385,7 @@ class _BranchAndBound:
         if target > self.count:
             self.best.offer(list(self.path))
             return
-        if not self.budget.spend(_BOUND_STEPS):
+        if not self.budget.spend(_bound_steps(self.count - target)):
             self.stopped = True
             return
         stacks = self.stacks

@@ -5,7 +5,7 @@ from aktau_tos import roles
 from tests.factories.yard import ContainerFactory, IsoSizeTypeFactory, valid_number
 from yard import reference, selectors, services
 from yard.errors import ContainerExists, ContainerNotFound, InvalidContainerMass, UnknownIsoType
-from yard.models import Container, IsoSizeType
+from yard.models import Container, ContainerVisit, IsoSizeType, Slot, YardMove
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,10 @@ def test_seed_is_idempotent(settings):
     counts = (Container.objects.count(), Container.history.count(), IsoSizeType.history.count())
     call_command("seed_aktau", "--demo")
     assert (Container.objects.count(), Container.history.count(), IsoSizeType.history.count()) == counts
-    assert counts[0] == 8
+    assert counts[0] == 8 + 120  # demo containers, and the demo traffic's arrivals
+    assert Slot.objects.count() == 1724
+    assert ContainerVisit.objects.filter(state="in_yard").count() == 108
+    assert YardMove.objects.filter(status="dispatched").exists()
 
 
 def test_demo_seed_refuses_to_run_without_debug(settings):

@@ -12,6 +12,7 @@ from yard.services.moves import (
     move_plan_to_yard,
     move_start,
 )
+from yard.services.visits import visit_book_outbound
 
 __all__ = [
     "container_register",
@@ -25,4 +26,5 @@ __all__ = [
     "move_plan_to_yard",
     "move_start",
     "moves_dispatch",
+    "visit_book_outbound",
 ]

@@ -10,6 +10,7 @@ from yard.identity import container_number_normalise
 from yard.models import AccessPoint, CarrierVisit, ContainerVisit, YardMove
 from yard.services.containers import container_register
 from yard.services.moves import move_plan_to_yard
+from yard.services.visits import visit_book_outbound
 
 
 @transaction.atomic
@@ -23,6 +24,7 @@ def gate_in(
     gross_kg: int | None = None,
     seal: str = "",
     dangerous_goods: list[dict] | None = None,
+    outbound_carrier: CarrierVisit | None = None,
 ) -> YardMove:
     """Opens the container's visit (registering the box if new) and plans its move to an allocated slot."""
     number = container_number_normalise(container)
@@ -54,4 +56,6 @@ def gate_in(
     )
     visit._history_user = actor
     visit.save()
+    if outbound_carrier:  # booked before arrival (export for a known train or vessel): stacked by its departure
+        visit_book_outbound(visit=visit, carrier=outbound_carrier, actor=actor)
     return move_plan_to_yard(visit=visit, kind=YardMove.Kind.RECEIVE, arriving_from=AccessPoint.Kind.GATE, actor=actor)

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from aktau_tos import roles
+from aktau_tos.demo import demo_traffic_create
 from yard import reference
 from yard.errors import ContainerExists
 from yard.layout import layout_apply
@@ -84,5 +85,9 @@ class Command(BaseCommand):
                 container_register(
                     number=number, iso_type=iso_type, tare_kg=tare_kg, max_gross_kg=max_gross_kg, actor=admin
                 )
+        placed = demo_traffic_create(actor=admin)
+        self.stdout.write(
+            f"Demo traffic: {placed} containers placed in the yard." if placed else "Demo traffic: present."
+        )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         self.stdout.write("  admin (superuser), " + ", ".join(f"{u} ({r})" for u, (r, _) in DEMO_USERS.items()))

@@ -1,0 +1,20 @@
+"""Container visits: bookings that tell the yard when and how a container will leave."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from yard.models import CarrierVisit, ContainerVisit
+
+
+@transaction.atomic
+def visit_book_outbound(
+    *, visit: ContainerVisit, carrier: CarrierVisit, actor: AbstractBaseUser, destination: str = ""
+) -> ContainerVisit:
+    """Books the container onto a departing carrier; allocation stacks it by that carrier's departure."""
+    visit.outbound_carrier = carrier
+    visit.outbound_mode = carrier.mode
+    visit.expected_departure = carrier.etd
+    visit.destination = destination or visit.destination
+    visit._history_user = actor
+    visit.save(update_fields=["outbound_carrier", "outbound_mode", "expected_departure", "destination"])
+    return visit
