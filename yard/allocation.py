@@ -146,24 +146,19 @@ def _workload(blocks: list[Block]) -> dict[int, int]:
     return counts
 
 
-def slot_allocate(
+def slot_choose(
+    box: Box,
+    snapshot: YardSnapshot,
     *,
-    visit: ContainerVisit,
-    blocks: list[Block],
-    arriving_from: str | None = None,
     strategy: str = "rehandle",
+    distance_m: dict[int, int] | None = None,
+    workload: dict[int, int] | None = None,
     rng: random.Random | None = None,
-    snapshot: YardSnapshot | None = None,
-) -> Allocation:
-    """The best legal position for the visit's container in the blocks, with the runners-up."""
-    box = Box.of(visit)
-    if snapshot is None:
-        snapshot = snapshot_load(block_ids=[block.pk for block in blocks])
-    snapshot = snapshot.without(visit.pk)
+) -> Allocation | None:
+    """The best legal position for a box on a snapshot (no database), or None if there is none."""
     legal = candidates_scan(box, snapshot)
     if not legal:
-        area = ", ".join(sorted(block.code for block in blocks)) or "no block of its kind"
-        raise NoSlotAvailable(container=box.number, area=area)
+        return None
     if strategy == "random":
         slot_id, tier, _ = (rng or random.Random()).choice(legal)
         chosen = Candidate(slot_id, tier, snapshot.position(snapshot.slots[slot_id], tier), 0.0)
@@ -172,9 +167,49 @@ def slot_allocate(
         slot_id, tier, _ = min(legal, key=lambda place: place[1])  # stable: first lowest in block/bay/row order
         chosen = Candidate(slot_id, tier, snapshot.position(snapshot.slots[slot_id], tier), float(tier))
         return Allocation(chosen, [], len(legal), strategy)
-    distance_m, workload = _distances(blocks, arriving_from), _workload(blocks)
     scored = sorted(
-        (_score(box, place, snapshot, distance_m, workload) for place in legal),
+        (_score(box, place, snapshot, distance_m or {}, workload or {}) for place in legal),
         key=lambda candidate: candidate.score,
     )
     return Allocation(scored[0], scored[1 : 1 + RUNNERS_UP], len(legal), strategy)
+
+
+def _reserve_planned_targets(snapshot: YardSnapshot, visit_id: int) -> None:
+    """Open moves already bound for a place hold it: two arrivals are never sent to the same slot."""
+    planned = (
+        YardMove.objects.filter(status__in=YardMove.OPEN_STATUSES, to_slot_id__in=snapshot.slots)
+        .exclude(visit_id=visit_id)
+        .select_related("visit__container__iso_type", "visit__outbound_carrier")
+    )
+    for move in planned:
+        box = Box.of(move.visit)
+        slots = snapshot.covered(snapshot.slots[move.to_slot_id], box)
+        if slots and all(snapshot.box_at(slot.pk, move.to_tier) is None for slot in slots):
+            snapshot.place(box, slots, move.to_tier)
+
+
+def slot_allocate(
+    *,
+    visit: ContainerVisit,
+    blocks: list[Block],
+    arriving_from: str | None = None,
+    strategy: str = "rehandle",
+    exclude_slot_ids: set[int] = frozenset(),
+) -> Allocation:
+    """The best legal position for the visit's container in the blocks, with the runners-up.
+
+    Places that open moves are bound for count as taken; `exclude_slot_ids` are never chosen
+    (housekeeping does not put a box back on the stack it is clearing).
+    """
+    snapshot = snapshot_load(block_ids=[block.pk for block in blocks]).without(visit.pk)
+    _reserve_planned_targets(snapshot, visit.pk)
+    if exclude_slot_ids:
+        snapshot = snapshot.restricted(exclude_slot_ids)
+    box = Box.of(visit)
+    allocation = slot_choose(
+        box, snapshot, strategy=strategy, distance_m=_distances(blocks, arriving_from), workload=_workload(blocks)
+    )
+    if allocation is None:
+        area = ", ".join(sorted(block.code for block in blocks)) or "no block of its kind"
+        raise NoSlotAvailable(container=box.number, area=area)
+    return allocation

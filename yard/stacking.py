@@ -88,6 +88,16 @@ class YardSnapshot:
         for slot in slots:
             self.boxes[(slot.pk, tier)] = (box, slots[0].pk)
 
+    def restricted(self, excluded_slot_ids: set[int]) -> "YardSnapshot":
+        """The same yard where the excluded slots take no container (nor half of a 40')."""
+        slots = {pk: slot for pk, slot in self.slots.items() if pk not in excluded_slot_ids}
+        places = {place: slot for place, slot in self.by_place.items() if slot.pk not in excluded_slot_ids}
+        return YardSnapshot(self.blocks, slots, places, self.boxes)
+
+    def remove(self, visit_id: int) -> None:
+        for place in [place for place, entry in self.boxes.items() if entry[0].visit_id == visit_id]:
+            del self.boxes[place]
+
 
 # Rules may look this many bays either side of a placement (DG segregation distances fit within it),
 # so a scanner's check loads a constant-size part of the block, however large the yard grows.
