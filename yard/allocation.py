@@ -174,18 +174,18 @@ def slot_choose(
     return Allocation(scored[0], scored[1 : 1 + RUNNERS_UP], len(legal), strategy)
 
 
-def _reserve_planned_targets(snapshot: YardSnapshot, visit_id: int) -> None:
-    """Open moves already bound for a place hold it: two arrivals are never sent to the same slot."""
+def _reserved_slots(snapshot: YardSnapshot, visit_id: int) -> set[int]:
+    """Slots that open moves are bound for: nothing else is sent there, nor stacked on a box not yet put down."""
     planned = (
         YardMove.objects.filter(status__in=YardMove.OPEN_STATUSES, to_slot_id__in=snapshot.slots)
         .exclude(visit_id=visit_id)
-        .select_related("visit__container__iso_type", "visit__outbound_carrier")
+        .select_related("visit__container__iso_type")
     )
+    reserved = set()
     for move in planned:
-        box = Box.of(move.visit)
-        slots = snapshot.covered(snapshot.slots[move.to_slot_id], box)
-        if slots and all(snapshot.box_at(slot.pk, move.to_tier) is None for slot in slots):
-            snapshot.place(box, slots, move.to_tier)
+        slots = snapshot.covered(snapshot.slots[move.to_slot_id], Box.of(move.visit)) or []
+        reserved.update(slot.pk for slot in slots)
+    return reserved
 
 
 def slot_allocate(
@@ -198,13 +198,11 @@ def slot_allocate(
 ) -> Allocation:
     """The best legal position for the visit's container in the blocks, with the runners-up.
 
-    Places that open moves are bound for count as taken; `exclude_slot_ids` are never chosen
+    Stacks that open moves are bound for are left alone; `exclude_slot_ids` are never chosen
     (housekeeping does not put a box back on the stack it is clearing).
     """
     snapshot = snapshot_load(block_ids=[block.pk for block in blocks]).without(visit.pk)
-    _reserve_planned_targets(snapshot, visit.pk)
-    if exclude_slot_ids:
-        snapshot = snapshot.restricted(exclude_slot_ids)
+    snapshot = snapshot.restricted(_reserved_slots(snapshot, visit.pk) | set(exclude_slot_ids))
     box = Box.of(visit)
     allocation = slot_choose(
         box, snapshot, strategy=strategy, distance_m=_distances(blocks, arriving_from), workload=_workload(blocks)
