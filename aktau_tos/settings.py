@@ -7,6 +7,7 @@ file-system Celery broker and prints e-mail to the console, so a fresh checkout 
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -196,7 +197,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "yard.tasks.dispatch_planned_moves",
         "schedule": env.float("YARD_DISPATCH_INTERVAL_SECONDS", default=15.0),
     },
+    "plan-housekeeping": {"task": "yard.tasks.plan_housekeeping", "schedule": crontab(hour=22, minute=0)},
 }
+# Night-shift moves a machine can do besides its queue: housekeeping plans within this spare capacity.
+YARD_HOUSEKEEPING_MOVES_PER_MACHINE = env.int("YARD_HOUSEKEEPING_MOVES_PER_MACHINE", default=15)
 
 LOGGING = {
     "version": 1,

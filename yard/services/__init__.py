@@ -4,6 +4,7 @@ from yard.services.containers import container_register
 from yard.services.dispatch import moves_dispatch
 from yard.services.gate import gate_in
 from yard.services.holds import hold_place, hold_release
+from yard.services.housekeeping import housekeeping_plan
 from yard.services.moves import (
     move_cancel,
     move_complete,
@@ -19,6 +20,7 @@ __all__ = [
     "gate_in",
     "hold_place",
     "hold_release",
+    "housekeeping_plan",
     "move_cancel",
     "move_complete",
     "move_create_adhoc",
