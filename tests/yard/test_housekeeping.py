@@ -26,7 +26,7 @@ def buried(size_types, put, clerk):
 
 
 def test_plans_moves_that_free_tomorrows_departure(buried, clerk):
-    bottom, middle, top = buried
+    _, middle, top = buried
     result = services.housekeeping_plan(actor=clerk)
     assert (result.rehandles_expected, result.moves_planned, result.rehandles_avoided) == (2, 2, 2)
     moves = list(YardMove.objects.filter(kind="housekeeping").order_by("pk"))
