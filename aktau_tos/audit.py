@@ -5,10 +5,13 @@ explicit `actor` and set it on the rows they save; scheduled tasks that act on n
 `system_user()`, so every historical row names someone.
 """
 
+from typing import TypeVar
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 
 SYSTEM_USERNAME = "system"
+_Row = TypeVar("_Row")
 
 
 def system_user() -> AbstractBaseUser:
@@ -20,3 +23,11 @@ def system_user() -> AbstractBaseUser:
         user.set_unusable_password()
         user.save(update_fields=["password"])
     return user
+
+
+def audited(obj: _Row, actor: AbstractBaseUser, reason: str | None = None) -> _Row:
+    """Marks a row about to be saved or deleted with who does it (and why) for its history record."""
+    obj._history_user = actor
+    if reason:
+        obj._change_reason = reason
+    return obj

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 from stdnum import iso6346
 
+from aktau_tos.audit import audited
 from yard import services
 from yard.models import CarrierVisit, ContainerVisit, Hold, YardMove
 
@@ -45,8 +46,7 @@ def demo_traffic_create(*, actor: AbstractBaseUser, containers: int = 120, seed:
     ):
         carrier = CarrierVisit(mode=mode, reference=reference, eta=now + timedelta(hours=hours - 6 - index))
         carrier.etd = now + timedelta(hours=hours)
-        carrier._history_user = actor
-        carrier.save()
+        audited(carrier, actor).save()
         departures.append(carrier)
     kinds = [entry for entry in MIX for _ in range(entry[2])]
     placed = 0

@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
+from aktau_tos.audit import audited
 from yard.errors import ContainerExists, InvalidContainerMass
 from yard.identity import container_number_normalise
 from yard.models import Container
@@ -26,7 +27,7 @@ def container_register(
     if Container.objects.filter(number=number).exists():
         raise ContainerExists(number=number)
     container = Container(number=number, iso_type=size_type, tare_kg=tare_kg, max_gross_kg=max_gross_kg)
-    container._history_user = actor
+    audited(container, actor)
     try:
         with transaction.atomic():  # two registrations of one number racing: the loser gets the clear error
             container.save()

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from aktau_tos.audit import system_user
+from aktau_tos.audit import audited, system_user
 from yard.models import Block, Equipment, YardMove
 
 BATCH = 200
@@ -53,7 +53,6 @@ def moves_dispatch(*, limit: int = BATCH) -> int:
         machine = min(able, key=lambda m: (queue[m.pk], _distance(m.current_block, block), m.code))
         queue[machine.pk] += 1
         move.status, move.equipment, move.dispatched_at = YardMove.Status.DISPATCHED, machine, now
-        move._history_user = actor
-        move.save(update_fields=["status", "equipment", "dispatched_at"])
+        audited(move, actor).save(update_fields=["status", "equipment", "dispatched_at"])
         dispatched += 1
     return dispatched

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from aktau_tos.audit import audited
 from yard import selectors
 from yard.errors import ContainerAlreadyInTerminal, ContainerNotFound
 from yard.identity import container_number_normalise
@@ -35,15 +36,13 @@ def gate_in(
         box = container_register(number=number, iso_type=size_type.code, actor=actor)
     if box.iso_type_id != size_type.code:  # the clerk reads the code off the box: it wins over old records
         box.iso_type = size_type
-        box._history_user, box._change_reason = actor, "size/type as read at the gate"
-        box.save(update_fields=["iso_type"])
+        audited(box, actor, "size/type as read at the gate").save(update_fields=["iso_type"])
     if open_visit := ContainerVisit.objects.exclude(state=ContainerVisit.State.DEPARTED).filter(container=box).first():
         raise ContainerAlreadyInTerminal(container=number, state=open_visit.get_state_display().lower())
     now = timezone.now()
     carrier = CarrierVisit(mode=CarrierVisit.Mode.TRUCK, reference=truck.strip().upper(), arrived_at=now)
     carrier.status = CarrierVisit.Status.ARRIVED
-    carrier._history_user = actor
-    carrier.save()
+    audited(carrier, actor).save()
     empty = freight_kind == ContainerVisit.FreightKind.EMPTY
     visit = ContainerVisit(
         container=box,
@@ -54,8 +53,7 @@ def gate_in(
         dangerous_goods=dangerous_goods or [],
         inbound_carrier=carrier,
     )
-    visit._history_user = actor
-    visit.save()
+    audited(visit, actor).save()
     if outbound_carrier:  # booked before arrival (export for a known train or vessel): stacked by its departure
         visit_book_outbound(visit=visit, carrier=outbound_carrier, actor=actor)
     return move_plan_to_yard(visit=visit, kind=YardMove.Kind.RECEIVE, arriving_from=AccessPoint.Kind.GATE, actor=actor)

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from aktau_tos.audit import audited
 from aktau_tos.locking import lock_wait
 from yard import selectors
 from yard.errors import ContainerNotInTerminal, HoldNotActive, HoldNotFound, InvalidMoveKinds
@@ -33,8 +34,7 @@ def hold_place(
     if unknown or not kinds:
         raise InvalidMoveKinds(kinds=unknown or "[]", allowed=", ".join(YardMove.Kind.values))
     hold = Hold(visit=visit, authority=authority, kind=kind, reason=reason, blocked_move_kinds=kinds, placed_by=actor)
-    hold._history_user = actor
-    hold.save()
+    audited(hold, actor).save()
     return hold
 
 
@@ -51,6 +51,5 @@ def hold_release(*, hold_id: int, actor: AbstractBaseUser, authority: str | None
     if hold.released_at is not None:
         raise HoldNotActive(hold=hold.reference)
     hold.released_at, hold.released_by = timezone.now(), actor
-    hold._history_user = actor
-    hold.save(update_fields=["released_at", "released_by"])
+    audited(hold, actor).save(update_fields=["released_at", "released_by"])
     return hold

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from aktau_tos.audit import audited
 from aktau_tos.locking import lock_wait
 from yard import selectors
 from yard.allocation import blocks_for, slot_allocate
@@ -40,13 +41,6 @@ DEFAULT_PRIORITY = {
     YardMove.Kind.SHIFT: 40,
     YardMove.Kind.HOUSEKEEPING: 90,
 }
-
-
-def _audited(obj, actor: AbstractBaseUser, reason: str | None = None):
-    obj._history_user = actor
-    if reason:
-        obj._change_reason = reason
-    return obj
 
 
 def hold_check(visit: ContainerVisit, move_kind: str) -> None:
@@ -119,7 +113,7 @@ def move_plan(
     move.planned_to = selectors.move_to(move) or ""
     try:
         with transaction.atomic():
-            _audited(move, actor).save()
+            audited(move, actor).save()
     except IntegrityError:  # a concurrent planner opened a move for the same container first
         raise MoveAlreadyOpen(container=visit.container.number, move="(new)", kind=kind, status="planned") from None
     return move
@@ -195,7 +189,7 @@ def move_start(*, move_id: int, actor: AbstractBaseUser) -> YardMove:
         raise MoveNotOpen(move=move.pk, status=move.status)
     hold_check(move.visit, move.kind)
     move.status, move.started_at = YardMove.Status.IN_PROGRESS, timezone.now()
-    _audited(move, actor).save(update_fields=["status", "started_at"])
+    audited(move, actor).save(update_fields=["status", "started_at"])
     return move
 
 
@@ -207,7 +201,7 @@ def move_cancel(*, move_id: int, actor: AbstractBaseUser, reason: str = "", fail
         raise MoveNotOpen(move=move.pk, status=move.status)
     move.status = YardMove.Status.FAILED if failed else YardMove.Status.CANCELLED
     move.finished_at, move.finished_by = timezone.now(), actor
-    _audited(move, actor, reason).save(update_fields=["status", "finished_at", "finished_by"])
+    audited(move, actor, reason).save(update_fields=["status", "finished_at", "finished_by"])
     return move
 
 
@@ -238,7 +232,7 @@ def move_complete(*, move_id: int, container: str, position: str, actor: Abstrac
             raise PositionInvalid(position=target, reason=f"move {move.pk} goes to {expected}")
         _occupancy_end(visit, actor)
         visit.state, visit.departed_at = ContainerVisit.State.DEPARTED, now
-        _audited(visit, actor).save(update_fields=["state", "departed_at"])
+        audited(visit, actor).save(update_fields=["state", "departed_at"])
     else:
         parsed = position_parse(target)
         slot = slot_at(parsed)
@@ -246,12 +240,12 @@ def move_complete(*, move_id: int, container: str, position: str, actor: Abstrac
         move.to_slot, move.to_tier = slot, parsed.tier
         if visit.state == ContainerVisit.State.EXPECTED:
             visit.state, visit.arrived_at = ContainerVisit.State.IN_YARD, now
-            _audited(visit, actor).save(update_fields=["state", "arrived_at"])
+            audited(visit, actor).save(update_fields=["state", "arrived_at"])
 
     move.deviation = bool(move.planned_to) and selectors.move_to(move) != move.planned_to
     move.status, move.finished_at, move.finished_by = YardMove.Status.DONE, now, actor
     move.started_at = move.started_at or now
-    _audited(move, actor).save()
+    audited(move, actor).save()
     if move.equipment_id and move.to_slot_id:
         Equipment.objects.filter(pk=move.equipment_id).update(current_block=move.to_slot.block_id)
     move_completed.send(sender=YardMove, move=move)
@@ -266,7 +260,7 @@ def _occupancy_end(visit: ContainerVisit, actor: AbstractBaseUser) -> None:
     slots_lock({occupancy.slot_id for occupancy in current})
     _removal_verify(visit, current)
     for occupancy in current:
-        _audited(occupancy, actor).delete()
+        audited(occupancy, actor).delete()
 
 
 def _removal_verify(visit: ContainerVisit, current: list[Occupancy]) -> None:
@@ -303,12 +297,12 @@ def _occupancy_move(visit: ContainerVisit, slot: Slot, tier: int, actor: Abstrac
     if not verdict.allowed:
         raise PlacementRefused(code=verdict.code, position=position, reason=verdict.reason)
     for occupancy in current:
-        _audited(occupancy, actor).delete()
+        audited(occupancy, actor).delete()
     covered = snapshot.covered(snapshot.slots[slot.pk], box)
     try:
         with transaction.atomic():  # the constraint is the last word if a race got past the locks
             for index, covered_slot in enumerate(covered):
                 occupancy = Occupancy(slot=covered_slot, tier=tier, visit=visit, primary=index == 0)
-                _audited(occupancy, actor).save()
+                audited(occupancy, actor).save()
     except IntegrityError:
         raise PlacementRefused(code="position_occupied", position=position, reason="it is already taken") from None

@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from aktau_tos.audit import audited
 from yard.models import CarrierVisit, ContainerVisit
 
 
@@ -15,6 +16,5 @@ def visit_book_outbound(
     visit.outbound_mode = carrier.mode
     visit.expected_departure = carrier.etd
     visit.destination = destination or visit.destination
-    visit._history_user = actor
-    visit.save(update_fields=["outbound_carrier", "outbound_mode", "expected_departure", "destination"])
+    audited(visit, actor).save(update_fields=["outbound_carrier", "outbound_mode", "expected_departure", "destination"])
     return visit
