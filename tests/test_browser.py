@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from aktau_tos import roles
 from tests.factories.accounts import PASSWORD
@@ -35,6 +36,14 @@ def browser_page():
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         yield page
         browser.close()
+    # The live server's request threads may leave a database session behind when the browser hangs up
+    # (Django closes them per request, not per thread exit); end them, or the test database cannot be dropped.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 def test_yard_map_shows_stacks_and_leads_to_their_containers(live_server, browser_page, user_with_role):
