@@ -165,11 +165,17 @@ class Slot(models.Model):
 
 
 class Equipment(models.Model):
-    """A machine that stacks containers (moves are dispatched to its work queue)."""
+    """A machine of the terminal. Stacking machines get moves in their work queue; tractors haul between them."""
+
+    class Kind(models.TextChoices):
+        RMG = "rmg", "Rail-mounted gantry"
+        REACH_STACKER = "reach_stacker", "Reach stacker"
+        EMPTY_HANDLER = "empty_handler", "Empty container handler"
+        TERMINAL_TRACTOR = "terminal_tractor", "Terminal tractor"
 
     code = models.CharField(max_length=16, unique=True)
-    kind = models.CharField(max_length=16, choices=Block.Equipment.choices)
-    max_tier = models.PositiveSmallIntegerField(help_text="Highest tier it can place a container on.")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    max_tier = models.PositiveSmallIntegerField(help_text="Highest tier it can place a container on (0: none).")
     blocks = models.ManyToManyField(Block, related_name="equipment", blank=True)
     active = models.BooleanField(default=True)
     current_block = models.ForeignKey(Block, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

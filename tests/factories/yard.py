@@ -70,7 +70,7 @@ class EquipmentFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     code = factory.Sequence(lambda n: f"RS-{n:02d}")
-    kind = Block.Equipment.REACH_STACKER
+    kind = Equipment.Kind.REACH_STACKER
     max_tier = 5
 
     @factory.post_generation

@@ -234,3 +234,57 @@ class TestDispatch:
         assert services.moves_dispatch() == 0
         move.refresh_from_db()
         assert (move.status, move.equipment) == ("planned", None)
+
+
+class TestHoldsInEveryChannel:
+    def test_dispatch_leaves_a_held_move_planned_until_the_release(self, put, clerk, operator):
+        visit = put("A-01-01-1")
+        move = services.move_create_adhoc(container=visit.container.number, to="GATE", actor=clerk)
+        hold = services.hold_place(container=visit.container.number, authority="customs", kind="x", actor=operator)
+        assert services.moves_dispatch() == 0
+        move.refresh_from_db()
+        assert move.status == "planned"
+        services.hold_release(hold_id=hold.pk, actor=operator)
+        assert services.moves_dispatch() == 1
+
+    def test_the_admin_action_is_refused_and_says_why(self, client, put, operator):
+        visit = put("A-01-01-1")
+        hold = services.hold_place(container=visit.container.number, authority="customs", kind="x", actor=operator)
+        client.force_login(operator)
+        response = client.post(
+            "/admin/yard/containervisit/",
+            {"action": "deliver_to_gate", "_selected_action": [visit.pk]},
+            follow=True,
+        )
+        assert hold.reference in response.content.decode()
+        assert not YardMove.objects.filter(visit=visit, kind="delivery").exists()
+
+    def test_the_admin_action_plans_through_the_service(self, client, put, operator):
+        visit = put("A-01-01-1")
+        client.force_login(operator)
+        client.post("/admin/yard/containervisit/", {"action": "deliver_to_gate", "_selected_action": [visit.pk]})
+        move = YardMove.objects.get(visit=visit, kind="delivery")
+        assert (move.created_by, move.history.first().history_user) == (operator, operator)
+
+
+class TestPlacementRulePlugins:
+    def test_a_registered_rule_refuses_with_its_own_code_and_adds_costs(self, put, clerk, monkeypatch):
+        from yard import stacking
+
+        def no_row_two(box, block, slots, tier, snapshot):
+            if slots[0].row == 2:
+                return stacking.Verdict.refuse("row 2 is closed", code="segregation_conflict")
+            return stacking.Verdict(True, cost=0.7, cost_label="test_rule")
+
+        monkeypatch.setattr(stacking, "_placement_rules", [no_row_two])
+        visit = put("A-01-01-1")
+        move = services.move_create_adhoc(container=visit.container.number, to="A-02-01-1", actor=clerk)
+        with pytest.raises(DomainError) as error:
+            services.move_complete(move_id=move.pk, container=visit.container.number, position="A-03-02-1",
+                                   actor=clerk)  # fmt: skip
+        assert (error.value.code, "row 2 is closed" in error.value.detail) == ("segregation_conflict", True)
+        gate_move = services.gate_in(
+            container="CSQU3054383", iso_type="22G1", freight_kind="full", truck="T", actor=clerk
+        )
+        assert gate_move.to_slot.row == 1
+        assert gate_move.allocation["chosen"]["costs"]["test_rule"] == 0.7

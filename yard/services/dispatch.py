@@ -9,7 +9,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from aktau_tos.audit import audited, system_user
-from yard.models import Block, Equipment, YardMove
+from yard.models import Block, Equipment, Hold, YardMove
 
 BATCH = 200
 
@@ -20,12 +20,22 @@ def _distance(a: Block | None, b: Block | None) -> int:
     return abs(a.x_m - b.x_m) + abs(a.y_m - b.y_m)
 
 
+def _held_move_kinds(visit_ids: set[int]) -> dict[int, set[str]]:
+    """Move kinds that active holds block, per visit (one query for the whole batch)."""
+    blocked: dict[int, set[str]] = {}
+    for visit_id, kinds in Hold.objects.filter(visit_id__in=visit_ids, released_at__isnull=True).values_list(
+        "visit_id", "blocked_move_kinds"
+    ):
+        blocked.setdefault(visit_id, set()).update(kinds)
+    return blocked
+
+
 @transaction.atomic
 def moves_dispatch(*, limit: int = BATCH) -> int:
     """Assigns up to `limit` planned moves, most urgent first; returns how many were dispatched.
 
     Each goes to the active machine that serves its block, can reach its tier, and has the shortest
-    queue (then the shortest drive). Moves no machine can do stay planned for the next tick.
+    queue (then the shortest drive). Moves no machine can do, or that a hold blocks, stay planned.
     """
     claimed = list(
         YardMove.objects.filter(status=YardMove.Status.PLANNED)
@@ -43,8 +53,11 @@ def moves_dispatch(*, limit: int = BATCH) -> int:
     )
     queue = {machine.pk: machine.queue for machine in machines}
     serves = {machine.pk: {block.pk for block in machine.blocks.all()} for machine in machines}
+    held = _held_move_kinds({move.visit_id for move in claimed})
     actor, now, dispatched = system_user(), timezone.now(), 0
     for move in claimed:
+        if move.kind in held.get(move.visit_id, ()):
+            continue  # no machine drives to a box it may not move; it is dispatched once the hold is released
         block = move.to_slot.block if move.to_slot_id else move.from_slot.block if move.from_slot_id else None
         tier = move.to_tier or move.from_tier or 1
         able = [m for m in machines if block and block.pk in serves[m.pk] and m.max_tier >= tier]
