@@ -46,7 +46,7 @@ def browser_page():
             )
 
 
-def test_yard_map_shows_stacks_and_leads_to_their_containers(live_server, browser_page, user_with_role):
+def test_yard_map_shows_stacks_and_leads_to_their_containers(live_server, browser_page, user_with_role, capsys):
     operator = user_with_role(roles.OPERATOR, is_staff=True)
     IsoSizeTypeFactory()
     BlockFactory(code="A", bays=6, rows=3, max_tier=3)
@@ -78,7 +78,8 @@ def test_yard_map_shows_stacks_and_leads_to_their_containers(live_server, browse
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "yard_map.png"), full_page=True)
-    print(f"screenshot: {ARTIFACTS / 'yard_map.png'}")
+    with capsys.disabled():  # shown in the test run's output, so CI logs say where the picture is
+        print(f"\nyard map screenshot: {ARTIFACTS / 'yard_map.png'}")
 
     full.locator("a").click()
     page.wait_for_selector("#result_list")
