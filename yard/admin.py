@@ -355,7 +355,8 @@ class YardMoveAdmin(SimpleHistoryAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         open_moves = selectors.moves_queue(limit=2000)
-        columns = {machine.code: [] for machine in Equipment.objects.filter(active=True)}
+        stacking = Equipment.objects.filter(active=True).exclude(kind=Equipment.Kind.TERMINAL_TRACTOR)
+        columns = {machine.code: [] for machine in stacking}
         unassigned = []
         for move in open_moves:
             (columns.setdefault(move.equipment.code, []) if move.equipment_id else unassigned).append(move)
