@@ -129,7 +129,10 @@ def snapshot_load(*, block_ids: Iterable[int], bays: tuple[int, int] | None = No
 
 
 def snapshot_around(slot: Slot) -> YardSnapshot:
-    """The part of the slot's block that rules may look at for a placement there."""
+    """The part of the slot's block that rules may look at for a placement there: in the (small) DG area,
+    all of it, since segregation may ask for another block altogether."""
+    if slot.block.kind == Block.Kind.DANGEROUS_GOODS:
+        return snapshot_load(block_ids=[slot.block_id])
     return snapshot_load(
         block_ids=[slot.block_id], bays=(slot.bay - NEIGHBOURHOOD_BAYS, slot.bay + 1 + NEIGHBOURHOOD_BAYS)
     )

@@ -13,7 +13,7 @@ from yard.services.moves import (
     move_plan_to_yard,
     move_start,
 )
-from yard.services.visits import visit_book_outbound
+from yard.services.visits import visit_book_outbound, visit_dangerous_goods_set
 
 __all__ = [
     "container_register",
@@ -29,4 +29,5 @@ __all__ = [
     "move_start",
     "moves_dispatch",
     "visit_book_outbound",
+    "visit_dangerous_goods_set",
 ]

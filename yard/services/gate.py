@@ -7,11 +7,13 @@ from django.utils import timezone
 from aktau_tos.audit import audited
 from yard import selectors
 from yard.errors import ContainerAlreadyInTerminal, ContainerNotFound
+from yard.extensions import declared_goods_checked
 from yard.identity import container_number_normalise
 from yard.models import AccessPoint, CarrierVisit, ContainerVisit, YardMove
 from yard.services.containers import container_register
 from yard.services.moves import move_plan_to_yard
 from yard.services.visits import visit_book_outbound
+from yard.signals import visit_opened
 
 
 @transaction.atomic
@@ -30,6 +32,7 @@ def gate_in(
     """Opens the container's visit (registering the box if new) and plans its move to an allocated slot."""
     number = container_number_normalise(container)
     size_type = selectors.iso_type_resolve(iso_type)
+    dangerous_goods = declared_goods_checked(list(dangerous_goods or []))
     try:
         box = selectors.container_get_by_number(number=number)
     except ContainerNotFound:
@@ -50,10 +53,11 @@ def gate_in(
         freight_kind=freight_kind,
         gross_kg=gross_kg,
         seals=[seal] if seal else [],
-        dangerous_goods=dangerous_goods or [],
+        dangerous_goods=dangerous_goods,
         inbound_carrier=carrier,
     )
     audited(visit, actor).save()
+    visit_opened.send(sender=ContainerVisit, visit=visit, actor=actor)
     if outbound_carrier:  # booked before arrival (export for a known train or vessel): stacked by its departure
         visit_book_outbound(visit=visit, carrier=outbound_carrier, actor=actor)
     return move_plan_to_yard(visit=visit, kind=YardMove.Kind.RECEIVE, arriving_from=AccessPoint.Kind.GATE, actor=actor)

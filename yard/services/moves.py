@@ -254,7 +254,7 @@ def move_complete(*, move_id: int, container: str, position: str, actor: Abstrac
 
 def _occupancy_end(visit: ContainerVisit, actor: AbstractBaseUser) -> None:
     """Lifts the container out of the yard (if it is there); refused while anything stands on it."""
-    current = list(Occupancy.objects.filter(visit=visit).select_related("slot"))
+    current = list(Occupancy.objects.filter(visit=visit).select_related("slot__block"))
     if not current:
         return
     slots_lock({occupancy.slot_id for occupancy in current})
@@ -278,7 +278,7 @@ def _removal_verify(visit: ContainerVisit, current: list[Occupancy]) -> None:
 def _occupancy_move(visit: ContainerVisit, slot: Slot, tier: int, actor: AbstractBaseUser) -> None:
     """Puts the container at slot/tier, taking it from where it stood; every rule checked under lock."""
     box = Box.of(visit)
-    current = list(Occupancy.objects.filter(visit=visit).select_related("slot"))
+    current = list(Occupancy.objects.filter(visit=visit).select_related("slot__block"))
     covered_ids = {slot.pk}
     if box.long:
         following = Slot.objects.filter(block_id=slot.block_id, bay=slot.bay + 1, row=slot.row).first()

@@ -18,3 +18,11 @@ def visit_book_outbound(
     visit.destination = destination or visit.destination
     audited(visit, actor).save(update_fields=["outbound_carrier", "outbound_mode", "expected_departure", "destination"])
     return visit
+
+
+@transaction.atomic
+def visit_dangerous_goods_set(*, visit: ContainerVisit, lines: list[dict], actor: AbstractBaseUser) -> ContainerVisit:
+    """Replaces the dangerous-goods lines the yard's rules work from (the DG office's declaration)."""
+    visit.dangerous_goods = lines
+    audited(visit, actor, "dangerous-goods declaration changed").save(update_fields=["dangerous_goods"])
+    return visit
