@@ -199,6 +199,16 @@ CELERY_BEAT_SCHEDULE = {
     },
     "plan-housekeeping": {"task": "yard.tasks.plan_housekeeping", "schedule": crontab(hour=22, minute=0)},
 }
+# Dangerous goods in the yard (shared/reference/yard_segregation.md): the distance each IMDG segregation
+# level needs, in ground slots between the nearest slots of the two containers (1 = side by side), or
+# "block" for another block; and which classes the port admits for storage.
+DG_SEGREGATION_SLOTS = env.dict(
+    "DG_SEGREGATION_SLOTS", default={"1": "2", "2": "2", "3": "3", "4": "block", "*": "block"}
+)
+DG_DIRECT_DELIVERY_CLASSES = env.list("DG_DIRECT_DELIVERY_CLASSES", default=["1", "7"])
+DG_DIRECT_DELIVERY_EXCEPT = env.list("DG_DIRECT_DELIVERY_EXCEPT", default=["1.4S"])
+DG_REFUSED_CLASSES = env.list("DG_REFUSED_CLASSES", default=["6.2"])
+
 # Night-shift moves a machine can do besides its queue: housekeeping plans within this spare capacity.
 YARD_HOUSEKEEPING_MOVES_PER_MACHINE = env.int("YARD_HOUSEKEEPING_MOVES_PER_MACHINE", default=15)
 

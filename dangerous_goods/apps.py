@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class DangerousGoodsConfig(AppConfig):
     name = "dangerous_goods"
     verbose_name = "Dangerous goods"
+
+    def ready(self) -> None:
+        from dangerous_goods import rules, services
+        from yard.extensions import declared_goods_check_register
+        from yard.signals import visit_opened
+        from yard.stacking import placement_rule_register
+
+        placement_rule_register(rules.segregation_rule)
+        declared_goods_check_register(services.declared_goods_check)
+        visit_opened.connect(_declaration_record, dispatch_uid="dangerous_goods_declaration_record")
+
+
+def _declaration_record(sender, visit, actor, **kwargs) -> None:
+    from dangerous_goods import services
+
+    services.declaration_record(visit=visit, actor=actor)

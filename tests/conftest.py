@@ -51,3 +51,11 @@ def operator(user_with_role):
 @pytest.fixture
 def clerk_client(client_for) -> APIClient:
     return client_for(roles.YARD_CLERK)
+
+
+@pytest.fixture
+def un_list(db) -> int:
+    """The UN dangerous goods list, as seed_aktau loads it: gate-ins with DG lines are checked against it."""
+    from dangerous_goods.reference import un_numbers_load
+
+    return un_numbers_load()

@@ -62,7 +62,7 @@ def test_the_embedded_defaults(settings):
 def test_every_variable_is_documented_in_env_example():
     import re
 
-    read = set(re.findall(r'env[a-z_.]*\("([A-Z_]+)"', (ROOT / "aktau_tos" / "settings.py").read_text()))
+    read = set(re.findall(r'env[a-z_.]*\(\s*"([A-Z_]+)"', (ROOT / "aktau_tos" / "settings.py").read_text()))
     documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), flags=re.MULTILINE))
     assert read, "no variables found: the pattern no longer matches settings.py"
     assert read == documented

@@ -19,6 +19,7 @@ from yard.models import (
     YardMove,
 )
 from yard.positions import GATE, position_format
+from yard.stacking import Box, Verdict, placement_check, snapshot_around
 
 
 def container_get_by_number(*, number: str) -> Container:
@@ -165,3 +166,13 @@ def yard_map() -> list[dict]:
         capacity = block.rows * block.bays * block.max_tier
         result.append({"block": block, "grid": grid, "used": used, "capacity": capacity})
     return result
+
+
+def visit_placement_verdict(visit: ContainerVisit) -> tuple[Verdict | None, str | None]:
+    """Whether the container may stand where it stands, by every rule now (None if not in the yard)."""
+    occupancy = Occupancy.objects.filter(visit=visit, primary=True).select_related("slot__block").first()
+    if occupancy is None:
+        return None, None
+    snapshot = snapshot_around(occupancy.slot).without(visit.pk)
+    verdict, _ = placement_check(Box.of(visit), snapshot.slots[occupancy.slot_id], occupancy.tier, snapshot)
+    return verdict, snapshot.position(occupancy.slot, occupancy.tier)

@@ -147,10 +147,11 @@ class Verdict:
     code: str = "position_invalid"
     cost: float = 0.0
     cost_label: str = ""
+    neighbour_visit_id: int | None = None  # the container a refusal is about, if any
 
     @classmethod
-    def refuse(cls, reason: str, code: str = "position_invalid") -> "Verdict":
-        return cls(False, reason, code)
+    def refuse(cls, reason: str, code: str = "position_invalid", neighbour_visit_id: int | None = None) -> "Verdict":
+        return cls(False, reason, code, neighbour_visit_id=neighbour_visit_id)
 
 
 ALLOWED = Verdict(True)

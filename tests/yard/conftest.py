@@ -19,7 +19,7 @@ def size_types(db) -> dict[str, IsoSizeType]:
 
 
 @pytest.fixture
-def small_yard(size_types) -> dict[str, Block]:
+def small_yard(size_types, un_list) -> dict[str, Block]:
     """A full block A (4 bays x 2 rows x 3 tiers), a powered reefer block, a DG area, and their machines."""
     blocks = {
         "A": BlockFactory(code="A", x_m=0, y_m=100),

@@ -48,7 +48,9 @@ def test_gate_in_with_dangerous_goods_lines(scanner):
     assert response.status_code == 201, response.content
     assert response.json()["move"]["to"].startswith("DG-")
     detail = scanner.get("/api/v1/containers/CSQU3054383/").json()
-    assert detail["dangerous_goods"] == [{"un_number": "1203", "class": "3", "packing_group": "II"}]
+    [line] = detail["dangerous_goods"]  # completed from the UN list
+    assert (line["un_number"], line["class"], line["packing_group"]) == ("1203", "3", "II")
+    assert line["proper_shipping_name"].startswith("Gasoline")
 
 
 def test_gate_in_refuses_bad_input_with_field_errors(scanner):

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from aktau_tos import roles
 from aktau_tos.demo import demo_traffic_create
+from dangerous_goods.reference import un_numbers_load
 from yard import reference
 from yard.errors import ContainerExists
 from yard.layout import layout_apply
@@ -51,7 +52,8 @@ class Command(BaseCommand):
         if demo and not settings.DEBUG:
             raise CommandError("--demo creates users with a published password; run it only with DJANGO_DEBUG=true.")
         count = reference.iso_size_types_load()
-        self.stdout.write(f"Reference data: {count} ISO 6346 size/type codes.")
+        un_entries = un_numbers_load()
+        self.stdout.write(f"Reference data: {count} ISO 6346 size/type codes, {un_entries} UN list entries.")
         try:
             summary = layout_apply()
         except ValueError as error:

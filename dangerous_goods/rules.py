@@ -1,0 +1,89 @@
+"""Yard placement rule for dangerous goods, registered with `yard` (see apps.py): segregation in the DG area.
+
+- Two DG containers keep the distance their IMDG segregation level needs (settings.DG_SEGREGATION_SLOTS):
+  a number of ground slots between their nearest slots, or another block altogether.
+- No DG container stands on or under another unless both are of the same single class, and never two
+  different class 8 cargoes (MSC.1/Circ.1216 4.3).
+"""
+
+from django.conf import settings
+
+from dangerous_goods.segregation import Hazard, hazards_segregation, parse_subsidiary_risks
+from yard.models import Block, Slot
+from yard.stacking import ALLOWED, Box, Verdict, YardSnapshot
+
+LEVEL_NAMES = {
+    "1": "away from",
+    "2": "separated from",
+    "3": "separated by a complete compartment from",
+    "4": "separated longitudinally from",
+    "*": "class 1 against class 1 (compatibility groups)",
+}
+
+
+def hazards_of(lines) -> list[Hazard]:
+    """DG lines as the yard stores them ({class, subsidiary_risks, limited_quantity}) as hazards."""
+    hazards = []
+    for line in lines:
+        subsidiary = line.get("subsidiary_risks") or ()
+        if isinstance(subsidiary, str):
+            subsidiary = parse_subsidiary_risks(subsidiary)
+        hazards.append(Hazard(line["class"], tuple(subsidiary), bool(line.get("limited_quantity"))))
+    return hazards
+
+
+def required_slots(level: str) -> int | None:
+    """Ground slots needed between two containers at this level; None: not in the same block; 0: no rule."""
+    value = settings.DG_SEGREGATION_SLOTS.get(str(level))
+    if value is None:
+        return 0
+    return None if str(value).strip().lower() == "block" else int(value)
+
+
+def _may_stack(a: Box, b: Box) -> bool:
+    classes_a = {line["class"] for line in a.dangerous_goods}
+    classes_b = {line["class"] for line in b.dangerous_goods}
+    if classes_a != classes_b or len(classes_a) != 1:
+        return False
+    if classes_a == {"8"}:  # two class 8 boxes only with the same cargo
+        return {line["un_number"] for line in a.dangerous_goods} == {line["un_number"] for line in b.dangerous_goods}
+    return True
+
+
+def _distance(slots_a: list[Slot], slots_b: list[Slot]) -> int:
+    """Ground slots from one to the other along bays or rows (1 = neighbours, 0 = the same stack)."""
+    return min(max(abs(a.bay - b.bay), abs(a.row - b.row)) for a in slots_a for b in slots_b)
+
+
+def segregation_rule(box: Box, block: Block, slots: list[Slot], tier: int, snapshot: YardSnapshot) -> Verdict:
+    if not box.dangerous_goods:
+        return ALLOWED
+    mine = hazards_of(box.dangerous_goods)
+    others: dict[int, tuple[Box, list[Slot], int]] = {}
+    for (slot_id, other_tier), (other, _) in snapshot.boxes.items():
+        slot = snapshot.slots.get(slot_id)
+        if other.visit_id == box.visit_id or not other.dangerous_goods or slot is None or slot.block_id != block.pk:
+            continue
+        entry = others.setdefault(other.visit_id, (other, [], other_tier))
+        entry[1].append(slot)
+    for other, other_slots, other_tier in others.values():
+        where = snapshot.position(other_slots[0], other_tier)
+        distance = _distance(slots, other_slots)
+        if distance == 0 and not _may_stack(box, other):
+            return Verdict.refuse(
+                f"{other.number} at {where} is in the same stack; dangerous goods are stacked only on the same "
+                "class (and never two different class 8 cargoes)",
+                code="segregation_conflict",
+                neighbour_visit_id=other.visit_id,
+            )
+        level = str(hazards_segregation(mine, hazards_of(other.dangerous_goods)))
+        needed = required_slots(level)
+        if needed is None or distance < needed:
+            need = "another block" if needed is None else f"at least {needed} slots apart"
+            return Verdict.refuse(
+                f"{other.number} at {where} is {distance} slot(s) away; IMDG level {level} "
+                f"({LEVEL_NAMES.get(level, level)}) needs {need}",
+                code="segregation_conflict",
+                neighbour_visit_id=other.visit_id,
+            )
+    return ALLOWED

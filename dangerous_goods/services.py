@@ -1,0 +1,157 @@
+"""Dangerous-goods declarations: checked against the UN list, admitted by the port's rules, kept in step with
+the lines the yard's rules work from, and re-checked where the container stands when they change."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from aktau_tos.audit import audited
+from dangerous_goods.errors import DangerousGoodsLineInvalid, DangerousGoodsNotAdmitted, NoDeclaration
+from dangerous_goods.models import Declaration, DeclarationLine, SegregationAlert, UnNumber
+from dangerous_goods.segregation import class_column, parse_subsidiary_risks
+from yard import selectors as yard_selectors
+from yard import services as yard_services
+from yard.models import ContainerVisit
+
+_DETAIL_FIELDS = ("net_mass_kg", "flash_point_c", "marine_pollutant", "ems")
+
+
+def _entry_for(index: int, line: dict) -> UnNumber:
+    """The UN list entry a declared line matches: same UN number, class and (if given) packing group."""
+    un_number = str(line.get("un_number", "")).strip().upper().removeprefix("UN")
+    entries = list(UnNumber.objects.filter(un_number=un_number))
+    if not entries:
+        raise DangerousGoodsLineInvalid(line=index + 1, reason=f"UN {un_number} is not in the dangerous goods list")
+    declared_class = str(line.get("class", "")).strip().upper()
+    group = str(line.get("packing_group") or "").strip().upper()
+
+    def same_class(entry: UnNumber) -> bool:  # "1.4" matches "1.4S": the compatibility group may be left out
+        return entry.class_division.upper() == declared_class or (
+            declared_class.startswith("1.") and entry.class_division.upper().rstrip("ABCDEFGHJKLNS") == declared_class
+        )
+
+    matching = [entry for entry in entries if same_class(entry) and (not group or entry.packing_group == group)]
+    if not matching:
+        allowed = ", ".join(sorted({f"class {e.class_division}" + (f" PG {e.packing_group}" if e.packing_group else "")
+                                    for e in entries}))  # fmt: skip
+        raise DangerousGoodsLineInvalid(
+            line=index + 1,
+            reason=f"UN {un_number} is listed as {allowed}, not class {declared_class} PG {group or '-'}",
+        )
+    return matching[0]
+
+
+def _checked_line(index: int, line: dict) -> tuple[UnNumber, dict]:
+    entry = _entry_for(index, line)
+    subsidiary = list(parse_subsidiary_risks(entry.subsidiary_risks))
+    try:
+        for hazard in (entry.class_division, *subsidiary):
+            class_column(hazard)
+    except ValueError as error:
+        raise DangerousGoodsLineInvalid(
+            line=index + 1, reason=f"the UN list entry for UN {entry.un_number} is unreadable ({error}); correct it"
+        ) from None
+    return entry, {
+        "un_number": entry.un_number,
+        "class": entry.class_division,
+        "packing_group": entry.packing_group,
+        "subsidiary_risks": subsidiary,
+        "limited_quantity": bool(line.get("limited_quantity", False)),
+        "proper_shipping_name": entry.proper_shipping_name,
+    }
+
+
+def admission_check(lines: list[dict]) -> None:
+    """The port's admission rules for storage (MSC.1/Circ.1216 defaults, see settings)."""
+    for line in lines:
+        hazard = line["class"]
+        primary = hazard.split(".")[0]
+        if hazard in settings.DG_REFUSED_CLASSES or primary in settings.DG_REFUSED_CLASSES:
+            raise DangerousGoodsNotAdmitted(hazard_class=hazard, reason="is not accepted at the terminal")
+        direct = hazard in settings.DG_DIRECT_DELIVERY_CLASSES or primary in settings.DG_DIRECT_DELIVERY_CLASSES
+        if direct and hazard not in settings.DG_DIRECT_DELIVERY_EXCEPT:
+            raise DangerousGoodsNotAdmitted(
+                hazard_class=hazard, reason="goes by direct delivery only: it may not be stored in the yard"
+            )
+
+
+def declared_goods_check(lines: list[dict]) -> list[dict]:
+    """yard's hook before a visit opens: every line matches the UN list, and the goods may be stored."""
+    checked = [_checked_line(index, line)[1] for index, line in enumerate(lines)]
+    admission_check(checked)
+    return checked
+
+
+@transaction.atomic
+def declaration_record(*, visit: ContainerVisit, actor: AbstractBaseUser) -> Declaration | None:
+    """Records the declaration of the goods declared on arrival (the yard's visit_opened signal)."""
+    if not visit.dangerous_goods:
+        return None
+    declaration = audited(Declaration(visit=visit, declared_by=actor), actor)
+    declaration.save()
+    for index, line in enumerate(visit.dangerous_goods):
+        entry, checked = _checked_line(index, line)
+        _line_create(declaration, entry, checked, {}, actor)
+    return declaration
+
+
+def _line_create(declaration: Declaration, entry: UnNumber, checked: dict, details: dict, actor) -> None:
+    audited(
+        DeclarationLine(
+            declaration=declaration,
+            un_entry=entry,
+            class_division=checked["class"],
+            subsidiary_risks=";".join(checked["subsidiary_risks"]),
+            packing_group=checked["packing_group"],
+            proper_shipping_name=checked["proper_shipping_name"],
+            limited_quantity=checked["limited_quantity"],
+            **{field: details[field] for field in _DETAIL_FIELDS if details.get(field) is not None},
+        ),
+        actor,
+    ).save()
+
+
+@transaction.atomic
+def declaration_replace(*, container: str, lines: list[dict], actor: AbstractBaseUser) -> Declaration:
+    """The DG office's declaration of a container's current stay replaces the previous one.
+
+    The container is then re-checked where it stands: a conflict with a neighbour raises an alert
+    (the box is already there; people must move it), it does not undo the declaration.
+    """
+    box = yard_selectors.container_get_by_number(number=container)
+    visit = ContainerVisit.objects.exclude(state=ContainerVisit.State.DEPARTED).filter(container=box).first()
+    if visit is None:
+        raise NoDeclaration(container=box.number)
+    checked = [_checked_line(index, line) for index, line in enumerate(lines)]
+    declaration, _ = Declaration.objects.get_or_create(visit=visit, defaults={"declared_by": actor})
+    for line in declaration.lines.all():
+        audited(line, actor, "declaration replaced").delete()
+    for (entry, line), details in zip(checked, lines, strict=True):
+        _line_create(declaration, entry, line, details, actor)
+    declaration.declared_by = actor
+    audited(declaration, actor).save()
+    yard_services.visit_dangerous_goods_set(visit=visit, lines=[line for _, line in checked], actor=actor)
+    position_recheck(visit=visit, actor=actor)
+    return declaration
+
+
+def position_recheck(*, visit: ContainerVisit, actor: AbstractBaseUser) -> SegregationAlert | None:
+    """Checks the container where it stands against every placement rule; raises an alert on conflict."""
+    verdict, position = yard_selectors.visit_placement_verdict(visit)
+    if verdict is None or verdict.allowed or verdict.code != "segregation_conflict":
+        return None
+    alert = SegregationAlert(
+        visit=visit, neighbour_id=verdict.neighbour_visit_id, position=position, detail=verdict.reason
+    )
+    audited(alert, actor).save()
+    return alert
+
+
+@transaction.atomic
+def alert_resolve(*, alert_id: int, actor: AbstractBaseUser) -> SegregationAlert:
+    alert = SegregationAlert.objects.select_for_update().get(pk=alert_id)
+    if alert.resolved_at is None:
+        alert.resolved_at, alert.resolved_by = timezone.now(), actor
+        audited(alert, actor).save(update_fields=["resolved_at", "resolved_by"])
+    return alert
