@@ -9,6 +9,7 @@ api_v1 = [
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("auth/me/", views.MeView.as_view(), name="auth-me"),
     path("", include("yard.api.urls")),
+    path("dangerous-goods/", include("dangerous_goods.api.urls")),
 ]
 
 urlpatterns = [

@@ -39,7 +39,8 @@ def _entry_for(index: int, line: dict) -> UnNumber:
             line=index + 1,
             reason=f"UN {un_number} is listed as {allowed}, not class {declared_class} PG {group or '-'}",
         )
-    return matching[0]
+    # Rows differ by concentration too; without it, the stricter reading (more subsidiary risks) is the safe one.
+    return max(matching, key=lambda entry: (len(entry.subsidiary), -entry.source_row))
 
 
 def _checked_line(index: int, line: dict) -> tuple[UnNumber, dict]:
@@ -131,9 +132,26 @@ def declaration_replace(*, container: str, lines: list[dict], actor: AbstractBas
         _line_create(declaration, entry, line, details, actor)
     declaration.declared_by = actor
     audited(declaration, actor).save()
-    yard_services.visit_dangerous_goods_set(visit=visit, lines=[line for _, line in checked], actor=actor)
-    position_recheck(visit=visit, actor=actor)
+    declaration_synced(declaration=declaration, actor=actor)
     return declaration
+
+
+def declaration_synced(*, declaration: Declaration, actor: AbstractBaseUser) -> SegregationAlert | None:
+    """Hands the declaration's lines to the yard's rules and re-checks the container where it stands."""
+    lines = [
+        {
+            "un_number": line.un_entry.un_number,
+            "class": line.class_division,
+            "packing_group": line.packing_group,
+            "subsidiary_risks": list(parse_subsidiary_risks(line.subsidiary_risks)),
+            "limited_quantity": line.limited_quantity,
+            "proper_shipping_name": line.proper_shipping_name,
+        }
+        for line in declaration.lines.select_related("un_entry").order_by("pk")
+    ]
+    visit = declaration.visit
+    yard_services.visit_dangerous_goods_set(visit=visit, lines=lines, actor=actor)
+    return position_recheck(visit=visit, actor=actor)
 
 
 def position_recheck(*, visit: ContainerVisit, actor: AbstractBaseUser) -> SegregationAlert | None:
