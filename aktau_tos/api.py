@@ -52,7 +52,8 @@ def _field_errors(detail) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for field, messages in detail.items():
         if isinstance(messages, dict):
-            errors.update({f"{field}.{sub}": msgs for sub, msgs in _field_errors(messages).items()})
+            for sub, msgs in _field_errors(messages).items():  # a list field's own error belongs to the field
+                errors[field if sub == "non_field_errors" else f"{field}.{sub}"] = msgs
         elif messages and isinstance(messages[0], dict | list):  # a list of nested objects
             for index, item in enumerate(messages):
                 errors.update({f"{field}.{index}.{sub}": msgs for sub, msgs in _field_errors(item).items()})

@@ -11,7 +11,7 @@ class UnNumber(models.Model):
 
     un_number = models.CharField(max_length=4, db_index=True)
     proper_shipping_name = models.CharField(max_length=300)
-    class_division = models.CharField(max_length=8, help_text="Primary class or division, e.g. 3, 5.1, 1.4S.")
+    class_division = models.CharField(max_length=16, help_text="Primary class or division, e.g. 3, 5.1, 1.4S.")
     packing_group = models.CharField(max_length=3, blank=True)
     subsidiary_risks = models.CharField(max_length=40, blank=True, help_text="Semicolon-separated, e.g. 8;6.1")
     source_row = models.PositiveIntegerField(unique=True, help_text="Row of the source list (US DOT HMT row id).")

@@ -127,3 +127,34 @@ def test_concurrent_dispatchers_never_dispatch_a_move_twice():
         YardMove.history.filter(status="dispatched", history_type="~").values_list("id", flat=True)
     )  # fmt: skip
     assert set(history.values()) == {1}, "a move was dispatched by two workers"
+
+
+@pytest.mark.django_db(transaction=True)
+@postgres_only
+def test_incompatible_dangerous_goods_racing_into_neighbouring_slots_only_one_lands():
+    from dangerous_goods.reference import un_numbers_load
+    from yard.models import Block
+
+    un_numbers_load()
+    IsoSizeTypeFactory()
+    BlockFactory(code="DG", kind=Block.Kind.DANGEROUS_GOODS, bays=4, rows=2, max_tier=2)
+    clerk = UserFactory()
+    lines = [
+        [{"un_number": "1203", "class": "3", "packing_group": "II", "subsidiary_risks": []}],
+        [{"un_number": "1942", "class": "5.1", "packing_group": "III", "subsidiary_risks": []}],
+    ]
+    for round_ in range(3):
+        plans = []
+        for goods, position in zip(lines, ["DG-01-01-1", "DG-02-01-1"], strict=True):
+            visit = ContainerVisitFactory(dangerous_goods=goods)
+            plans.append((services.move_plan(visit=visit, kind="receive", actor=clerk), position))
+
+        def complete(index: int, plans=plans):
+            move, position = plans[index]
+            return services.move_complete(
+                move_id=move.pk, container=move.visit.container.number, position=position, actor=clerk
+            ).status
+
+        assert sorted(race(2, complete)) == ["done", "segregation_conflict"], f"round {round_}"
+        assert Occupancy.objects.count() == 1
+        Occupancy.objects.all().delete()

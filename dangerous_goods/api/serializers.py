@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from dangerous_goods.models import Declaration, DeclarationLine, SegregationAlert
@@ -10,7 +12,9 @@ class DeclarationLineInput(serializers.Serializer):
             "un_number": serializers.RegexField(r"^(UN)?\d{4}$", help_text="Four digits, e.g. 1203."),
             "class": serializers.CharField(max_length=8, help_text="IMDG class or division, e.g. 3, 5.1, 1.4S."),
             "packing_group": serializers.ChoiceField(choices=["I", "II", "III"], required=False, allow_blank=True),
-            "net_mass_kg": serializers.DecimalField(max_digits=9, decimal_places=2, min_value=0.01, required=False),
+            "net_mass_kg": serializers.DecimalField(
+                max_digits=9, decimal_places=2, min_value=Decimal("0.01"), required=False
+            ),
             "flash_point_c": serializers.DecimalField(max_digits=5, decimal_places=1, required=False),
             "limited_quantity": serializers.BooleanField(default=False),
             "marine_pollutant": serializers.BooleanField(default=False),

@@ -1,10 +1,12 @@
 import csv
 import io
+import json
 
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -65,6 +67,17 @@ class DeclarationView(CommandView):
         return Response(DeclarationOutput(declaration).data)
 
 
+class InventoryCsvRenderer(BaseRenderer):
+    """The inventory as a spreadsheet (?format=csv)."""
+
+    media_type, format, charset = "text/csv", "csv", "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if isinstance(data, dict):  # an error: keep the problem readable
+            return json.dumps(data).encode()
+        return inventory_csv_text(data).encode()
+
+
 class InventoryView(APIView):
     """Every DG container in the terminal now, by block: position, UN number, class, name, quantity, EmS.
 
@@ -72,24 +85,30 @@ class InventoryView(APIView):
     """
 
     permission_classes = [roles_allowed(DG_OFFICER, OPERATOR, MANAGER)]
+    renderer_classes = [JSONRenderer, InventoryCsvRenderer]
 
-    @extend_schema(
-        parameters=[OpenApiParameter("format", str, enum=["json", "csv"], required=False)],
-        responses=InventoryRow(many=True),
-    )
-    def get(self, request: Request):
+    @extend_schema(responses=InventoryRow(many=True))
+    def get(self, request: Request) -> Response:
         rows = selectors.inventory()
-        if request.query_params.get("format") == "csv":
-            return inventory_csv(rows)
+        if request.accepted_renderer.format == "csv":
+            return Response(rows, headers={"Content-Disposition": f'attachment; filename="{_csv_name()}"'})
         return Response(InventoryRow(rows, many=True).data)
 
 
-def inventory_csv(rows: list[dict]) -> HttpResponse:
+def _csv_name() -> str:
+    return f"dg-inventory-{timezone.localtime().strftime('%Y%m%d-%H%M')}.csv"
+
+
+def inventory_csv_text(rows: list[dict]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=INVENTORY_COLUMNS)
     writer.writeheader()
     writer.writerows(rows)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="dg-inventory-{stamp}.csv"'
+    return buffer.getvalue()
+
+
+def inventory_csv(rows: list[dict]) -> HttpResponse:
+    """The same spreadsheet for the admin's printable page."""
+    response = HttpResponse(inventory_csv_text(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_csv_name()}"'
     return response
