@@ -59,3 +59,8 @@ def un_list(db) -> int:
     from dangerous_goods.reference import un_numbers_load
 
     return un_numbers_load()
+
+
+@pytest.fixture
+def customs_officer(user_with_role):
+    return user_with_role(roles.CUSTOMS_OFFICER, is_staff=True)

@@ -58,7 +58,7 @@ def test_yard_map_shows_stacks_and_leads_to_their_containers(live_server, browse
         move = services.move_plan(visit=visit, kind="receive", actor=operator)
         services.move_complete(move_id=move.pk, container=visit.container.number, position=position, actor=operator)
         placed.append(visit)
-    services.hold_place(container=placed[3].container.number, authority="customs", kind="documents", actor=operator)
+    services.hold_place(container=placed[3].container.number, authority="terminal", kind="documents", actor=operator)
 
     page = browser_page
     page.goto(f"{live_server.url}/admin/login/?next=/admin/")

@@ -112,3 +112,8 @@ class HoldNotFound(DomainError):
 class InvalidMoveKinds(DomainError):
     code, status, title = "invalid_move_kinds", 400, "Unknown move kinds"
     detail_template = "Unknown move kinds {kinds}; use {allowed}."
+
+
+class HoldNotYours(DomainError):
+    code, status, title = "permission_denied", 403, "Not your hold"
+    detail_template = "Only the {authority}'s officers place or release its holds."

@@ -132,10 +132,10 @@ def test_ad_hoc_move_to_the_gate_and_a_hold(scanner, client_for, put):
     assert created.status_code == 201 and created.json()["to"] == "GATE"
 
 
-def test_a_customs_hold_cannot_be_released_as_a_terminal_hold(client_for, put, operator):
+def test_a_customs_hold_cannot_be_released_as_a_terminal_hold(client_for, put, customs_officer):
     visit = put("A-01-01-1")
     hold = services.hold_place(
-        container=visit.container.number, authority=Hold.Authority.CUSTOMS, kind="x", actor=operator
+        container=visit.container.number, authority=Hold.Authority.CUSTOMS, kind="x", actor=customs_officer
     )
     response = client_for(roles.OPERATOR).post(f"/api/v1/yard/holds/{hold.pk}/release/")
     assert (response.status_code, response.json()["code"]) == (404, "hold_not_found")
@@ -168,10 +168,10 @@ def _fill(block_code: str, count: int, put) -> list:
 
 @pytest.mark.parametrize("yard_size", [3, 12])
 def test_scanner_query_counts_do_not_grow_with_the_yard(client_for, small_yard, put, yard_size,
-                                                        django_assert_num_queries, clerk):  # fmt: skip
+                                                        django_assert_num_queries, clerk, operator):  # fmt: skip
     visits = _fill("X", yard_size, put)
     target = visits[0]
-    services.hold_place(container=target.container.number, authority="terminal", kind="survey", actor=clerk)
+    services.hold_place(container=target.container.number, authority="terminal", kind="survey", actor=operator)
     for visit in visits[1:3]:
         services.move_create_adhoc(container=visit.container.number, to="GATE", actor=clerk)
     EquipmentFactory(code="RS-X", blocks=[target.occupancies.first().slot.block])

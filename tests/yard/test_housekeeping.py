@@ -51,6 +51,6 @@ def test_nothing_to_do_beyond_the_horizon(buried, clerk):
 
 def test_a_held_container_is_not_moved(buried, clerk, operator):
     _, _, top = buried
-    services.hold_place(container=top.container.number, authority="customs", kind="x",
+    services.hold_place(container=top.container.number, authority="terminal", kind="x",
                         blocked_move_kinds=["housekeeping"], actor=operator)  # fmt: skip
     assert services.housekeeping_plan(actor=clerk).moves_planned == 0

@@ -157,10 +157,10 @@ class TestCompletion:
 
 
 class TestHolds:
-    def test_a_hold_blocks_delivery_and_names_itself(self, put, clerk, operator):
+    def test_a_hold_blocks_delivery_and_names_itself(self, put, clerk, customs_officer):
         visit = put("A-01-01-1")
         hold = services.hold_place(
-            container=visit.container.number, authority=Hold.Authority.CUSTOMS, kind="documents", actor=operator
+            container=visit.container.number, authority=Hold.Authority.CUSTOMS, kind="documents", actor=customs_officer
         )
         with pytest.raises(DomainError) as error:
             services.move_create_adhoc(container=visit.container.number, to="GATE", actor=clerk)
@@ -173,7 +173,7 @@ class TestHolds:
         visit = put("A-01-01-1")
         move = services.move_create_adhoc(container=visit.container.number, to="GATE", actor=clerk)
         hold = services.hold_place(
-            container=visit.container.number, authority="customs", kind="scan_required", actor=operator
+            container=visit.container.number, authority="terminal", kind="scan_required", actor=operator
         )
         for attempt in (services.move_start, services.move_complete):
             kwargs = (
@@ -240,7 +240,7 @@ class TestHoldsInEveryChannel:
     def test_dispatch_leaves_a_held_move_planned_until_the_release(self, put, clerk, operator):
         visit = put("A-01-01-1")
         move = services.move_create_adhoc(container=visit.container.number, to="GATE", actor=clerk)
-        hold = services.hold_place(container=visit.container.number, authority="customs", kind="x", actor=operator)
+        hold = services.hold_place(container=visit.container.number, authority="terminal", kind="x", actor=operator)
         assert services.moves_dispatch() == 0
         move.refresh_from_db()
         assert move.status == "planned"
@@ -249,7 +249,7 @@ class TestHoldsInEveryChannel:
 
     def test_the_admin_action_is_refused_and_says_why(self, client, put, operator):
         visit = put("A-01-01-1")
-        hold = services.hold_place(container=visit.container.number, authority="customs", kind="x", actor=operator)
+        hold = services.hold_place(container=visit.container.number, authority="terminal", kind="x", actor=operator)
         client.force_login(operator)
         response = client.post(
             "/admin/yard/containervisit/",
@@ -288,3 +288,18 @@ class TestPlacementRulePlugins:
         )
         assert gate_move.to_slot.row == 1
         assert gate_move.allocation["chosen"]["costs"]["test_rule"] == 0.7
+
+
+class TestHoldAuthority:
+    def test_only_the_authoritys_officers_place_and_release_its_holds(self, put, operator, customs_officer):
+        visit = put("A-01-01-1")
+        with pytest.raises(DomainError) as error:
+            services.hold_place(container=visit.container.number, authority="customs", kind="x", actor=operator)
+        assert (error.value.code, error.value.status) == ("permission_denied", 403)
+        hold = services.hold_place(
+            container=visit.container.number, authority="customs", kind="x", actor=customs_officer
+        )
+        with pytest.raises(DomainError) as error:
+            services.hold_release(hold_id=hold.pk, actor=operator)
+        assert error.value.code == "permission_denied"
+        services.hold_release(hold_id=hold.pk, actor=customs_officer)

@@ -4,14 +4,30 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from aktau_tos.audit import audited
+from aktau_tos import roles
+from aktau_tos.audit import SYSTEM_USERNAME, audited
 from aktau_tos.locking import lock_wait
 from yard import selectors
-from yard.errors import ContainerNotInTerminal, HoldNotActive, HoldNotFound, InvalidMoveKinds
+from yard.errors import ContainerNotInTerminal, HoldNotActive, HoldNotFound, HoldNotYours, InvalidMoveKinds
 from yard.models import ContainerVisit, Hold, YardMove
 
 # What a hold blocks unless its authority says otherwise: the container may not leave.
 OUTBOUND_MOVE_KINDS = [YardMove.Kind.LOAD, YardMove.Kind.DELIVERY]
+# Who may place and release the holds of each authority, whatever the channel (API, admin, task).
+AUTHORITY_ROLES = {
+    Hold.Authority.CUSTOMS: {roles.CUSTOMS_OFFICER},
+    Hold.Authority.DANGEROUS_GOODS: {roles.DG_OFFICER},
+    Hold.Authority.TERMINAL: {roles.OPERATOR},
+    Hold.Authority.LINE: {roles.OPERATOR},
+}
+
+
+def _authority_check(actor: AbstractBaseUser, authority: str) -> None:
+    """Only the authority's own officers touch its holds; superusers and scheduled tasks act for all."""
+    if actor.is_superuser or actor.get_username() == SYSTEM_USERNAME:
+        return
+    if not roles.user_roles(actor) & AUTHORITY_ROLES.get(authority, set()):
+        raise HoldNotYours(authority=Hold.Authority(authority).label if authority in Hold.Authority else authority)
 
 
 @transaction.atomic
@@ -25,6 +41,7 @@ def hold_place(
     blocked_move_kinds: list[str] | None = None,
 ) -> Hold:
     """Places a hold on the container's current (or announced) stay."""
+    _authority_check(actor, authority)
     found = selectors.container_get_by_number(number=container)
     visit = ContainerVisit.objects.exclude(state=ContainerVisit.State.DEPARTED).filter(container=found).first()
     if visit is None:
@@ -48,6 +65,7 @@ def hold_release(*, hold_id: int, actor: AbstractBaseUser, authority: str | None
         hold = holds.first()
     if hold is None:
         raise HoldNotFound(hold=hold_id)
+    _authority_check(actor, hold.authority)
     if hold.released_at is not None:
         raise HoldNotActive(hold=hold.reference)
     hold.released_at, hold.released_by = timezone.now(), actor
