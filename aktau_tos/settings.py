@@ -115,6 +115,8 @@ TIME_ZONE = "Asia/Aqtau"
 USE_I18N = True
 USE_TZ = True
 
+MEDIA_URL = "media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")  # inspection photos
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STORAGES = {
@@ -162,7 +164,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"MoveKindEnum": "yard.models.YardMove.Kind"},
+    "ENUM_NAME_OVERRIDES": {
+        "MoveKindEnum": "yard.models.YardMove.Kind",
+        "MoveStatusEnum": "yard.models.YardMove.Status",
+        "InspectionKindEnum": "customs.models.InspectionOrder.Kind",
+        "InspectionStatusEnum": "customs.models.InspectionOrder.Status",
+        "CustomsDeclarationStatusEnum": "customs.models.CustomsDeclaration.Status",
+        "VisitStateEnum": "yard.models.ContainerVisit.State",
+    },
 }
 
 # Idempotency keys are kept this long; a retry after that is treated as a new request.
@@ -208,6 +217,12 @@ DG_SEGREGATION_SLOTS = env.dict(
 DG_DIRECT_DELIVERY_CLASSES = env.list("DG_DIRECT_DELIVERY_CLASSES", default=["1", "7"])
 DG_DIRECT_DELIVERY_EXCEPT = env.list("DG_DIRECT_DELIVERY_EXCEPT", default=["1.4S"])
 DG_REFUSED_CLASSES = env.list("DG_REFUSED_CLASSES", default=["6.2"])
+
+# Customs: which arriving containers are held until their declaration is released, and the temporary-storage
+# clock (days under customs control allowed, and how many days before the end operators are warned).
+CUSTOMS_CONTROL_CATEGORIES = env.list("CUSTOMS_CONTROL_CATEGORIES", default=["import", "transit"])
+CUSTOMS_STORAGE_LIMIT_DAYS = env.int("CUSTOMS_STORAGE_LIMIT_DAYS", default=120)
+CUSTOMS_STORAGE_WARNING_DAYS = env.int("CUSTOMS_STORAGE_WARNING_DAYS", default=10)
 
 # Night-shift moves a machine can do besides its queue: housekeeping plans within this spare capacity.
 YARD_HOUSEKEEPING_MOVES_PER_MACHINE = env.int("YARD_HOUSEKEEPING_MOVES_PER_MACHINE", default=15)

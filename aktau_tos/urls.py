@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -10,6 +12,7 @@ api_v1 = [
     path("auth/me/", views.MeView.as_view(), name="auth-me"),
     path("", include("yard.api.urls")),
     path("dangerous-goods/", include("dangerous_goods.api.urls")),
+    path("customs/", include("customs.api.urls")),
 ]
 
 urlpatterns = [
@@ -19,6 +22,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+if settings.DEBUG:  # uploaded files (inspection photos); production serves MEDIA_ROOT from the web server
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler404 = views.page_not_found
 handler500 = views.server_error

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from dangerous_goods.models import Declaration, DeclarationLine, SegregationAlert
 
 
-class DeclarationLineInput(serializers.Serializer):
+class DgDeclarationLineInput(serializers.Serializer):
     def get_fields(self) -> dict:
         # "class" is a Python keyword, so the fields are named here rather than as attributes.
         return {
@@ -22,12 +22,12 @@ class DeclarationLineInput(serializers.Serializer):
         }
 
 
-class DeclarationInput(serializers.Serializer):
+class DgDeclarationInput(serializers.Serializer):
     container = serializers.CharField(max_length=20)
-    lines = DeclarationLineInput(many=True, allow_empty=False)
+    lines = DgDeclarationLineInput(many=True, allow_empty=False)
 
 
-class DeclarationLineOutput(serializers.ModelSerializer):
+class DgDeclarationLineOutput(serializers.ModelSerializer):
     un_number = serializers.CharField()
 
     class Meta:
@@ -38,9 +38,9 @@ class DeclarationLineOutput(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class DeclarationOutput(serializers.ModelSerializer):
+class DgDeclarationOutput(serializers.ModelSerializer):
     container = serializers.CharField(source="visit.container.number")
-    lines = DeclarationLineOutput(many=True)
+    lines = DgDeclarationLineOutput(many=True)
     alerts = serializers.SerializerMethodField()
 
     class Meta:

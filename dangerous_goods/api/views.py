@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from aktau_tos.api import CommandView
 from aktau_tos.roles import ALL_ROLES, DG_OFFICER, MANAGER, OPERATOR, roles_allowed
 from dangerous_goods import selectors, services
-from dangerous_goods.api.serializers import DeclarationInput, DeclarationOutput, InventoryRow
+from dangerous_goods.api.serializers import DgDeclarationInput, DgDeclarationOutput, InventoryRow
 from dangerous_goods.errors import UnknownHazardClass
 from dangerous_goods.segregation import IMDG_AMENDMENT, class_column, level
 
@@ -59,12 +59,12 @@ class DeclarationView(CommandView):
 
     permission_classes = [roles_allowed(DG_OFFICER, OPERATOR)]
 
-    @extend_schema(request=DeclarationInput, responses={200: DeclarationOutput})
+    @extend_schema(request=DgDeclarationInput, responses={200: DgDeclarationOutput})
     def post(self, request: Request) -> Response:
-        data = DeclarationInput(data=request.data)
+        data = DgDeclarationInput(data=request.data)
         data.is_valid(raise_exception=True)
         declaration = services.declaration_replace(actor=request.user, **data.validated_data)
-        return Response(DeclarationOutput(declaration).data)
+        return Response(DgDeclarationOutput(declaration).data)
 
 
 class InventoryCsvRenderer(BaseRenderer):

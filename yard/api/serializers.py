@@ -147,6 +147,9 @@ class GateInInput(serializers.Serializer):
     seal = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     truck = serializers.CharField(max_length=20, help_text="Plate of the truck that brought it.")
     dangerous_goods = DangerousGoodsLineInput(many=True, required=False, default=list)
+    category = serializers.ChoiceField(
+        choices=ContainerVisit.Category.choices, required=False, help_text="Default: export (empty for empties)."
+    )
 
 
 class GateInOutput(serializers.Serializer):

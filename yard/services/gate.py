@@ -28,6 +28,7 @@ def gate_in(
     seal: str = "",
     dangerous_goods: list[dict] | None = None,
     outbound_carrier: CarrierVisit | None = None,
+    category: str | None = None,
 ) -> YardMove:
     """Opens the container's visit (registering the box if new) and plans its move to an allocated slot."""
     number = container_number_normalise(container)
@@ -49,7 +50,7 @@ def gate_in(
     empty = freight_kind == ContainerVisit.FreightKind.EMPTY
     visit = ContainerVisit(
         container=box,
-        category=ContainerVisit.Category.EMPTY if empty else ContainerVisit.Category.EXPORT,
+        category=category or (ContainerVisit.Category.EMPTY if empty else ContainerVisit.Category.EXPORT),
         freight_kind=freight_kind,
         gross_kg=gross_kg,
         seals=[seal] if seal else [],

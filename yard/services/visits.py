@@ -26,3 +26,11 @@ def visit_dangerous_goods_set(*, visit: ContainerVisit, lines: list[dict], actor
     visit.dangerous_goods = lines
     audited(visit, actor, "dangerous-goods declaration changed").save(update_fields=["dangerous_goods"])
     return visit
+
+
+@transaction.atomic
+def visit_seals_set(*, visit: ContainerVisit, seals: list[str], actor: AbstractBaseUser, reason: str) -> ContainerVisit:
+    """Records the seals now on the container (after an inspection, the customs officer's new seals)."""
+    visit.seals = [seal.strip().upper() for seal in seals if seal.strip()]
+    audited(visit, actor, reason).save(update_fields=["seals"])
+    return visit

@@ -1,0 +1,10 @@
+from rest_framework.routers import SimpleRouter
+
+from customs.api import views
+
+# Mounted under /api/v1/customs/.
+router = SimpleRouter()
+router.register("holds", views.CustomsHoldViewSet, basename="customs-hold")
+router.register("declarations", views.CustomsDeclarationViewSet, basename="customs-declaration")
+router.register("inspections", views.InspectionViewSet, basename="customs-inspection")
+urlpatterns = router.urls
