@@ -43,7 +43,14 @@ def hold_place(
     """Places a hold on the container's current (or announced) stay."""
     _authority_check(actor, authority)
     found = selectors.container_get_by_number(number=container)
-    visit = ContainerVisit.objects.exclude(state=ContainerVisit.State.DEPARTED).filter(container=found).first()
+    # The visit row is the meeting point with move completion: a hold and a departure never cross.
+    with lock_wait(f"container {found.number}"):
+        visit = (
+            ContainerVisit.objects.select_for_update()
+            .exclude(state=ContainerVisit.State.DEPARTED)
+            .filter(container=found)
+            .first()
+        )
     if visit is None:
         raise ContainerNotInTerminal(container=found.number)
     kinds = list(OUTBOUND_MOVE_KINDS if blocked_move_kinds is None else blocked_move_kinds)

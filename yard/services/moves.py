@@ -222,6 +222,8 @@ def move_complete(*, move_id: int, container: str, position: str, actor: Abstrac
         raise MoveNotOpen(move=move.pk, status=move.status)
     if move.visit.container.number != number:
         raise ContainerMismatch(move=move.pk, expected=move.visit.container.number, scanned=number)
+    with lock_wait(f"container {number}"):  # holds are placed under this lock too: checked, they stay checked
+        ContainerVisit.objects.select_for_update().filter(pk=move.visit_id).first()
     hold_check(move.visit, move.kind)
 
     now = timezone.now()
