@@ -14,12 +14,12 @@ MANAGER = "manager"
 ALL_ROLES = (OPERATOR, YARD_CLERK, DRIVER, CUSTOMS_OFFICER, DG_OFFICER, MANAGER)
 
 DOMAIN_APPS = ("yard", "rail", "customs", "dangerous_goods")
-# What each role may do in the admin: app label -> actions on all of its models.
+# What each role may do in the admin: "app" (all its models) or "app.model" -> actions.
 ADMIN_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     OPERATOR: {app: ("view", "add", "change", "delete") for app in DOMAIN_APPS},
     MANAGER: {app: ("view",) for app in DOMAIN_APPS},
-    CUSTOMS_OFFICER: {"customs": ("view", "add", "change"), "yard": ("view",)},
-    DG_OFFICER: {"dangerous_goods": ("view", "add", "change"), "yard": ("view",)},
+    CUSTOMS_OFFICER: {"customs": ("view", "add", "change"), "yard": ("view",), "yard.hold": ("add", "change")},
+    DG_OFFICER: {"dangerous_goods": ("view", "add", "change"), "yard": ("view",), "yard.hold": ("add", "change")},
     YARD_CLERK: {},
     DRIVER: {},
 }
@@ -59,11 +59,11 @@ def roles_grant_permissions(sender: AppConfig, using: str = "default", **kwargs)
     for role in ALL_ROLES:
         group, _ = Group.objects.using(using).get_or_create(name=role)
         wanted = Permission.objects.none()
-        for app_label, actions in ADMIN_PERMISSIONS[role].items():
-            codenames = [
-                f"{action}_{model._meta.model_name}"
-                for model in apps.get_app_config(app_label).get_models()
-                for action in actions
-            ]
+        for target, actions in ADMIN_PERMISSIONS[role].items():
+            app_label, _, model_name = target.partition(".")
+            models = (
+                [apps.get_model(app_label, model_name)] if model_name else apps.get_app_config(app_label).get_models()
+            )
+            codenames = [f"{action}_{model._meta.model_name}" for model in models for action in actions]
             wanted |= Permission.objects.using(using).filter(content_type__app_label=app_label, codename__in=codenames)
         group.permissions.set(wanted)

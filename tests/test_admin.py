@@ -71,3 +71,20 @@ def test_manager_may_look_but_not_change(client, user_with_role):
 def test_clerks_have_no_admin(client, user_with_role):
     client.force_login(user_with_role(roles.YARD_CLERK, is_staff=True))
     assert client.get("/admin/yard/container/").status_code == 403
+
+
+def test_holds_are_placed_through_the_service_and_refusals_shown(client, operator, customs_officer, un_list):
+    from tests.factories.yard import ContainerVisitFactory
+    from yard.models import Hold
+
+    visit = ContainerVisitFactory()
+    body = {"container": visit.container.number, "authority": "customs", "kind": "documents", "reason": "x",
+            "blocked_move_kinds": ["load", "delivery"]}  # fmt: skip
+    client.force_login(operator)
+    response = client.post("/admin/yard/hold/add/", body)
+    assert response.status_code == 200 and "Only the Customs" in response.content.decode()
+    assert not Hold.objects.exists()
+    client.force_login(customs_officer)
+    assert client.post("/admin/yard/hold/add/", body).status_code == 302
+    hold = Hold.objects.get()
+    assert (hold.placed_by, hold.history.get().history_user) == (customs_officer, customs_officer)

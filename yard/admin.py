@@ -210,14 +210,35 @@ class ContainerVisitAdmin(SimpleHistoryAdmin):
 
 
 class HoldPlaceForm(forms.ModelForm):
+    """Placing a hold in the admin goes through the service; its refusals (not your authority, no such
+    container) show on the form. The admin's add view is one transaction, so nothing is half done."""
+
     container = forms.CharField(max_length=20, help_text="Container number as printed.")
     blocked_move_kinds = forms.MultipleChoiceField(
         choices=YardMove.Kind.choices, initial=["load", "delivery"], widget=forms.CheckboxSelectMultiple
     )
+    actor = None  # set by HoldAdmin.get_form
 
     class Meta:
         model = Hold
         fields = ["authority", "kind", "reason"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.placed = services.hold_place(
+                container=data["container"],
+                authority=data["authority"],
+                kind=data["kind"],
+                reason=data.get("reason", ""),
+                blocked_move_kinds=data["blocked_move_kinds"],
+                actor=self.actor,
+            )
+        except DomainError as error:
+            raise forms.ValidationError(error.detail, code=error.code) from None
+        return data
 
 
 @admin.register(Hold)
@@ -231,7 +252,7 @@ class HoldAdmin(SimpleHistoryAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
-            kwargs["form"] = HoldPlaceForm
+            kwargs["form"] = type("HoldPlaceFormFor", (HoldPlaceForm,), {"actor": request.user})
         return super().get_form(request, obj, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
@@ -240,20 +261,8 @@ class HoldAdmin(SimpleHistoryAdmin):
         return [field.name for field in Hold._meta.fields]  # changed only through actions (release)
 
     def save_model(self, request, obj: Hold, form, change: bool) -> None:
-        if change:
-            return
-        try:
-            hold = services.hold_place(
-                container=form.cleaned_data["container"],
-                authority=form.cleaned_data["authority"],
-                kind=form.cleaned_data["kind"],
-                reason=form.cleaned_data["reason"],
-                blocked_move_kinds=form.cleaned_data["blocked_move_kinds"],
-                actor=request.user,
-            )
-        except DomainError as error:
-            raise forms.ValidationError(error.detail) from error
-        obj.pk = hold.pk
+        if not change:  # placed by the form's service call; the admin only needs to know which row it is
+            obj.pk = form.placed.pk
 
     @admin.display(description="Container", ordering="visit__container__number")
     def container(self, hold: Hold) -> str:
