@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 class IdempotentRequest(models.Model):
@@ -23,3 +24,47 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.response_status})"
+
+
+class ReportSubscription(models.Model):
+    """Who gets which report by e-mail (managed by operators in the admin)."""
+
+    class Kind(models.TextChoices):
+        DAILY = "daily", "Nightly management report"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.DAILY)
+    email = models.EmailField()
+    name = models.CharField(max_length=100, blank=True)
+    active = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "email"], name="aktau_tos_subscription_once")]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_kind_display()})"
+
+
+class ReportRun(models.Model):
+    """One report for one day: claimed once, so a second beat, a retry or another worker host sends nothing."""
+
+    class Status(models.TextChoices):
+        CLAIMED = "claimed", "Being built and sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed (will be retried)"
+
+    kind = models.CharField(max_length=16, choices=ReportSubscription.Kind.choices)
+    day = models.DateField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.CLAIMED)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    recipients = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["kind", "day"], name="aktau_tos_reportrun_once_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.day} ({self.status})"

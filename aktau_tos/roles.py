@@ -16,8 +16,12 @@ ALL_ROLES = (OPERATOR, YARD_CLERK, DRIVER, CUSTOMS_OFFICER, DG_OFFICER, MANAGER)
 DOMAIN_APPS = ("yard", "rail", "customs", "dangerous_goods")
 # What each role may do in the admin: "app" (all its models) or "app.model" -> actions.
 ADMIN_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
-    OPERATOR: {app: ("view", "add", "change", "delete") for app in DOMAIN_APPS},
-    MANAGER: {app: ("view",) for app in DOMAIN_APPS},
+    OPERATOR: {
+        **{app: ("view", "add", "change", "delete") for app in DOMAIN_APPS},
+        "aktau_tos.reportsubscription": ("view", "add", "change", "delete"),
+        "aktau_tos.reportrun": ("view",),
+    },
+    MANAGER: {**{app: ("view",) for app in DOMAIN_APPS}, "aktau_tos.reportsubscription": ("view",)},
     CUSTOMS_OFFICER: {"customs": ("view", "add", "change"), "yard": ("view",), "yard.hold": ("add", "change")},
     DG_OFFICER: {"dangerous_goods": ("view", "add", "change"), "yard": ("view",), "yard.hold": ("add", "change")},
     YARD_CLERK: {},
@@ -54,7 +58,7 @@ def roles_grant_permissions(sender: AppConfig, using: str = "default", **kwargs)
     """post_migrate: give each role exactly the admin permissions ADMIN_PERMISSIONS lists."""
     if sender.name != "aktau_tos":
         return
-    for app_label in DOMAIN_APPS:  # permissions of apps later in INSTALLED_APPS may not exist yet
+    for app_label in ("aktau_tos", *DOMAIN_APPS):  # permissions of apps later in INSTALLED_APPS may not exist yet
         create_permissions(apps.get_app_config(app_label), verbosity=0, using=using)
     for role in ALL_ROLES:
         group, _ = Group.objects.using(using).get_or_create(name=role)

@@ -207,6 +207,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("YARD_DISPATCH_INTERVAL_SECONDS", default=15.0),
     },
     "plan-housekeeping": {"task": "yard.tasks.plan_housekeeping", "schedule": crontab(hour=22, minute=0)},
+    "send-daily-report": {
+        "task": "aktau_tos.tasks.send_daily_report",
+        "schedule": crontab(
+            hour=env.int("REPORT_DAILY_HOUR", default=6), minute=env.int("REPORT_DAILY_MINUTE", default=0)
+        ),
+    },
 }
 # Dangerous goods in the yard (shared/reference/yard_segregation.md): the distance each IMDG segregation
 # level needs, in ground slots between the nearest slots of the two containers (1 = side by side), or

@@ -234,7 +234,8 @@ def move_complete(*, move_id: int, container: str, position: str, actor: Abstrac
             raise PositionInvalid(position=target, reason=f"move {move.pk} goes to {expected}")
         _occupancy_end(visit, actor)
         visit.state, visit.departed_at = ContainerVisit.State.DEPARTED, now
-        audited(visit, actor).save(update_fields=["state", "departed_at"])
+        visit.outbound_mode = move.to_carrier.mode if move.to_carrier_id else CarrierVisit.Mode.TRUCK
+        audited(visit, actor).save(update_fields=["state", "departed_at", "outbound_mode"])
     else:
         parsed = position_parse(target)
         slot = slot_at(parsed)

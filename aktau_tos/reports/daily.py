@@ -1,0 +1,100 @@
+"""The nightly management report: claimed once per day, built from aggregates, sent with charts and a workbook."""
+
+from datetime import date, timedelta
+from email.mime.image import MIMEImage
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from aktau_tos.models import ReportRun, ReportSubscription
+from aktau_tos.reports import charts
+from aktau_tos.reports.kpis import DailyKpis, daily_kpis
+from aktau_tos.reports.workbook import workbook_bytes
+from yard.selectors import yard_map
+
+KIND = ReportSubscription.Kind.DAILY
+
+
+def report_day_default() -> date:
+    """The nightly run reports on the previous local day."""
+    return timezone.localdate() - timedelta(days=1)
+
+
+def report_render(day: date) -> tuple[DailyKpis, str, str, dict[str, bytes], bytes]:
+    """KPIs, HTML and text bodies, inline charts (content id -> PNG) and the XLSX attachment."""
+    kpis = daily_kpis(day)
+    images = {
+        "throughput": charts.throughput_bars(kpis),
+        "occupancy": charts.occupancy_heatmap(yard_map()),
+        "dwell": charts.dwell_histogram(kpis),
+    }
+    context = {"kpis": kpis, "day": day, "design": 240_000}
+    html = render_to_string("reports/daily.html", context)
+    text = render_to_string("reports/daily.txt", context)
+    return kpis, html, text, images, workbook_bytes(kpis)
+
+
+def report_message(day: date, recipients: list[str]) -> EmailMultiAlternatives:
+    _, html, text, images, workbook = report_render(day)
+    message = EmailMultiAlternatives(
+        subject=f"Aktau TOS daily report {day.isoformat()}",
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=recipients,
+    )
+    message.mixed_subtype = "related"
+    message.attach_alternative(html, "text/html")
+    for content_id, png in images.items():
+        image = MIMEImage(png, _subtype="png")
+        image.add_header("Content-ID", f"<{content_id}>")
+        image.add_header("Content-Disposition", "inline", filename=f"{content_id}.png")
+        message.attach(image)
+    message.attach(
+        f"aktau-tos-{day.isoformat()}.xlsx",
+        workbook,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    return message
+
+
+def _claim(day: date) -> ReportRun | None:
+    """The day's run for this caller, or None if another run has it (or has sent it)."""
+    try:
+        with transaction.atomic():
+            return ReportRun.objects.create(kind=KIND, day=day)
+    except IntegrityError:
+        pass
+    # A failed run may be taken again, by exactly one caller.
+    taken = ReportRun.objects.filter(kind=KIND, day=day, status=ReportRun.Status.FAILED).update(
+        status=ReportRun.Status.CLAIMED, attempts=F("attempts") + 1, error=""
+    )
+    return ReportRun.objects.get(kind=KIND, day=day) if taken else None
+
+
+def daily_report_send(*, day: date | None = None) -> ReportRun | None:
+    """Sends the day's report to its subscribers once; a second call (beat, retry, other host) sends nothing.
+
+    A failure marks the run failed (visible in the admin) and raises, so the task retries it.
+    """
+    day = day or report_day_default()
+    run = _claim(day)
+    if run is None:
+        return None
+    recipients = list(
+        ReportSubscription.objects.filter(kind=KIND, active=True).order_by("email").values_list("email", flat=True)
+    )
+    try:
+        if recipients:
+            report_message(day, recipients).send()
+    except Exception as error:
+        ReportRun.objects.filter(pk=run.pk).update(status=ReportRun.Status.FAILED, error=repr(error)[:2000])
+        raise
+    ReportRun.objects.filter(pk=run.pk).update(
+        status=ReportRun.Status.SENT, recipients=len(recipients), finished_at=timezone.now()
+    )
+    run.refresh_from_db()
+    return run

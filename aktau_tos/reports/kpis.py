@@ -1,0 +1,215 @@
+"""The numbers of the nightly report. Each has one definition, here, and the report's footer prints it.
+
+Everything is computed by aggregate queries in the database, so the time to build does not grow with
+the number of rows Python touches: a year of history is a handful of GROUP BY queries.
+Periods are local (Aktau) calendar days: the day, the month to date and the year to date, each ending
+at the end of the report's day. Figures "now" (occupancy, open holds) are as at the time of building.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.utils import timezone
+
+from customs.models import InspectionOrder
+from dangerous_goods.models import DeclarationLine, SegregationAlert
+from yard.models import Block, ContainerVisit, Equipment, Hold, Occupancy, YardMove
+
+DESIGN_TEU_PER_YEAR = 240_000
+DWELL_BUCKETS = [("under 1 day", 0, 1), ("1-3 days", 1, 3), ("3-7 days", 3, 7), ("7-14 days", 7, 14),
+                 ("14 days or more", 14, None)]  # fmt: skip
+PRODUCTIVE_KINDS = [YardMove.Kind.DISCHARGE, YardMove.Kind.RECEIVE, YardMove.Kind.LOAD, YardMove.Kind.DELIVERY]
+REHANDLE_KINDS = [YardMove.Kind.SHIFT, YardMove.Kind.HOUSEKEEPING]
+
+DEFINITIONS = {
+    "throughput": "Throughput: containers (and TEU by ISO size/type) that arrived in the period by their inbound "
+    "carrier's mode, plus those that left in it by their outbound mode. Design: 240,000 TEU a year, pro rata.",
+    "occupancy": "Yard occupancy: places taken (ground slot x tier, a 40' counts two) over places available "
+    "(bays x rows x the block's tier limit), now.",
+    "dwell": "Dwell: from arrival in the yard to departure, for containers that left in the period.",
+    "moves": "Moves: yard moves confirmed done in the period, by kind. Moves per machine hour: those moves over "
+    "the stacking machines in service times the hours of the period.",
+    "rehandles": "Rehandle ratio: ad hoc shifts and housekeeping moves over productive moves (discharge, receive, "
+    "load, delivery) done in the period.",
+    "customs": "Customs: containers with an active customs hold now; holds and inspection orders open now with "
+    "their age; storage clocks within the warning days of the temporary-storage limit.",
+    "dangerous_goods": "Dangerous goods: declaration lines of containers in the yard now, by primary class; "
+    "segregation alerts open now and raised in the period.",
+    "exceptions": "Exceptions: moves marked failed or cancelled in the period.",
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    name: str
+    start: datetime
+    end: datetime
+
+    @property
+    def days(self) -> int:
+        return max(1, round((self.end - self.start) / timedelta(days=1)))
+
+    @property
+    def design_teu(self) -> float:
+        return DESIGN_TEU_PER_YEAR * self.days / 365
+
+
+def periods_for(day: date) -> list[Period]:
+    tz = timezone.get_current_timezone()
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+    return [
+        Period("day", datetime.combine(day, time.min, tzinfo=tz), end),
+        Period("month to date", datetime.combine(day.replace(day=1), time.min, tzinfo=tz), end),
+        Period("year to date", datetime.combine(day.replace(month=1, day=1), time.min, tzinfo=tz), end),
+    ]
+
+
+@dataclass
+class DailyKpis:
+    day: date
+    built_at: datetime
+    throughput: list[dict] = field(default_factory=list)  # per period: boxes/TEU in and out by mode, design
+    occupancy: list[dict] = field(default_factory=list)  # per block
+    dwell: dict = field(default_factory=dict)  # per period: bucket counts and mean days
+    moves: list[dict] = field(default_factory=list)  # per period: by kind, per machine hour, rehandle ratio
+    customs: dict = field(default_factory=dict)
+    dangerous_goods: dict = field(default_factory=dict)
+    exceptions: list[dict] = field(default_factory=list)
+    definitions: dict = field(default_factory=lambda: dict(DEFINITIONS))
+
+
+def _throughput(period: Period) -> dict:
+    teu = Sum("container__iso_type__teu")
+    arrived = (
+        ContainerVisit.objects.filter(arrived_at__gte=period.start, arrived_at__lt=period.end)
+        .values(mode=F("inbound_carrier__mode"))
+        .annotate(boxes=Count("id"), teu=teu)
+    )
+    departed = (
+        ContainerVisit.objects.filter(departed_at__gte=period.start, departed_at__lt=period.end)
+        .values(mode=F("outbound_mode"))
+        .annotate(boxes=Count("id"), teu=teu)
+    )
+    rows = [{"direction": "in", **row} for row in arrived] + [{"direction": "out", **row} for row in departed]
+    total_teu = sum((row["teu"] or Decimal(0) for row in rows), Decimal(0))
+    return {
+        "period": period.name,
+        "rows": sorted(rows, key=lambda r: (r["direction"], r["mode"] or "")),
+        "boxes": sum(row["boxes"] for row in rows),
+        "teu": float(total_teu),
+        "design_teu": round(period.design_teu, 1),
+        "share_of_design": round(float(total_teu) / period.design_teu, 3) if period.design_teu else 0.0,
+    }
+
+
+def _occupancy() -> list[dict]:
+    taken = dict(Occupancy.objects.values_list("slot__block").annotate(n=Count("id")))
+    rows = []
+    for block in Block.objects.order_by("code"):
+        capacity = block.bays * block.rows * block.max_tier
+        used = taken.get(block.pk, 0)
+        rows.append({"block": block.code, "kind": block.kind, "used": used, "capacity": capacity,
+                     "share": round(used / capacity, 3) if capacity else 0.0})  # fmt: skip
+    return rows
+
+
+def _dwell(period: Period) -> dict:
+    dwell = ExpressionWrapper(F("departed_at") - F("arrived_at"), output_field=DurationField())
+    left = ContainerVisit.objects.filter(
+        departed_at__gte=period.start, departed_at__lt=period.end, arrived_at__isnull=False
+    ).annotate(dwell=dwell)
+    buckets = {}
+    for index, (_, low, high) in enumerate(DWELL_BUCKETS):
+        condition = Q(dwell__gte=timedelta(days=low))
+        if high is not None:
+            condition &= Q(dwell__lt=timedelta(days=high))
+        buckets[f"bucket_{index}"] = Count("id", filter=condition)
+    counts = left.aggregate(**buckets, total=Count("id"), mean=Avg("dwell"))
+    mean = counts["mean"]
+    return {
+        "period": period.name,
+        "counts": {label: counts[f"bucket_{index}"] for index, (label, _, _) in enumerate(DWELL_BUCKETS)},
+        "total": counts["total"],
+        "mean_days": round(mean.total_seconds() / 86400, 2) if mean is not None else None,
+    }
+
+
+def _moves(period: Period, machines: int) -> dict:
+    done = YardMove.objects.filter(
+        status=YardMove.Status.DONE, finished_at__gte=period.start, finished_at__lt=period.end
+    )
+    by_kind = dict(done.values_list("kind").annotate(n=Count("id")))
+    total = sum(by_kind.values())
+    productive = sum(by_kind.get(kind, 0) for kind in PRODUCTIVE_KINDS)
+    rehandles = sum(by_kind.get(kind, 0) for kind in REHANDLE_KINDS)
+    hours = period.days * 24
+    return {
+        "period": period.name,
+        "by_kind": by_kind,
+        "total": total,
+        "per_machine_hour": round(total / (machines * hours), 3) if machines else None,
+        "rehandle_ratio": round(rehandles / productive, 3) if productive else None,
+    }
+
+
+def _customs(now: datetime) -> dict:
+    open_holds = Hold.objects.filter(authority=Hold.Authority.CUSTOMS, released_at__isnull=True)
+    ages = [now - placed for placed in open_holds.values_list("placed_at", flat=True)]
+    open_orders = InspectionOrder.objects.filter(status__in=InspectionOrder.OPEN_STATUSES)
+    order_ages = [now - ordered for ordered in open_orders.values_list("ordered_at", flat=True)]
+    limit, warning = settings.CUSTOMS_STORAGE_LIMIT_DAYS, settings.CUSTOMS_STORAGE_WARNING_DAYS
+    under_control = ContainerVisit.objects.filter(holds__in=open_holds).exclude(state="departed").distinct()
+    near_limit = under_control.filter(arrived_at__lte=now - timedelta(days=limit - warning)).count()
+    return {
+        "under_control": under_control.count(),
+        "holds_open": len(ages),
+        "oldest_hold_days": max(ages).days if ages else None,
+        "holds_by_kind": dict(open_holds.values_list("kind").annotate(n=Count("id"))),
+        "inspections_open": len(order_ages),
+        "oldest_inspection_hours": int(max(order_ages).total_seconds() // 3600) if order_ages else None,
+        "storage_near_limit": near_limit,
+    }
+
+
+def _dangerous_goods(period: Period) -> dict:
+    lines = DeclarationLine.objects.filter(declaration__visit__state=ContainerVisit.State.IN_YARD)
+    by_class = dict(lines.values_list("class_division").annotate(n=Count("id")).order_by("class_division"))
+    return {
+        "lines_by_class": by_class,
+        "containers": lines.values("declaration__visit").distinct().count(),
+        "alerts_open": SegregationAlert.objects.filter(resolved_at__isnull=True).count(),
+        "alerts_raised": SegregationAlert.objects.filter(raised_at__gte=period.start, raised_at__lt=period.end).count(),
+    }
+
+
+def _exceptions(period: Period) -> list[dict]:
+    moves = YardMove.objects.filter(
+        status__in=[YardMove.Status.FAILED, YardMove.Status.CANCELLED],
+        finished_at__gte=period.start,
+        finished_at__lt=period.end,
+    ).select_related("visit__container", "equipment")
+    return [
+        {"move": move.pk, "container": move.visit.container.number, "kind": move.kind, "status": move.status,
+         "equipment": move.equipment.code if move.equipment_id else "", "at": move.finished_at}
+        for move in moves.order_by("finished_at")[:500]
+    ]  # fmt: skip
+
+
+def daily_kpis(day: date) -> DailyKpis:
+    now = timezone.now()
+    periods = periods_for(day)
+    machines = Equipment.objects.filter(active=True).exclude(kind=Equipment.Kind.TERMINAL_TRACTOR).count()
+    return DailyKpis(
+        day=day,
+        built_at=now,
+        throughput=[_throughput(period) for period in periods],
+        occupancy=_occupancy(),
+        dwell={period.name: _dwell(period) for period in periods},
+        moves=[_moves(period, machines) for period in periods],
+        customs=_customs(now),
+        dangerous_goods=_dangerous_goods(periods[0]),
+        exceptions=_exceptions(periods[0]),
+    )
