@@ -1,6 +1,7 @@
 """Charts for the report, drawn with matplotlib's Agg backend (no display) as PNG bytes."""
 
 import io
+import math
 
 import matplotlib
 
@@ -19,17 +20,21 @@ def _png(figure) -> bytes:
 
 
 def occupancy_heatmap(yard_map: list[dict]) -> bytes:
-    """Each block as a grid of stack heights relative to its tier limit (darker is fuller)."""
+    """Each block as a grid of stack heights relative to its tier limit (darker is fuller), two blocks a row."""
     shown = [entry for entry in yard_map if entry["grid"]]
-    figure, axes = plt.subplots(len(shown) or 1, 1, figsize=(9, 0.55 * sum(len(e["grid"]) + 1 for e in shown) + 1))
-    axes = axes if len(shown) > 1 else [axes]
-    for axis, entry in zip(axes, shown, strict=False):
+    rows = max(1, math.ceil(len(shown) / 2))
+    figure, axes = plt.subplots(rows, 2, figsize=(10, 1.25 * rows + 0.6), squeeze=False)
+    for axis in axes.flat:
+        axis.set_axis_off()
+    for axis, entry in zip(axes.flat, shown, strict=False):
+        axis.set_axis_on()
         grid = [[cell["fill"] for cell in row] for row in entry["grid"]]
-        axis.imshow(grid, cmap="YlOrRd", vmin=0, vmax=1, aspect="auto")
+        axis.imshow(grid, cmap="YlOrRd", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
         axis.set_title(f"{entry['block'].code}: {entry['used']} of {entry['capacity']} places", fontsize=8, loc="left")
         axis.set_xticks([])
         axis.set_yticks([])
     figure.suptitle("Yard occupancy by block (stack height / tier limit)", fontsize=10)
+    figure.tight_layout()
     return _png(figure)
 
 
