@@ -7,7 +7,7 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 WEB_ADDR ?= 127.0.0.1:8000
 
-.PHONY: run test lint migrate seed clean
+.PHONY: run test bench lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ test: $(DEV_STAMP)
 	$(VENV)/bin/ruff format --check .
 	scripts/apt-install chromium chromium
 	scripts/with-postgres bash -c '$(PY) manage.py makemigrations --check --dry-run && $(PY) -m pytest'
+
+## bench: speed and quality figures on a throwaway PostgreSQL with a year of history -> bench/results.json
+bench: export DJANGO_SECRET_KEY ?= bench-only-secret-key-not-for-production
+bench: $(DEV_STAMP)
+	scripts/with-postgres bash -c '$(PY) manage.py migrate -v0 && $(PY) manage.py bench $(BENCH_ARGS)'
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
