@@ -13,7 +13,7 @@ from yard.services.moves import (
     move_plan_to_yard,
     move_start,
 )
-from yard.services.visits import visit_book_outbound, visit_dangerous_goods_set, visit_seals_set
+from yard.services.visits import visit_book_outbound, visit_dangerous_goods_set, visit_open, visit_seals_set
 
 __all__ = [
     "container_register",
@@ -30,5 +30,6 @@ __all__ = [
     "moves_dispatch",
     "visit_book_outbound",
     "visit_dangerous_goods_set",
+    "visit_open",
     "visit_seals_set",
 ]

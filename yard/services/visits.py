@@ -1,10 +1,16 @@
-"""Container visits: bookings that tell the yard when and how a container will leave."""
+"""Container visits: opening a stay, bookings that tell the yard when and how a container will leave."""
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from aktau_tos.audit import audited
+from yard import selectors
+from yard.errors import ContainerAlreadyInTerminal, ContainerNotFound
+from yard.extensions import declared_goods_checked
+from yard.identity import container_number_normalise
 from yard.models import CarrierVisit, ContainerVisit
+from yard.services.containers import container_register
+from yard.signals import visit_opened
 
 
 @transaction.atomic
@@ -33,4 +39,45 @@ def visit_seals_set(*, visit: ContainerVisit, seals: list[str], actor: AbstractB
     """Records the seals now on the container (after an inspection, the customs officer's new seals)."""
     visit.seals = [seal.strip().upper() for seal in seals if seal.strip()]
     audited(visit, actor, reason).save(update_fields=["seals"])
+    return visit
+
+
+@transaction.atomic
+def visit_open(
+    *,
+    container: str,
+    iso_type: str,
+    freight_kind: str,
+    category: str,
+    inbound_carrier: CarrierVisit,
+    actor: AbstractBaseUser,
+    gross_kg: int | None = None,
+    seals: list[str] | None = None,
+    dangerous_goods: list[dict] | None = None,
+) -> ContainerVisit:
+    """Opens a container's stay on its inbound carrier (registering the box if new), after the checks other
+    apps registered for declared goods; announces it (customs control, DG declaration)."""
+    number = container_number_normalise(container)
+    size_type = selectors.iso_type_resolve(iso_type)
+    dangerous_goods = declared_goods_checked(list(dangerous_goods or []))
+    try:
+        box = selectors.container_get_by_number(number=number)
+    except ContainerNotFound:
+        box = container_register(number=number, iso_type=size_type.code, actor=actor)
+    if box.iso_type_id != size_type.code:  # the code read off the box wins over old records
+        box.iso_type = size_type
+        audited(box, actor, "size/type as declared on arrival").save(update_fields=["iso_type"])
+    if open_visit := ContainerVisit.objects.exclude(state=ContainerVisit.State.DEPARTED).filter(container=box).first():
+        raise ContainerAlreadyInTerminal(container=number, state=open_visit.get_state_display().lower())
+    visit = ContainerVisit(
+        container=box,
+        category=category,
+        freight_kind=freight_kind,
+        gross_kg=gross_kg,
+        seals=[seal.strip().upper() for seal in seals or [] if seal.strip()],
+        dangerous_goods=dangerous_goods,
+        inbound_carrier=inbound_carrier,
+    )
+    audited(visit, actor).save()
+    visit_opened.send(sender=ContainerVisit, visit=visit, actor=actor)
     return visit
