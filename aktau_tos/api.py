@@ -67,9 +67,8 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
         set_rollback()
         headers = {"Retry-After": str(exc.retry_after_seconds)} if isinstance(exc, LockTimeout) else None
-        return problem_response(
-            problem(status_code=exc.status, code=exc.code, title=exc.title, detail=exc.detail), headers
-        )
+        body = problem(status_code=exc.status, code=exc.code, title=exc.title, detail=exc.detail, errors=exc.errors)
+        return problem_response(body, headers)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

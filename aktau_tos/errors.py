@@ -10,6 +10,7 @@ class DomainError(Exception):
     status = 409
     title = "Operation not allowed"
     detail_template = "The operation is not allowed."
+    errors: dict[str, list[str]] | None = None  # problems by field path, when a whole document is refused
 
     def __init__(self, **context: object) -> None:
         self.context = context

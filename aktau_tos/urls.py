@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("yard.api.urls")),
     path("dangerous-goods/", include("dangerous_goods.api.urls")),
     path("customs/", include("customs.api.urls")),
+    path("rail/", include("rail.api.urls")),
 ]
 
 urlpatterns = [

@@ -14,6 +14,7 @@ from django.db import transaction
 from aktau_tos import roles
 from aktau_tos.demo import demo_traffic_create
 from dangerous_goods.reference import un_numbers_load
+from rail.reference import rail_reference_load
 from yard import reference
 from yard.errors import ContainerExists
 from yard.layout import layout_apply
@@ -56,6 +57,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Reference data: {count} ISO 6346 size/type codes, {un_entries} UN list entries.")
         try:
             summary = layout_apply()
+            rail_reference_load()
         except ValueError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(

@@ -1,0 +1,22 @@
+from aktau_tos.errors import DomainError
+
+
+class TrainListInvalid(DomainError):
+    """Every problem of a train list at once (field path -> messages); nothing of it is saved."""
+
+    code, status, title = "train_list_invalid", 400, "Train list refused"
+    detail_template = "The train list has {count} problem(s); nothing was saved. See errors."
+
+    def __init__(self, *, problems: dict[str, list[str]]) -> None:
+        super().__init__(count=sum(len(messages) for messages in problems.values()))
+        self.errors = problems
+
+
+class TrainNotFound(DomainError):
+    code, status, title = "train_not_found", 404, "Train visit not found"
+    detail_template = "No train visit {train}."
+
+
+class ContainerNotOnTrain(DomainError):
+    code, status, title = "container_not_on_train", 404, "Container not on this train"
+    detail_template = "{container} is not on train {train}."

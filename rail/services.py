@@ -1,0 +1,205 @@
+"""Inbound trains: the train list (натурный лист) checked whole, wagons, check-in by the clerk, discharge.
+
+A train list is refused whole with every problem listed (invalid container or wagon numbers, duplicates,
+a container already in the terminal, an overloaded wagon), so nothing partial is ever saved. Wagon
+check digits follow a single published rule: a mismatch is a problem the operator may override.
+"""
+
+from collections import Counter
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from aktau_tos.audit import audited
+from aktau_tos.errors import DomainError
+from rail.errors import ContainerNotOnTrain, TrainListInvalid, TrainNotFound
+from rail.models import LoadingLine, TrainVisit, TrainWagon, Wagon, WagonContainer
+from yard import selectors as yard_selectors
+from yard import services as yard_services
+from yard.extensions import declared_goods_checked
+from yard.identity import container_number_normalise
+from yard.models import AccessPoint, CarrierVisit, ContainerVisit, YardMove
+
+
+def wagon_check_digit(number: str) -> str:
+    """The 8th digit of a 1520 mm wagon number: weights 2,1,2,1,2,1,2 on the first seven, digits of each
+    product summed, topped up to the next multiple of ten (shared/reference/README.md)."""
+    weights = (2, 1, 2, 1, 2, 1, 2)
+    total = sum(sum(divmod(int(digit) * weight, 10)) for digit, weight in zip(number[:7], weights, strict=True))
+    return str((10 - total % 10) % 10)
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.by_path: dict[str, list[str]] = {}
+
+    def add(self, path: str, message: str) -> None:
+        self.by_path.setdefault(path, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.by_path:
+            raise TrainListInvalid(problems=self.by_path)
+
+
+def _check_list(line_code: str, wagons: list[dict]) -> tuple[LoadingLine | None, _Problems, dict[str, str]]:
+    """Every problem of the list; and the normalised container numbers by their path."""
+    problems, numbers = _Problems(), {}
+    line = LoadingLine.objects.filter(code=str(line_code).strip().upper()).first()
+    if line is None:
+        problems.add("line", f"no loading line {line_code!r}")
+    elif _line_busy(line):
+        problems.add("line", f"line {line.code} holds another train")
+    positions = Counter(wagon.get("position") for wagon in wagons)
+    wagon_numbers = Counter(str(wagon.get("number", "")).strip() for wagon in wagons)
+    containers_seen: Counter = Counter()
+    for index, wagon in enumerate(wagons):
+        path = f"wagons.{index}"
+        number = str(wagon.get("number", "")).strip()
+        if not (len(number) == 8 and number.isdigit()):
+            problems.add(f"{path}.number", f"{number!r} is not an 8-digit wagon number")
+        elif number[7] != wagon_check_digit(number) and not wagon.get("override_check_digit"):
+            problems.add(f"{path}.number", f"check digit should be {wagon_check_digit(number)} (set "
+                                           "override_check_digit to accept the number as written)")  # fmt: skip
+        if wagon_numbers[number] > 1:
+            problems.add(f"{path}.number", f"wagon {number} is listed {wagon_numbers[number]} times")
+        if positions[wagon.get("position")] > 1:
+            problems.add(f"{path}.position", f"position {wagon.get('position')} is used twice")
+        if line and isinstance(wagon.get("position"), int) and wagon["position"] > line.length_wagons:
+            problems.add(f"{path}.position", f"line {line.code} has {line.length_wagons} wagon positions")
+        gross = 0
+        for slot, box in enumerate(wagon.get("containers", [])):
+            box_path = f"{path}.containers.{slot}"
+            try:
+                compact = container_number_normalise(box.get("number", ""))
+                yard_selectors.iso_type_resolve(box.get("iso_type", ""))
+                declared_goods_checked(list(box.get("dangerous_goods") or []))
+            except DomainError as error:
+                problems.add(box_path, error.detail)
+                continue
+            numbers[box_path] = compact
+            containers_seen[compact] += 1
+            gross += box.get("gross_kg") or 0
+            if (
+                ContainerVisit.objects.exclude(state=ContainerVisit.State.DEPARTED)
+                .filter(container__number=compact)
+                .exists()
+            ):
+                problems.add(box_path, f"{compact} is already in the terminal")
+        known = Wagon.objects.filter(number=number).select_related("model").first()
+        if known and known.model and known.model.payload_kg and gross > known.model.payload_kg:
+            problems.add(f"{path}.containers", f"{gross} kg exceeds the {known.model.code} payload of "
+                                               f"{known.model.payload_kg} kg")  # fmt: skip
+    for path, compact in numbers.items():
+        if containers_seen[compact] > 1:
+            problems.add(path, f"{compact} is listed {containers_seen[compact]} times")
+    return line, problems, numbers
+
+
+def _line_busy(line: LoadingLine) -> bool:
+    return TrainVisit.objects.filter(line=line).exclude(carrier__status=CarrierVisit.Status.DEPARTED).exists()
+
+
+@transaction.atomic
+def train_list_register(
+    *,
+    train_number: str,
+    line: str,
+    wagons: list[dict],
+    actor: AbstractBaseUser,
+    origin: str = "",
+    category: str = ContainerVisit.Category.TRANSIT,
+    eta: datetime | None = None,
+) -> tuple[TrainVisit, list[YardMove]]:
+    """An inbound train as listed: its wagons, its containers' stays, and their discharge moves."""
+    loading_line, problems, numbers = _check_list(line, wagons)
+    problems.raise_if_any()
+    with transaction.atomic():
+        LoadingLine.objects.select_for_update().filter(pk=loading_line.pk).first()  # one train per line, even racing
+        if _line_busy(loading_line):
+            raise TrainListInvalid(problems={"line": [f"line {loading_line.code} holds another train"]})
+    now = timezone.now()
+    carrier = CarrierVisit(mode=CarrierVisit.Mode.RAIL, reference=train_number.strip().upper(), eta=eta, arrived_at=now)
+    carrier.status = CarrierVisit.Status.ARRIVED
+    audited(carrier, actor).save()
+    train = audited(
+        TrainVisit(carrier=carrier, train_number=carrier.reference, direction=TrainVisit.Direction.INBOUND,
+                   origin=origin, line=loading_line, created_by=actor),
+        actor,
+    )  # fmt: skip
+    train.save()
+    moves = []
+    for index, spec in sorted(enumerate(wagons), key=lambda pair: pair[1]["position"]):
+        number = str(spec["number"]).strip()
+        wagon, _ = Wagon.objects.get_or_create(number=number)
+        ok = number[7] == wagon_check_digit(number)
+        if wagon.check_digit_ok != ok:
+            wagon.check_digit_ok = ok
+            audited(wagon, actor).save(update_fields=["check_digit_ok"])
+        train_wagon = audited(
+            TrainWagon(train=train, position=spec["position"], wagon=wagon, check_digit_override=not ok), actor
+        )
+        train_wagon.save()
+        for slot, box in enumerate(spec.get("containers", [])):
+            visit = yard_services.visit_open(
+                container=numbers[f"wagons.{index}.containers.{slot}"],
+                iso_type=box["iso_type"],
+                freight_kind=box.get("freight_kind", ContainerVisit.FreightKind.FULL),
+                category=category,
+                inbound_carrier=carrier,
+                gross_kg=box.get("gross_kg"),
+                seals=[box["seal"]] if box.get("seal") else [],
+                dangerous_goods=box.get("dangerous_goods"),
+                actor=actor,
+            )
+            audited(
+                WagonContainer(train_wagon=train_wagon, visit=visit, seal_declared=box.get("seal", "")), actor
+            ).save()
+            moves.append(
+                yard_services.move_plan_to_yard(
+                    visit=visit, kind=YardMove.Kind.DISCHARGE, arriving_from=AccessPoint.Kind.RAIL, actor=actor
+                )
+            )
+    return train, moves
+
+
+@transaction.atomic
+def container_check_in(
+    *, train_id: int, container: str, actor: AbstractBaseUser, seal: str = "", damage: str = ""
+) -> WagonContainer:
+    """The clerk checks a container on its wagon: the seal as read (matches the list or not), damage seen."""
+    train = TrainVisit.objects.filter(pk=train_id).first()
+    if train is None:
+        raise TrainNotFound(train=train_id)
+    number = container_number_normalise(container)
+    place = (
+        WagonContainer.objects.select_for_update(of=("self",))
+        .select_related("train_wagon", "visit__container")
+        .filter(train_wagon__train=train, visit__container__number=number)
+        .first()
+    )
+    if place is None:
+        raise ContainerNotOnTrain(container=number, train=train.train_number)
+    place.seal_scanned = seal.strip().upper()
+    place.seal_ok = place.seal_scanned == place.seal_declared.strip().upper()
+    place.damage, place.checked_in_by, place.checked_in_at = damage.strip(), actor, timezone.now()
+    audited(place, actor).save()
+    return place
+
+
+def discharge_note(*, move: YardMove) -> None:
+    """yard's move_completed: a discharged container leaves its wagon; an empty wagon is released."""
+    if move.kind != YardMove.Kind.DISCHARGE:
+        return
+    place = WagonContainer.objects.filter(visit_id=move.visit_id).first()
+    if place is None or place.discharged_at:
+        return
+    # Two clerks emptying one wagon at once: the wagon row orders them, so the last one releases it.
+    wagon = TrainWagon.objects.select_for_update().get(pk=place.train_wagon_id)
+    now = timezone.now()
+    place.discharged_at = now
+    audited(place, move.finished_by).save(update_fields=["discharged_at"])
+    if not wagon.containers.filter(discharged_at__isnull=True).exists():
+        wagon.released_at = now
+        audited(wagon, move.finished_by).save(update_fields=["released_at"])

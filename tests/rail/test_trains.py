@@ -1,0 +1,197 @@
+"""Inbound trains: the train list refused whole or registered with its discharge moves, check-in, wagons released."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from aktau_tos import roles
+from rail.models import LoadingLine, TrainVisit, TrainWagon, Wagon, WagonContainer, WagonModel
+from rail.services import container_check_in, train_list_register, wagon_check_digit
+from tests.factories.accounts import UserFactory
+from tests.factories.yard import BlockFactory, ContainerVisitFactory, EquipmentFactory, IsoSizeTypeFactory
+from yard import services as yard_services
+from yard.models import AccessPoint, ContainerVisit, Hold, YardMove
+
+pytestmark = pytest.mark.django_db
+
+
+def wagon_number(first_seven: str) -> str:
+    return first_seven + wagon_check_digit(first_seven)
+
+
+@pytest.fixture
+def rail_yard(db, un_list):
+    IsoSizeTypeFactory()
+    IsoSizeTypeFactory(code="45G1", length_ft=40, length_mm=12192, height_mm=2896)
+    r1 = BlockFactory(code="R1", bays=10, rows=3, max_tier=3, x_m=0, y_m=400)
+    BlockFactory(code="A", bays=4, rows=2, x_m=0, y_m=0)
+    AccessPoint.objects.create(kind=AccessPoint.Kind.RAIL, x_m=0, y_m=420)
+    EquipmentFactory(code="RMG-1", blocks=[r1])
+    line = LoadingLine.objects.create(code="L1", length_wagons=60)
+    line.blocks.set([r1])
+    return line
+
+
+def train_list(**overrides) -> dict:
+    wagons = [
+        {"number": wagon_number("4254321"), "position": 1, "containers": [
+            {"number": "CSQU3054383", "iso_type": "22G1", "gross_kg": 20000, "seal": "CN001", "freight_kind": "full"},
+            {"number": "MSKU2666542", "iso_type": "22G1", "gross_kg": 18000, "seal": "CN002", "freight_kind": "full"},
+        ]},
+        {"number": wagon_number("4254322"), "position": 2, "containers": [
+            {"number": "TCNU7200794", "iso_type": "45G1", "gross_kg": 26000, "seal": "CN003", "freight_kind": "full"},
+        ]},
+    ]  # fmt: skip
+    return {"train_number": "KZ-2401", "line": "L1", "origin": "Altynkol", "wagons": wagons, **overrides}
+
+
+def test_the_check_digit_rule_by_hand():
+    # 4,2,5,4,3,2,1 x 2,1,2,1,2,1,2 = 8,2,10,4,6,2,2 -> digit sums 8+2+1+4+6+2+2 = 25 -> topped up to 30: 5
+    assert wagon_check_digit("4254321") == "5"
+    assert wagon_check_digit("1111111") == "9"  # 2+1+2+1+2+1+2 = 11
+    assert wagon_check_digit("0000000") == "0"
+
+
+def test_a_train_list_opens_stays_and_plans_discharge(rail_yard, operator):
+    train, moves = train_list_register(actor=operator, **train_list())
+    assert [w.position for w in train.wagons.all()] == [1, 2]
+    assert len(moves) == 3 and {move.kind for move in moves} == {"discharge"}
+    assert all(move.to_slot.block.code == "R1" for move in moves)  # the block under the gantry, by the line
+    assert {move.from_carrier.reference for move in moves} == {"KZ-2401"}
+    visits = ContainerVisit.objects.filter(inbound_carrier=train.carrier)
+    assert {visit.category for visit in visits} == {"transit"}
+    # transit boxes are under customs control from arrival
+    assert Hold.objects.filter(visit__in=visits, kind="customs_control").count() == 3
+
+
+def test_a_bad_list_is_refused_whole_with_every_problem(rail_yard, operator, put_in_yard):
+    put_in_yard("CSQU3054383")
+    WagonModel.objects.create(code="13-470", payload_kg=30000)
+    Wagon.objects.create(number=wagon_number("4254322"), model=WagonModel.objects.get())
+    body = train_list()
+    body["wagons"][0]["containers"].append({"number": "MSKU2666542", "iso_type": "22G1"})  # listed twice
+    body["wagons"][0]["containers"].append({"number": "CSQU3054384", "iso_type": "22G1"})  # wrong check digit
+    body["wagons"][1]["containers"].append({"number": "GYOU4047990", "iso_type": "22G1", "gross_kg": 9000})
+    body["wagons"].append({"number": "42543290", "position": 2, "containers": []})  # should end in 8; same position
+    from rail.errors import TrainListInvalid
+
+    with pytest.raises(TrainListInvalid) as error:
+        train_list_register(actor=operator, **body)
+    problems = error.value.errors
+    assert "already in the terminal" in problems["wagons.0.containers.0"][0]
+    assert "listed 2 times" in problems["wagons.0.containers.1"][0]
+    assert "check digit should be 3" in problems["wagons.0.containers.3"][0]
+    assert "exceeds the 13-470 payload" in problems["wagons.1.containers"][0]
+    assert "check digit should be" in problems["wagons.2.number"][0]
+    assert "used twice" in problems["wagons.2.position"][0]
+    assert not TrainVisit.objects.exists() and ContainerVisit.objects.count() == 1  # nothing partial
+
+
+def test_a_check_digit_mismatch_can_be_overridden(rail_yard, operator):
+    body = train_list()
+    wrong_digit = str((int(wagon_check_digit("4254322")) + 1) % 10)  # the plate says otherwise: the clerk insists
+    body["wagons"][1]["number"] = "4254322" + wrong_digit
+    body["wagons"][1]["override_check_digit"] = True
+    train, _ = train_list_register(actor=operator, **body)
+    wagon = train.wagons.get(position=2)
+    assert wagon.check_digit_override and not wagon.wagon.check_digit_ok
+
+
+def test_one_train_per_line(rail_yard, operator):
+    train_list_register(actor=operator, **train_list())
+    from rail.errors import TrainListInvalid
+
+    with pytest.raises(TrainListInvalid) as error:
+        train_list_register(actor=operator, **train_list(train_number="KZ-2402", wagons=[]))
+    assert "holds another train" in error.value.errors["line"][0]
+
+
+def test_check_in_records_seals_and_discharge_releases_the_wagon(rail_yard, operator, clerk):
+    train, moves = train_list_register(actor=operator, **train_list())
+    ok = container_check_in(train_id=train.pk, container="csqu 305438 3", seal="cn001", actor=clerk)
+    bad = container_check_in(train_id=train.pk, container="MSKU2666542", seal="XX999", damage="dent", actor=clerk)
+    assert (ok.seal_ok, bad.seal_ok, bad.damage) == (True, False, "dent")
+    for move in moves:
+        yard_services.move_complete(move_id=move.pk, container=move.visit.container.number, position=move.planned_to,
+                                    actor=clerk)  # fmt: skip
+    assert all(wagon.released_at for wagon in TrainWagon.objects.all())
+    assert WagonContainer.objects.filter(discharged_at__isnull=True).count() == 0
+
+
+def test_the_contract_endpoint(rail_yard, client_for):
+    assert (
+        client_for(roles.YARD_CLERK).post("/api/v1/rail/visits/", {**train_list(), "direction": "inbound"}).status_code
+        == 403
+    )
+    response = client_for(roles.OPERATOR).post("/api/v1/rail/visits/", {**train_list(), "direction": "inbound"})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["id"] and len(body["moves"]) == 3 and body["moves"][0]["from"] == "RAIL:KZ-2401"
+    bad = client_for(roles.OPERATOR).post(
+        "/api/v1/rail/visits/", {**train_list(train_number="X", line="L9"), "direction": "inbound"}
+    )
+    assert (bad.status_code, bad.json()["code"]) == (400, "train_list_invalid")
+    assert set(bad.json()["errors"]) == {
+        "line",
+        "wagons.0.containers.0",
+        "wagons.0.containers.1",
+        "wagons.1.containers.0",
+    }
+    clerk = client_for(roles.YARD_CLERK)
+    checked = clerk.post(f"/api/v1/rail/visits/{body['id']}/check-in/", {"container": "TCNU7200794", "seal": "CN003"})
+    assert checked.status_code == 200 and checked.json()["seal_ok"] is True
+    missing = clerk.post(f"/api/v1/rail/visits/{body['id']}/check-in/", {"container": "GYOU4047990"})
+    assert (missing.status_code, missing.json()["code"]) == (404, "container_not_on_train")
+
+
+@pytest.fixture
+def clerk(user_with_role):
+    return user_with_role(roles.YARD_CLERK)
+
+
+@pytest.fixture
+def put_in_yard(clerk):
+    from tests.factories.yard import ContainerFactory
+
+    def put(number: str):
+        visit = ContainerVisitFactory(container=ContainerFactory(number=number))
+        move = yard_services.move_plan(visit=visit, kind="receive", actor=clerk)
+        yard_services.move_complete(move_id=move.pk, container=number, position="A-01-01-1", actor=clerk)
+        return visit
+
+    return put
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs row locks: PostgreSQL")
+def test_two_clerks_emptying_one_wagon_release_it_once(un_list):
+    IsoSizeTypeFactory()
+    r1 = BlockFactory(code="R1", bays=10, rows=3, max_tier=3)
+    AccessPoint.objects.create(kind=AccessPoint.Kind.RAIL, x_m=0, y_m=0)
+    line = LoadingLine.objects.create(code="L1", length_wagons=60)
+    line.blocks.set([r1])
+    operator, clerk = UserFactory(is_superuser=True), UserFactory()
+    body = train_list()
+    body["wagons"] = body["wagons"][:1]
+    _, moves = train_list_register(actor=operator, **body)
+    barrier, errors = threading.Barrier(2), []
+
+    def discharge(move):
+        barrier.wait()
+        try:
+            yard_services.move_complete(move_id=move.pk, container=move.visit.container.number,
+                                        position=move.planned_to, actor=clerk)  # fmt: skip
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=discharge, args=(move,)) for move in moves]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert TrainWagon.objects.get().released_at is not None
+    assert YardMove.objects.filter(status="done").count() == 2
