@@ -195,3 +195,10 @@ def test_two_clerks_emptying_one_wagon_release_it_once(un_list):
     assert not errors
     assert TrainWagon.objects.get().released_at is not None
     assert YardMove.objects.filter(status="done").count() == 2
+
+
+def test_train_board(rail_yard, operator, client):
+    train_list_register(actor=operator, **train_list())
+    client.force_login(operator)
+    page = client.get("/admin/rail/trainvisit/board/").content.decode()
+    assert "KZ-2401" in page and "0 / 3" in page  # nothing checked in or discharged yet
