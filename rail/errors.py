@@ -20,3 +20,23 @@ class TrainNotFound(DomainError):
 class ContainerNotOnTrain(DomainError):
     code, status, title = "container_not_on_train", 404, "Container not on this train"
     detail_template = "{container} is not on train {train}."
+
+
+class WrongWagon(DomainError):
+    code, title = "wrong_wagon", "Not the planned wagon"
+    detail_template = "{container} is planned on wagon position {planned}, not {scanned}."
+
+
+class LoadPlanExists(DomainError):
+    code, title = "load_plan_exists", "Load plan already made"
+    detail_template = "Train {train} already has a load plan."
+
+
+class TrainNotOutbound(DomainError):
+    code, title = "train_not_outbound", "Not an outbound train"
+    detail_template = "Train {train} is {direction}."
+
+
+class TrainNotReady(DomainError):
+    code, title = "train_not_ready", "Train not ready to leave"
+    detail_template = "Train {train}: {count} planned container(s) not loaded yet."

@@ -30,6 +30,8 @@ class WagonModel(models.Model):
     payload_kg = models.PositiveIntegerField(null=True, blank=True, help_text="Load capacity; unknown: no check.")
     tare_kg = models.PositiveIntegerField(null=True, blank=True)
     length_mm = models.PositiveIntegerField(null=True, blank=True, help_text="Over couplers.")
+    units_20ft = models.PositiveSmallIntegerField(default=2, help_text="Loading length in 20' boxes: 2 (40'), 3 (60').")
+    allows_45 = models.BooleanField(default=False, help_text="Takes a 45' container.")
     notes = models.TextField(blank=True)
     source = models.CharField(max_length=200, blank=True)
     history = HistoricalRecords()
@@ -67,6 +69,7 @@ class TrainVisit(models.Model):
     train_number = models.CharField(max_length=20)
     direction = models.CharField(max_length=8, choices=Direction.choices)
     origin = models.CharField(max_length=60, blank=True)
+    destination = models.CharField(max_length=60, blank=True)
     line = models.ForeignKey(LoadingLine, on_delete=models.PROTECT, null=True, blank=True, related_name="visits")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -126,3 +129,25 @@ class WagonContainer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visit.container.number} on {self.train_wagon}"
+
+
+class LoadPlanEntry(models.Model):
+    """A container planned onto a wagon of an outbound train, at a place along it; loaded when confirmed."""
+
+    train = models.ForeignKey(TrainVisit, on_delete=models.CASCADE, related_name="load_plan")
+    train_wagon = models.ForeignKey(TrainWagon, on_delete=models.CASCADE, related_name="load_plan")
+    place = models.PositiveSmallIntegerField(help_text="1 at the wagon's front end.")
+    visit = models.ForeignKey(ContainerVisit, on_delete=models.PROTECT, related_name="+")
+    move = models.ForeignKey("yard.YardMove", on_delete=models.SET_NULL, null=True, related_name="+")
+    loaded_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["train_wagon__position", "place"]
+        constraints = [
+            models.UniqueConstraint(fields=["train", "visit"], name="rail_loadplanentry_visit_once"),
+            models.UniqueConstraint(fields=["train_wagon", "place"], name="rail_loadplanentry_one_per_place"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visit} on {self.train_wagon} place {self.place}"

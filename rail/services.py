@@ -14,8 +14,17 @@ from django.utils import timezone
 
 from aktau_tos.audit import audited
 from aktau_tos.errors import DomainError
-from rail.errors import ContainerNotOnTrain, TrainListInvalid, TrainNotFound
-from rail.models import LoadingLine, TrainVisit, TrainWagon, Wagon, WagonContainer
+from rail.errors import (
+    ContainerNotOnTrain,
+    LoadPlanExists,
+    TrainListInvalid,
+    TrainNotFound,
+    TrainNotOutbound,
+    TrainNotReady,
+    WrongWagon,
+)
+from rail.load_planning import BoxSpec, WagonSpec, load_plan_solve, loading_order
+from rail.models import LoadingLine, LoadPlanEntry, TrainVisit, TrainWagon, Wagon, WagonContainer
 from yard import selectors as yard_selectors
 from yard import services as yard_services
 from yard.extensions import declared_goods_checked
@@ -203,3 +212,148 @@ def discharge_note(*, move: YardMove) -> None:
     if not wagon.containers.filter(discharged_at__isnull=True).exists():
         wagon.released_at = now
         audited(wagon, move.finished_by).save(update_fields=["released_at"])
+
+
+# --- Outbound ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def train_outbound_create(
+    *, train_number: str, line: str, wagons: list[dict], actor: AbstractBaseUser, destination: str = "",
+    etd: datetime | None = None,
+) -> TrainVisit:  # fmt: skip
+    """A departing train on its line with its (empty) wagons; containers are booked to its carrier visit."""
+    loading_line, problems, _ = _check_list(line, [{**wagon, "containers": []} for wagon in wagons])
+    problems.raise_if_any()
+    carrier = CarrierVisit(mode=CarrierVisit.Mode.RAIL, reference=train_number.strip().upper(), etd=etd)
+    carrier.status = CarrierVisit.Status.ARRIVED
+    carrier.arrived_at = timezone.now()
+    audited(carrier, actor).save()
+    train = TrainVisit(carrier=carrier, train_number=carrier.reference, direction=TrainVisit.Direction.OUTBOUND,
+                       destination=destination, line=loading_line, created_by=actor)  # fmt: skip
+    audited(train, actor).save()
+    for spec in wagons:
+        number = str(spec["number"]).strip()
+        wagon, _ = Wagon.objects.get_or_create(number=number)
+        ok = number[7] == wagon_check_digit(number)
+        audited(
+            TrainWagon(train=train, position=spec["position"], wagon=wagon, check_digit_override=not ok), actor
+        ).save()
+    return train
+
+
+def _outbound(train_id: int) -> TrainVisit:
+    train = TrainVisit.objects.select_for_update(of=("self",)).select_related("carrier").filter(pk=train_id).first()
+    if train is None:
+        raise TrainNotFound(train=train_id)
+    if train.direction != TrainVisit.Direction.OUTBOUND:
+        raise TrainNotOutbound(train=train.train_number, direction=train.direction)
+    return train
+
+
+@transaction.atomic
+def load_plan_build(*, train_id: int, actor: AbstractBaseUser, time_limit: float = 10.0) -> dict:
+    """Chooses the containers booked for the train (no hold blocking loading, verified gross mass known) and
+    puts them on wagons by the solver; plans their loading moves, top of each stack first."""
+    train = _outbound(train_id)
+    if train.load_plan.exists():
+        raise LoadPlanExists(train=train.train_number)
+    booked = list(
+        ContainerVisit.objects.filter(outbound_carrier=train.carrier, state=ContainerVisit.State.IN_YARD)
+        .select_related("container__iso_type")
+        .prefetch_related("holds", "occupancies")
+    )
+    excluded, candidates = [], []
+    for visit in booked:
+        if any(
+            hold.released_at is None and YardMove.Kind.LOAD in hold.blocked_move_kinds for hold in visit.holds.all()
+        ):
+            excluded.append({"container": visit.container.number, "reason": "a hold blocks loading"})
+        elif not visit.gross_kg:
+            excluded.append({"container": visit.container.number, "reason": "no verified gross mass"})
+        else:
+            candidates.append(visit)
+    wagons = list(train.wagons.select_related("wagon__model"))
+    specs = [
+        WagonSpec(
+            position=w.position,
+            payload_kg=(w.wagon.model.payload_kg if w.wagon.model and w.wagon.model.payload_kg else 60_000),
+            units_20ft=w.wagon.model.units_20ft if w.wagon.model else 2,
+            allows_45=bool(w.wagon.model and w.wagon.model.allows_45),
+        )
+        for w in wagons
+    ]
+    boxes = {v.pk: BoxSpec(key=v.pk, length_ft=v.container.iso_type.length_ft, gross_kg=v.gross_kg) for v in candidates}
+    plan = load_plan_solve(specs, list(boxes.values()), time_limit=time_limit)
+    by_position = {w.position: w for w in wagons}
+    visits = {visit.pk: visit for visit in candidates}
+    entries = []
+    for position, wagon in by_position.items():
+        for place, box in enumerate(loading_order([boxes[key] for key in plan.boxes_on(position)]), start=1):
+            entries.append(LoadPlanEntry(train=train, train_wagon=wagon, place=place, visit=visits[box.key]))
+    excluded += [{"container": visits[key].container.number, "reason": "no room on the train"}
+                 for key in boxes if key not in plan.wagon_of]  # fmt: skip
+
+    def stack_height(entry: LoadPlanEntry) -> int:
+        return max((occupancy.tier for occupancy in entry.visit.occupancies.all()), default=0)
+
+    for entry in sorted(entries, key=stack_height, reverse=True):  # top first: loading digs nothing out
+        entry.move = yard_services.move_plan(
+            visit=entry.visit, kind=YardMove.Kind.LOAD, to_carrier=train.carrier, deadline=train.carrier.etd,
+            actor=actor,
+        )  # fmt: skip
+        audited(entry, actor).save()
+    return {"entries": len(entries), "loaded_teu": plan.loaded_teu, "loaded_kg": plan.loaded_kg,
+            "optimal": plan.optimal, "seconds": round(plan.seconds, 2), "excluded": excluded}  # fmt: skip
+
+
+@transaction.atomic
+def container_load(*, train_id: int, container: str, wagon_position: int, actor: AbstractBaseUser) -> LoadPlanEntry:
+    """The scanner confirms a container on its wagon: the planned one, or 409 wrong_wagon."""
+    train = _outbound(train_id)
+    number = container_number_normalise(container)
+    entry = (
+        LoadPlanEntry.objects.select_related("train_wagon", "move")
+        .filter(train=train, visit__container__number=number)
+        .first()
+    )
+    if entry is None:
+        raise ContainerNotOnTrain(container=number, train=train.train_number)
+    if entry.train_wagon.position != wagon_position:
+        raise WrongWagon(container=number, planned=entry.train_wagon.position, scanned=wagon_position)
+    if entry.loaded_at:
+        return entry
+    yard_services.move_complete(
+        move_id=entry.move_id, container=number, position=yard_selectors.carrier_label(train.carrier), actor=actor
+    )
+    entry.loaded_at = timezone.now()
+    audited(entry, actor).save(update_fields=["loaded_at"])
+    return entry
+
+
+@transaction.atomic
+def train_depart(*, train_id: int, actor: AbstractBaseUser) -> TrainVisit:
+    """The train leaves once every planned container is on it; the line is free again."""
+    train = _outbound(train_id)
+    waiting = train.load_plan.filter(loaded_at__isnull=True).count()
+    if waiting:
+        raise TrainNotReady(train=train.train_number, count=waiting)
+    carrier = train.carrier
+    carrier.status, carrier.departed_at = CarrierVisit.Status.DEPARTED, timezone.now()
+    audited(carrier, actor).save(update_fields=["status", "departed_at"])
+    return train
+
+
+def consist_rows(train: TrainVisit) -> list[dict]:
+    """The consist document: wagons in order, and the containers on each with mass, seals and DG lines."""
+    rows = []
+    for entry in train.load_plan.select_related("train_wagon__wagon", "visit__container__iso_type"):
+        visit = entry.visit
+        rows.append({
+            "wagon_position": entry.train_wagon.position, "wagon": entry.train_wagon.wagon.number,
+            "place": entry.place, "container": visit.container.number, "iso_type": visit.container.iso_type_id,
+            "gross_kg": visit.gross_kg, "seals": " ".join(visit.seals),
+            "dangerous_goods": "; ".join(f"UN{g['un_number']} class {g['class']}" for g in visit.dangerous_goods),
+            "loaded": bool(entry.loaded_at),
+        })  # fmt: skip
+    return rows

@@ -20,15 +20,17 @@ class TrainListWagonInput(serializers.Serializer):
     override_check_digit = serializers.BooleanField(
         default=False, help_text="Accept a number whose check digit does not match (the rule is single-source)."
     )
-    containers = TrainListContainerInput(many=True, max_length=3)
+    containers = TrainListContainerInput(many=True, max_length=3, required=False, default=list)
 
 
 class TrainListInput(serializers.Serializer):
     train_number = serializers.CharField(max_length=20)
-    direction = serializers.ChoiceField(choices=[TrainVisit.Direction.INBOUND])
+    direction = serializers.ChoiceField(choices=TrainVisit.Direction.choices)
     line = serializers.CharField(max_length=8, help_text="Loading line code, e.g. L1.")
     origin = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     eta = serializers.DateTimeField(required=False)
+    destination = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    etd = serializers.DateTimeField(required=False, help_text="Outbound: expected departure.")
     category = serializers.ChoiceField(
         choices=[ContainerVisit.Category.TRANSIT, ContainerVisit.Category.IMPORT, ContainerVisit.Category.EMPTY],
         default=ContainerVisit.Category.TRANSIT,
@@ -67,3 +69,8 @@ class TrainVisitOutput(serializers.ModelSerializer):
     class Meta:
         model = TrainVisit
         fields = ["id", "train_number", "direction", "origin", "line", "status", "created_at", "wagons"]
+
+
+class LoadInput(serializers.Serializer):
+    container = serializers.CharField(max_length=20)
+    wagon_position = serializers.IntegerField(min_value=1)

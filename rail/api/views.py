@@ -1,17 +1,47 @@
+import csv
+import io
+import json
+
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from aktau_tos.api import IdempotentMixin
-from aktau_tos.roles import ALL_ROLES, OPERATOR, YARD_CLERK, roles_allowed
+from aktau_tos.roles import ALL_ROLES, DRIVER, OPERATOR, YARD_CLERK, roles_allowed
 from rail import services
-from rail.api.serializers import CheckInInput, TrainListInput, TrainVisitOutput, WagonContainerOutput
+from rail.api.serializers import CheckInInput, LoadInput, TrainListInput, TrainVisitOutput, WagonContainerOutput
 from rail.models import TrainVisit, TrainWagon, WagonContainer
 from yard import selectors as yard_selectors
 from yard.api.serializers import MoveOutput
+
+
+class ConsistRow(serializers.Serializer):
+    wagon_position = serializers.IntegerField()
+    wagon = serializers.CharField()
+    place = serializers.IntegerField()
+    container = serializers.CharField()
+    iso_type = serializers.CharField()
+    gross_kg = serializers.IntegerField()
+    seals = serializers.CharField()
+    dangerous_goods = serializers.CharField()
+    loaded = serializers.BooleanField()
+
+
+class ConsistCsvRenderer(BaseRenderer):
+    media_type, format, charset = "text/csv", "csv", "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if isinstance(data, dict):
+            return json.dumps(data).encode()
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(data[0]) if data else ["wagon_position"])
+        writer.writeheader()
+        writer.writerows(data)
+        return buffer.getvalue().encode()
 
 
 class TrainVisitViewSet(IdempotentMixin, viewsets.GenericViewSet):
@@ -28,7 +58,13 @@ class TrainVisitViewSet(IdempotentMixin, viewsets.GenericViewSet):
     )
 
     def get_permissions(self):
-        roles = {"create": (OPERATOR,), "check_in": (YARD_CLERK, OPERATOR)}.get(self.action, ALL_ROLES)
+        roles = {
+            "create": (OPERATOR,),
+            "plan": (OPERATOR,),
+            "depart": (OPERATOR,),
+            "check_in": (YARD_CLERK, OPERATOR),
+            "load": (YARD_CLERK, DRIVER),
+        }.get(self.action, ALL_ROLES)
         return [roles_allowed(*roles)()]
 
     def list(self, request: Request) -> Response:
@@ -51,7 +87,16 @@ class TrainVisitViewSet(IdempotentMixin, viewsets.GenericViewSet):
         """An inbound train list: refused whole, with every problem listed, or registered with its discharge moves."""
         data = TrainListInput(data=request.data)
         data.is_valid(raise_exception=True)
-        fields = {key: value for key, value in data.validated_data.items() if key != "direction"}
+        fields = dict(data.validated_data)
+        if fields.pop("direction") == TrainVisit.Direction.OUTBOUND:
+            train = services.train_outbound_create(
+                actor=request.user, **{key: fields[key] for key in ("train_number", "line", "wagons", "destination")},
+                etd=fields.get("etd"),
+            )  # fmt: skip
+            return Response({"id": train.pk, "train": TrainVisitOutput(self.get_queryset().get(pk=train.pk)).data,
+                             "moves": []}, status=201)  # fmt: skip
+        for outbound_only in ("destination", "etd"):
+            fields.pop(outbound_only, None)
         train, moves = services.train_list_register(actor=request.user, **fields)
         moves = [yard_selectors.move_get(move_id=move.pk) for move in moves]
         body = {"id": train.pk, "train": TrainVisitOutput(self.get_queryset().get(pk=train.pk)).data,
@@ -65,3 +110,54 @@ class TrainVisitViewSet(IdempotentMixin, viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         place = services.container_check_in(train_id=int(pk), actor=request.user, **data.validated_data)
         return Response(WagonContainerOutput(place).data)
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "LoadPlanOutput",
+            {
+                "entries": serializers.IntegerField(),
+                "loaded_teu": serializers.IntegerField(),
+                "loaded_kg": serializers.IntegerField(),
+                "optimal": serializers.BooleanField(),
+                "seconds": serializers.FloatField(),
+                "excluded": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def plan(self, request: Request, pk: int) -> Response:
+        """Outbound: the load plan (solver), with the loading moves planned and what was left out, and why."""
+        return Response(services.load_plan_build(train_id=int(pk), actor=request.user))
+
+    @extend_schema(request=LoadInput, responses=None)
+    @action(detail=True, methods=["post"])
+    def load(self, request: Request, pk: int) -> Response:
+        """Outbound: a container confirmed on its wagon (the planned one, or 409 wrong_wagon)."""
+        data = LoadInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry = services.container_load(train_id=int(pk), actor=request.user, **data.validated_data)
+        return Response(
+            {
+                "container": entry.visit.container.number,
+                "wagon_position": entry.train_wagon.position,
+                "place": entry.place,
+                "loaded_at": entry.loaded_at,
+            }
+        )
+
+    @extend_schema(request=None, responses=TrainVisitOutput)
+    @action(detail=True, methods=["post"])
+    def depart(self, request: Request, pk: int) -> Response:
+        services.train_depart(train_id=int(pk), actor=request.user)
+        return Response(TrainVisitOutput(self.get_queryset().get(pk=int(pk))).data)
+
+    @extend_schema(responses=ConsistRow(many=True))
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, ConsistCsvRenderer])
+    def consist(self, request: Request, pk: int) -> Response:
+        """The consist document: wagons in order, containers, masses, seals and DG lines (`?format=csv`)."""
+        rows = services.consist_rows(self.get_object())
+        headers = {}
+        if request.accepted_renderer.format == "csv":
+            headers["Content-Disposition"] = f'attachment; filename="consist-{pk}.csv"'
+        return Response(rows, headers=headers)

@@ -43,6 +43,9 @@ def rail_reference_load(path: Path = REFERENCE_DIR / "wagons.csv") -> int:
                     if row["length_over_couplers_mm"].isdigit()
                     else None,
                     "notes": row["container_combinations_or_notes"],
+                    # 60' platforms take three 20' boxes; the 46' platform takes a 45'.
+                    "units_20ft": 3 if row["model"] in ("13-470", "13-9004", "13-4117") else 2,
+                    "allows_45": row["model"] == "13-6724",
                     "source": row["source"],
                 },
             )
