@@ -23,6 +23,7 @@ from rail.errors import (
     TrainNotReady,
     WrongWagon,
 )
+from rail.extensions import load_plan_warnings
 from rail.load_planning import BoxSpec, WagonSpec, load_plan_solve, loading_order
 from rail.models import LoadingLine, LoadPlanEntry, TrainVisit, TrainWagon, Wagon, WagonContainer
 from yard import selectors as yard_selectors
@@ -303,8 +304,21 @@ def load_plan_build(*, train_id: int, actor: AbstractBaseUser, time_limit: float
             actor=actor,
         )  # fmt: skip
         audited(entry, actor).save()
-    return {"entries": len(entries), "loaded_teu": plan.loaded_teu, "loaded_kg": plan.loaded_kg,
-            "optimal": plan.optimal, "seconds": round(plan.seconds, 2), "excluded": excluded}  # fmt: skip
+    on_wagons = [
+        {"position": w.position, "wagon": w.wagon.number, "containers": [
+            {"container": e.visit.container.number, "dangerous_goods": list(e.visit.dangerous_goods)}
+            for e in entries if e.train_wagon_id == w.pk]}
+        for w in wagons
+    ]  # fmt: skip
+    return {
+        "entries": len(entries),
+        "loaded_teu": plan.loaded_teu,
+        "loaded_kg": plan.loaded_kg,
+        "optimal": plan.optimal,
+        "seconds": round(plan.seconds, 2),
+        "excluded": excluded,
+        "warnings": load_plan_warnings(on_wagons),  # for the railway: DG cover and separation
+    }
 
 
 @transaction.atomic

@@ -122,6 +122,7 @@ class TrainVisitViewSet(IdempotentMixin, viewsets.GenericViewSet):
                 "optimal": serializers.BooleanField(),
                 "seconds": serializers.FloatField(),
                 "excluded": serializers.ListField(child=serializers.DictField()),
+                "warnings": serializers.ListField(child=serializers.CharField()),
             },
         ),
     )

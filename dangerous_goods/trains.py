@@ -1,0 +1,39 @@
+"""Dangerous goods on trains: warnings rail passes on with its load plan (the railway decides, not the TOS).
+
+- Class 1 (any division) on a wagon: the railway's rules for cover from the locomotive apply
+  (SMGS Annex 2); the TOS names the wagon.
+- Two DG containers on the same or neighbouring wagons whose IMDG segregation level is 2 or stricter:
+  the railway checks its own separation rules for them.
+The levels come from the same table and reading of subsidiary risks as in the yard.
+"""
+
+from dangerous_goods.rules import hazards_of
+from dangerous_goods.segregation import hazards_segregation, strictness
+
+STRICT_FROM = strictness("2")
+
+
+def train_dangerous_goods_warnings(wagons: list[dict]) -> list[str]:
+    warnings = []
+    for wagon in wagons:
+        for box in wagon["containers"]:
+            if any(str(line["class"]).startswith("1") for line in box["dangerous_goods"]):
+                warnings.append(f"Wagon {wagon['position']} ({wagon['wagon']}): {box['container']} carries class 1; "
+                                "the railway's cover from the locomotive applies.")  # fmt: skip
+    ordered = sorted(wagons, key=lambda wagon: wagon["position"])
+    for index, wagon in enumerate(ordered):
+        near = [other for other in ordered[index : index + 2] if other["position"] - wagon["position"] <= 1]
+        for other in near:
+            for a in wagon["containers"]:
+                for b in other["containers"]:
+                    if a is b or (other is wagon and a["container"] >= b["container"]):
+                        continue
+                    if not a["dangerous_goods"] or not b["dangerous_goods"]:
+                        continue
+                    level = hazards_segregation(hazards_of(a["dangerous_goods"]), hazards_of(b["dangerous_goods"]))
+                    if strictness(level) >= STRICT_FROM:
+                        warnings.append(
+                            f"Wagons {wagon['position']} and {other['position']}: {a['container']} and "
+                            f"{b['container']} need IMDG segregation level {level}; check the railway's separation."
+                        )
+    return warnings
