@@ -39,4 +39,4 @@ class TrainNotOutbound(DomainError):
 
 class TrainNotReady(DomainError):
     code, title = "train_not_ready", "Train not ready to leave"
-    detail_template = "Train {train}: {count} planned container(s) not loaded yet."
+    detail_template = "Train {train}: {count} container(s) not loaded or discharged yet."

@@ -347,9 +347,15 @@ def container_load(*, train_id: int, container: str, wagon_position: int, actor:
 
 @transaction.atomic
 def train_depart(*, train_id: int, actor: AbstractBaseUser) -> TrainVisit:
-    """The train leaves once every planned container is on it; the line is free again."""
-    train = _outbound(train_id)
-    waiting = train.load_plan.filter(loaded_at__isnull=True).count()
+    """The train leaves, freeing its line: an outbound one once every planned container is on it, an inbound
+    one once every wagon is empty."""
+    train = TrainVisit.objects.select_for_update(of=("self",)).select_related("carrier").filter(pk=train_id).first()
+    if train is None:
+        raise TrainNotFound(train=train_id)
+    if train.direction == TrainVisit.Direction.OUTBOUND:
+        waiting = train.load_plan.filter(loaded_at__isnull=True).count()
+    else:
+        waiting = WagonContainer.objects.filter(train_wagon__train=train, discharged_at__isnull=True).count()
     if waiting:
         raise TrainNotReady(train=train.train_number, count=waiting)
     carrier = train.carrier

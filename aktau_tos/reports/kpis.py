@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from customs.models import InspectionOrder
 from dangerous_goods.models import DeclarationLine, SegregationAlert
+from rail.models import TrainVisit
 from yard.models import Block, ContainerVisit, Equipment, Hold, Occupancy, YardMove
 
 DESIGN_TEU_PER_YEAR = 240_000
@@ -39,6 +40,8 @@ DEFINITIONS = {
     "dangerous_goods": "Dangerous goods: declaration lines of containers in the yard now, by primary class; "
     "segregation alerts open now and raised in the period.",
     "exceptions": "Exceptions: moves marked failed or cancelled in the period.",
+    "trains": "Train turnaround: from a train's arrival on its line to its departure, for trains that left in "
+    "the period, by line and direction.",
 }
 
 
@@ -78,6 +81,7 @@ class DailyKpis:
     customs: dict = field(default_factory=dict)
     dangerous_goods: dict = field(default_factory=dict)
     exceptions: list[dict] = field(default_factory=list)
+    trains: list[dict] = field(default_factory=list)  # per period and line: trains and mean turnaround hours
     definitions: dict = field(default_factory=lambda: dict(DEFINITIONS))
 
 
@@ -198,6 +202,26 @@ def _exceptions(period: Period) -> list[dict]:
     ]  # fmt: skip
 
 
+def _trains(period: Period) -> list[dict]:
+    turnaround = ExpressionWrapper(F("carrier__departed_at") - F("carrier__arrived_at"), output_field=DurationField())
+    rows = (
+        TrainVisit.objects.filter(carrier__departed_at__gte=period.start, carrier__departed_at__lt=period.end)
+        .values("line__code", "direction")
+        .annotate(trains=Count("id"), mean=Avg(turnaround))
+        .order_by("line__code", "direction")
+    )
+    return [
+        {
+            "period": period.name,
+            "line": row["line__code"] or "-",
+            "direction": row["direction"],
+            "trains": row["trains"],
+            "mean_hours": round(row["mean"].total_seconds() / 3600, 1) if row["mean"] is not None else None,
+        }
+        for row in rows
+    ]
+
+
 def daily_kpis(day: date) -> DailyKpis:
     now = timezone.now()
     periods = periods_for(day)
@@ -212,4 +236,5 @@ def daily_kpis(day: date) -> DailyKpis:
         customs=_customs(now),
         dangerous_goods=_dangerous_goods(periods[0]),
         exceptions=_exceptions(periods[0]),
+        trains=[row for period in periods for row in _trains(period)],
     )

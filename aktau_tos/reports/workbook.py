@@ -6,8 +6,8 @@ from openpyxl import Workbook
 
 from aktau_tos.reports.kpis import DailyKpis
 
-SHEETS = ["Summary", "Throughput", "Occupancy", "Dwell", "Moves", "Customs", "Dangerous goods", "Exceptions",
-          "Definitions"]  # fmt: skip
+SHEETS = ["Summary", "Throughput", "Occupancy", "Dwell", "Moves", "Trains", "Customs", "Dangerous goods",
+          "Exceptions", "Definitions"]  # fmt: skip
 
 
 def workbook_bytes(kpis: DailyKpis) -> bytes:
@@ -44,6 +44,11 @@ def workbook_bytes(kpis: DailyKpis) -> bytes:
     for row in kpis.moves:
         sheet.append([row["period"], *(row["by_kind"].get(k, 0) for k in kinds), row["total"], row["per_machine_hour"],
                       row["rehandle_ratio"]])  # fmt: skip
+
+    sheet = book.create_sheet("Trains")
+    sheet.append(["period", "line", "direction", "trains", "mean turnaround (h)"])
+    for row in kpis.trains:
+        sheet.append([row["period"], row["line"], row["direction"], row["trains"], row["mean_hours"]])
 
     sheet = book.create_sheet("Customs")
     for key, value in kpis.customs.items():

@@ -202,3 +202,18 @@ def test_train_board(rail_yard, operator, client):
     client.force_login(operator)
     page = client.get("/admin/rail/trainvisit/board/").content.decode()
     assert "KZ-2401" in page and "0 / 3" in page  # nothing checked in or discharged yet
+
+
+def test_an_emptied_inbound_train_leaves_and_frees_its_line(rail_yard, operator, clerk):
+    from aktau_tos.errors import DomainError
+    from rail.services import train_depart
+
+    train, moves = train_list_register(actor=operator, **train_list())
+    with pytest.raises(DomainError) as error:
+        train_depart(train_id=train.pk, actor=operator)
+    assert error.value.code == "train_not_ready"
+    for move in moves:
+        yard_services.move_complete(move_id=move.pk, container=move.visit.container.number, position=move.planned_to,
+                                    actor=clerk)  # fmt: skip
+    train_depart(train_id=train.pk, actor=operator)
+    train_list_register(actor=operator, **train_list(train_number="KZ-2403", wagons=[]))  # the line is free

@@ -176,3 +176,15 @@ def test_two_concurrent_runs_send_once(known_day, settings):
         thread.join()
     assert sorted(result is None for result in results) == [False, True]
     assert len(mail.outbox) == 1
+
+
+def test_train_turnaround_by_line(known_day):
+    from rail.models import LoadingLine, TrainVisit
+
+    line = LoadingLine.objects.create(code="L1", length_wagons=60)
+    carrier = CarrierVisitFactory(mode="rail", reference="KZ-9", status="departed", arrived_at=at(DAY, 2),
+                                  departed_at=at(DAY, 20))  # fmt: skip
+    TrainVisit.objects.create(carrier=carrier, train_number="KZ-9", direction="inbound", line=line,
+                              created_by=UserFactory())  # fmt: skip
+    rows = [row for row in daily_kpis(DAY).trains if row["period"] == "day"]
+    assert rows == [{"period": "day", "line": "L1", "direction": "inbound", "trains": 1, "mean_hours": 18.0}]
