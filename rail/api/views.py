@@ -3,6 +3,7 @@ import io
 import json
 
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -14,6 +15,7 @@ from aktau_tos.api import IdempotentMixin
 from aktau_tos.roles import ALL_ROLES, DRIVER, OPERATOR, YARD_CLERK, roles_allowed
 from rail import services
 from rail.api.serializers import CheckInInput, LoadInput, TrainListInput, TrainVisitOutput, WagonContainerOutput
+from rail.documents import consist_pdf
 from rail.models import TrainVisit, TrainWagon, WagonContainer
 from yard import selectors as yard_selectors
 from yard.api.serializers import MoveOutput
@@ -156,9 +158,14 @@ class TrainVisitViewSet(IdempotentMixin, viewsets.GenericViewSet):
     @extend_schema(responses=ConsistRow(many=True))
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, ConsistCsvRenderer])
     def consist(self, request: Request, pk: int) -> Response:
-        """The consist document: wagons in order, containers, masses, seals and DG lines (`?format=csv`)."""
-        rows = services.consist_rows(self.get_object())
+        """The consist document: wagons in order, containers, masses, seals, DG lines (`?format=csv`, `?as=pdf`)."""
+        train = self.get_object()
+        rows = services.consist_rows(train)
+        if request.query_params.get("as") == "pdf":
+            response = HttpResponse(consist_pdf(train, rows), content_type="application/pdf")
+            response["Content-Disposition"] = f'attachment; filename="consist-{train.train_number}.pdf"'
+            return response
         headers = {}
         if request.accepted_renderer.format == "csv":
-            headers["Content-Disposition"] = f'attachment; filename="consist-{pk}.csv"'
+            headers["Content-Disposition"] = f'attachment; filename="consist-{train.train_number}.csv"'
         return Response(rows, headers=headers)

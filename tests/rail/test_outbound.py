@@ -78,6 +78,8 @@ def test_plan_load_and_depart(outbound, client_for, customs_officer):
     assert all(ContainerVisit.objects.get(pk=b.pk).state == "departed" for b in boxes)
     consist = operator.get(f"/api/v1/rail/visits/{outbound}/consist/?format=csv").content.decode().splitlines()
     assert consist[0].startswith("wagon_position,wagon,place,container") and len(consist) == 4
+    pdf = operator.get(f"/api/v1/rail/visits/{outbound}/consist/?as=pdf")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
 
 
 def test_payload_of_the_catalogue_is_respected(outbound):
