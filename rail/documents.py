@@ -32,7 +32,7 @@ def consist_pdf(train: TrainVisit, rows: list[dict]) -> bytes:
             f"Line {train.line.code if train.line else '-'} · to {train.destination or '-'} · "
             f"{len({row['wagon'] for row in rows})} wagons · {len(rows)} containers · {total:,} kg gross",
             styles["Normal"],
-        ),  # fmt: skip
+        ),
         Spacer(0, 12),
     ]
     table = Table([[label for _, label in COLUMNS]] + [[str(row[key] or "") for key, _ in COLUMNS] for row in rows],
