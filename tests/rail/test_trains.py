@@ -217,3 +217,21 @@ def test_an_emptied_inbound_train_leaves_and_frees_its_line(rail_yard, operator,
                                     actor=clerk)  # fmt: skip
     train_depart(train_id=train.pk, actor=operator)
     train_list_register(actor=operator, **train_list(train_number="KZ-2403", wagons=[]))  # the line is free
+
+
+def test_train_list_upload_in_the_admin(rail_yard, client, user_with_role):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    operator = user_with_role(roles.OPERATOR, is_staff=True)
+    client.force_login(operator)
+    header = "wagon_position,wagon_number,container,iso_type,gross_kg,seal,freight_kind\n"
+    good = header + f"1,{wagon_number('4254321')},CSQU3054383,22G1,20000,CN1,full\n"
+    bad = header + f"1,{wagon_number('4254321')},CSQU3054384,22G1,20000,CN1,full\n"
+    form = {"train_number": "KZ-77", "line": "L1", "origin": "Dostyk", "category": "transit"}
+    refused = client.post("/admin/rail/trainvisit/upload/", {**form, "file": SimpleUploadedFile("t.csv", bad.encode())})
+    assert "check digit should be 3" in refused.content.decode() and not TrainVisit.objects.exists()
+    accepted = client.post(
+        "/admin/rail/trainvisit/upload/", {**form, "file": SimpleUploadedFile("t.csv", good.encode())}
+    )
+    assert accepted.status_code == 302
+    assert TrainVisit.objects.get().wagons.get().containers.get().visit.container.number == "CSQU3054383"
