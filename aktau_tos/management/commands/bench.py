@@ -2,8 +2,9 @@
 
 Run it on a throwaway database (make bench starts one): it bulk-loads a year of synthetic history.
 Measured now: the nightly report after a year of history (build time and peak Python memory), the
-allocation against two baselines on the same week of traffic, and the relocation planner on the BRP
-benchmark bays (when the benchmark folder is present).
+allocation against two baselines on the same week of traffic, train load plans for 57-wagon trains
+(against the solver's proven optimum), a 57-wagon train list through the service, and the relocation
+planner on the BRP benchmark bays (when the benchmark folder is present).
 """
 
 import json
@@ -26,6 +27,11 @@ from stdnum import iso6346
 
 from aktau_tos.audit import system_user
 from aktau_tos.reports.daily import report_render
+from dangerous_goods.reference import un_numbers_load
+from rail.load_planning import BoxSpec, WagonSpec, load_plan_solve
+from rail.models import LoadingLine
+from rail.reference import rail_reference_load
+from rail.services import train_list_register, wagon_check_digit
 from yard import reference
 from yard.allocation_trial import flow_generate, trial_run
 from yard.layout import layout_apply
@@ -44,7 +50,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, visits: int, moves_per_visit: int, out: str, brp: str, **options) -> None:
         reference.iso_size_types_load()
+        un_numbers_load()
         layout_apply()
+        rail_reference_load()
         results = {
             "machine": {
                 "python": sys.version.split()[0],
@@ -53,6 +61,8 @@ class Command(BaseCommand):
                 "database": connection.vendor,
             },
             "allocation_week": self._allocation(),
+            "train_load_plan": self._load_plans(),
+            "train_list_import": self._train_list_import(),
             "report_after_a_year": self._report(visits, moves_per_visit),
         }
         brp_dir = Path(brp)
@@ -84,6 +94,32 @@ class Command(BaseCommand):
             row["ours_over_random"] = round(ours / row["random"]["rehandles_per_retrieval"], 3)
             figures[f"{per_day}_arrivals_a_day"] = row
         return figures
+
+    def _load_plans(self) -> dict:
+        """57-wagon block trains (a third of them 60' platforms) with more boxes booked than fit."""
+        runs = []
+        for seed in range(1, 6):
+            rng = random.Random(seed)
+            wagons = [WagonSpec(p, 60_000, 3 if p % 3 == 0 else 2, allows_45=p % 5 == 0) for p in range(1, 58)]
+            boxes = [BoxSpec(k, rng.choice([20, 20, 40, 40, 45]), rng.randrange(4_000, 30_000)) for k in range(150)]
+            plan = load_plan_solve(wagons, boxes, time_limit=20)
+            capacity = sum(w.units_20ft for w in wagons)
+            runs.append({"seed": seed, "loaded_teu": plan.loaded_teu, "length_capacity_teu": capacity,
+                         "payload_used": round(plan.loaded_kg / sum(w.payload_kg for w in wagons), 3),
+                         "optimal": plan.optimal, "seconds": round(plan.seconds, 2)})  # fmt: skip
+        return {"trains": runs, "all_optimal": all(r["optimal"] for r in runs),
+                "seconds_median": statistics.median(r["seconds"] for r in runs),
+                "seconds_max": max(r["seconds"] for r in runs)}  # fmt: skip
+
+    def _train_list_import(self) -> dict:
+        """A 57-wagon inbound list of 114 containers through the real service (checks, stays, allocation)."""
+        line = LoadingLine.objects.get(code="L3")
+        wagons = [{"number": f"{4300000 + p}" + wagon_check_digit(f"{4300000 + p}"), "position": p, "containers": [
+            {"number": _number(800_000 + 2 * p + i, owner="BNCU"), "iso_type": "22G1", "gross_kg": 18_000}
+            for i in range(2)]} for p in range(1, 58)]  # fmt: skip
+        started = time.perf_counter()
+        _, moves = train_list_register(train_number="BENCH-1", line=line.code, wagons=wagons, actor=system_user())
+        return {"wagons": 57, "containers": len(moves), "seconds": round(time.perf_counter() - started, 2)}
 
     def _report(self, visits: int, moves_per_visit: int) -> dict:
         started = time.perf_counter()
@@ -153,6 +189,6 @@ def _history_load(visits: int, moves_per_visit: int) -> dict:
     return {"visits": ContainerVisit.objects.count(), "moves": YardMove.objects.count()}
 
 
-def _number(index: int) -> str:
-    body = f"HSTU{index:06d}"
+def _number(index: int, owner: str = "HSTU") -> str:
+    body = f"{owner}{index:06d}"
     return body + iso6346.calc_check_digit(body)
