@@ -28,6 +28,7 @@ class WagonSpec:
     payload_kg: int
     units_20ft: int = 2
     allows_45: bool = False
+    max_box_gross_kg: int | None = None  # the heaviest single box a place on this wagon takes
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ def load_plan_solve(wagons: list[WagonSpec], boxes: list[BoxSpec], *, time_limit
             if box.length_ft > 40 and not wagon.allows_45:
                 continue
             if box.units > wagon.units_20ft or box.gross_kg > wagon.payload_kg:
+                continue
+            if wagon.max_box_gross_kg and box.gross_kg > wagon.max_box_gross_kg:
                 continue
             x[box.key, wagon.position] = model.new_bool_var(f"b{box.key}_w{wagon.position}")
     for box in boxes:

@@ -32,6 +32,9 @@ class WagonModel(models.Model):
     length_mm = models.PositiveIntegerField(null=True, blank=True, help_text="Over couplers.")
     units_20ft = models.PositiveSmallIntegerField(default=2, help_text="Loading length in 20' boxes: 2 (40'), 3 (60').")
     allows_45 = models.BooleanField(default=False, help_text="Takes a 45' container.")
+    max_box_gross_kg = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Heaviest single container a place on it takes (e.g. 36 t); empty: no limit."
+    )
     notes = models.TextField(blank=True)
     source = models.CharField(max_length=200, blank=True)
     history = HistoricalRecords()

@@ -281,6 +281,7 @@ def load_plan_build(*, train_id: int, actor: AbstractBaseUser, time_limit: float
             payload_kg=(w.wagon.model.payload_kg if w.wagon.model and w.wagon.model.payload_kg else 60_000),
             units_20ft=w.wagon.model.units_20ft if w.wagon.model else 2,
             allows_45=bool(w.wagon.model and w.wagon.model.allows_45),
+            max_box_gross_kg=w.wagon.model.max_box_gross_kg if w.wagon.model else None,
         )
         for w in wagons
     ]

@@ -6,6 +6,7 @@ Periods are local (Aktau) calendar days: the day, the month to date and the year
 at the end of the report's day. Figures "now" (occupancy, open holds) are as at the time of building.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -41,7 +42,7 @@ DEFINITIONS = {
     "segregation alerts open now and raised in the period.",
     "exceptions": "Exceptions: moves marked failed or cancelled in the period.",
     "trains": "Train turnaround: from a train's arrival on its line to its departure, for trains that left in "
-    "the period, by line and direction.",
+    "the period, by line and direction; moves per hour: its discharge or loading moves over those hours.",
 }
 
 
@@ -204,22 +205,34 @@ def _exceptions(period: Period) -> list[dict]:
 
 def _trains(period: Period) -> list[dict]:
     turnaround = ExpressionWrapper(F("carrier__departed_at") - F("carrier__arrived_at"), output_field=DurationField())
+    left = TrainVisit.objects.filter(carrier__departed_at__gte=period.start, carrier__departed_at__lt=period.end)
     rows = (
-        TrainVisit.objects.filter(carrier__departed_at__gte=period.start, carrier__departed_at__lt=period.end)
-        .values("line__code", "direction")
-        .annotate(trains=Count("id"), mean=Avg(turnaround))
+        left.values("line__code", "direction")
+        .annotate(trains=Count("id"), mean=Avg(turnaround), total=Sum(turnaround))
         .order_by("line__code", "direction")
     )
-    return [
-        {
+    done = YardMove.objects.filter(status=YardMove.Status.DONE)
+    moves = Counter()
+    for side in ("from_carrier", "to_carrier"):  # discharged from the train, loaded onto it
+        counted = done.filter(**{f"{side}__train__in": left}).values(
+            line=F(f"{side}__train__line__code"), direction=F(f"{side}__train__direction")
+        )
+        for row in counted.annotate(n=Count("id")):
+            moves[row["line"], row["direction"]] += row["n"]
+    result = []
+    for row in rows:
+        hours = row["total"].total_seconds() / 3600 if row["total"] else 0
+        count = moves[row["line__code"], row["direction"]]
+        result.append({
             "period": period.name,
             "line": row["line__code"] or "-",
             "direction": row["direction"],
             "trains": row["trains"],
             "mean_hours": round(row["mean"].total_seconds() / 3600, 1) if row["mean"] is not None else None,
-        }
-        for row in rows
-    ]
+            "moves": count,
+            "moves_per_hour": round(count / hours, 1) if hours else None,
+        })  # fmt: skip
+    return result
 
 
 def daily_kpis(day: date) -> DailyKpis:

@@ -46,9 +46,10 @@ def workbook_bytes(kpis: DailyKpis) -> bytes:
                       row["rehandle_ratio"]])  # fmt: skip
 
     sheet = book.create_sheet("Trains")
-    sheet.append(["period", "line", "direction", "trains", "mean turnaround (h)"])
+    sheet.append(["period", "line", "direction", "trains", "mean turnaround (h)", "moves", "moves per hour"])
     for row in kpis.trains:
-        sheet.append([row["period"], row["line"], row["direction"], row["trains"], row["mean_hours"]])
+        sheet.append([row["period"], row["line"], row["direction"], row["trains"], row["mean_hours"], row["moves"],
+                      row["moves_per_hour"]])  # fmt: skip
 
     sheet = book.create_sheet("Customs")
     for key, value in kpis.customs.items():

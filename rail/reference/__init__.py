@@ -46,6 +46,7 @@ def rail_reference_load(path: Path = REFERENCE_DIR / "wagons.csv") -> int:
                     # 60' platforms take three 20' boxes; the 46' platform takes a 45'.
                     "units_20ft": 3 if row["model"] in ("13-470", "13-9004", "13-4117") else 2,
                     "allows_45": row["model"] == "13-6724",
+                    "max_box_gross_kg": 40_000 if row["model"] == "13-6724" else None,  # "containers up to 40 t"
                     "source": row["source"],
                 },
             )

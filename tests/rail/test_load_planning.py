@@ -76,3 +76,9 @@ def test_a_57_wagon_block_train_is_planned_in_seconds(capsys):
     for wagon in wagons:
         on = [b for b in boxes if plan.wagon_of.get(b.key) == wagon.position]
         assert sum(b.units for b in on) <= wagon.units_20ft and sum(b.gross_kg for b in on) <= wagon.payload_kg
+
+
+def test_the_heaviest_box_a_wagon_place_takes():
+    wagons = [WagonSpec(position=1, payload_kg=80_000, units_20ft=2, max_box_gross_kg=36_000)]
+    plan = load_plan_solve(wagons, [BoxSpec(1, 40, 38_000), BoxSpec(2, 20, 20_000)])
+    assert plan.wagon_of == {2: 1}  # the 38 t box exceeds the 36 t per-box limit

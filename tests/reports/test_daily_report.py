@@ -186,5 +186,9 @@ def test_train_turnaround_by_line(known_day):
                                   departed_at=at(DAY, 20))  # fmt: skip
     TrainVisit.objects.create(carrier=carrier, train_number="KZ-9", direction="inbound", line=line,
                               created_by=UserFactory())  # fmt: skip
+    for _ in range(9):
+        YardMove.objects.create(visit=known_day[0], kind="discharge", status="done", from_carrier=carrier,
+                                created_by=UserFactory(), finished_at=at(DAY, 10))  # fmt: skip
     rows = [row for row in daily_kpis(DAY).trains if row["period"] == "day"]
-    assert rows == [{"period": "day", "line": "L1", "direction": "inbound", "trains": 1, "mean_hours": 18.0}]
+    assert rows == [{"period": "day", "line": "L1", "direction": "inbound", "trains": 1, "mean_hours": 18.0,
+                     "moves": 9, "moves_per_hour": 0.5}]  # fmt: skip
