@@ -177,14 +177,17 @@ def slot_choose(
 def _reserved_slots(snapshot: YardSnapshot, visit_id: int) -> set[int]:
     """Slots that open moves are bound for: nothing else is sent there, nor stacked on a box not yet put down."""
     planned = (
-        YardMove.objects.filter(status__in=YardMove.OPEN_STATUSES, to_slot_id__in=snapshot.slots)
+        YardMove.objects.filter(status__in=YardMove.OPEN_STATUSES, to_slot__block_id__in=list(snapshot.blocks))
         .exclude(visit_id=visit_id)
-        .select_related("visit__container__iso_type")
+        .values_list("to_slot_id", "visit__container__iso_type__length_ft")
     )
     reserved = set()
-    for move in planned:
-        slots = snapshot.covered(snapshot.slots[move.to_slot_id], Box.of(move.visit)) or []
-        reserved.update(slot.pk for slot in slots)
+    for slot_id, length_ft in planned:
+        if slot_id not in snapshot.slots:
+            continue  # outside the bays loaded
+        reserved.add(slot_id)
+        if length_ft >= 40 and (following := snapshot.neighbour(snapshot.slots[slot_id], bay_offset=1)):
+            reserved.add(following.pk)  # a 40' bound here also takes the next bay
     return reserved
 
 

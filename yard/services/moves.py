@@ -305,7 +305,7 @@ def _occupancy_move(visit: ContainerVisit, slot: Slot, tier: int, actor: Abstrac
     try:
         with transaction.atomic():  # the constraint is the last word if a race got past the locks
             for index, covered_slot in enumerate(covered):
-                occupancy = Occupancy(slot=covered_slot, tier=tier, visit=visit, primary=index == 0)
+                occupancy = Occupancy(slot_id=covered_slot.pk, tier=tier, visit=visit, primary=index == 0)
                 audited(occupancy, actor).save()
     except IntegrityError:
         raise PlacementRefused(code="position_occupied", position=position, reason="it is already taken") from None
