@@ -3,7 +3,7 @@
 from django.db.models import Prefetch
 
 from dangerous_goods.models import DeclarationLine
-from yard.models import ContainerVisit, Occupancy
+from yard.models import Occupancy
 
 
 def inventory() -> list[dict]:
@@ -41,7 +41,3 @@ def inventory() -> list[dict]:
                 "ems": line.ems,
             })  # fmt: skip
     return rows
-
-
-def visits_with_goods() -> int:
-    return ContainerVisit.objects.filter(state=ContainerVisit.State.IN_YARD, dg_declaration__isnull=False).count()

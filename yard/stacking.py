@@ -195,10 +195,6 @@ def placement_rule_register(rule: PlacementRule) -> PlacementRule:
     return rule
 
 
-def placement_rules() -> tuple[PlacementRule, ...]:
-    return tuple(_placement_rules)
-
-
 def placement_check(box: Box, slot: Slot, tier: int, snapshot: YardSnapshot) -> tuple[Verdict, list[Verdict]]:
     """The first refusal, or ALLOWED with the costs every rule attached. Occupied is its own code."""
     block = snapshot.blocks[slot.block_id]
