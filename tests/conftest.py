@@ -8,6 +8,11 @@ from tests.factories.accounts import UserFactory
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # tests only: speed, not safety
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()  # throttling counters live in the cache
     yield
