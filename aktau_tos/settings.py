@@ -130,6 +130,11 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_flag("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # HTTPS only: redirect plain HTTP and tell browsers to stay on HTTPS (HSTS); 0 turns HSTS off.
+    SECURE_SSL_REDIRECT = env_flag("DJANGO_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+    SECURE_HSTS_PRELOAD = env_flag("DJANGO_HSTS_PRELOAD", default=SECURE_HSTS_SECONDS > 0)
 
 # E-mail: managers get nightly reports. EMAIL_URL such as smtp+tls://user:password@mail.example.kz:587
 vars().update(env.email("EMAIL_URL", default="consolemail://"))

@@ -66,3 +66,15 @@ def test_every_variable_is_documented_in_env_example():
     documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), flags=re.MULTILINE))
     assert read, "no variables found: the pattern no longer matches settings.py"
     assert read == documented
+
+
+def test_production_settings_pass_the_deployment_checklist():
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_"))},
+           "DJANGO_SETTINGS_MODULE": "aktau_tos.settings", "DJANGO_DEBUG": "false",
+           "DJANGO_SECRET_KEY": "k" * 20 + "-production-like-secret-with-enough-entropy-0123456789",
+           "DJANGO_ALLOWED_HOSTS": "tos.example.kz"}  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
