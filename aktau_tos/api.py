@@ -76,7 +76,8 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     response = exception_handler(exc, context)  # sets WWW-Authenticate, Retry-After and the rollback
     if response is None:
         return None  # not an API error: Django's 500 handling takes over
-    assert isinstance(exc, exceptions.APIException)
+    if not isinstance(exc, exceptions.APIException):  # DRF answers only its own exceptions
+        return response
     if isinstance(exc, exceptions.ValidationError):
         body = problem(
             status_code=400,

@@ -20,7 +20,8 @@ from yard.errors import ContainerExists
 from yard.layout import layout_apply
 from yard.services import container_register
 
-DEMO_PASSWORD = "aktau-demo"
+# Published on purpose: --demo refuses to run without DEBUG.
+DEMO_PASSWORD = "aktau-demo"  # nosec B105
 # user name -> (role, may use the admin)
 DEMO_USERS = {
     "operator": (roles.OPERATOR, True),
