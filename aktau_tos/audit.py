@@ -31,3 +31,14 @@ def audited(obj: _Row, actor: AbstractBaseUser, reason: str | None = None) -> _R
     if reason:
         obj._change_reason = reason
     return obj
+
+
+def fields_update(obj, values: dict, reason: str) -> list[str]:
+    """Sets the fields that differ and saves only those, with a reason; an unchanged row writes no history."""
+    changed = [field for field, value in values.items() if getattr(obj, field) != value]
+    for field in changed:
+        setattr(obj, field, values[field])
+    if changed:
+        obj._change_reason = reason
+        obj.save(update_fields=changed)
+    return changed

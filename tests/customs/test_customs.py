@@ -191,7 +191,6 @@ def test_a_hold_and_a_departure_never_cross(un_list):
     BlockFactory(code="A", bays=4, rows=2)
     clerk, officer = UserFactory(), UserFactory()
     officer.groups.add(Group.objects.get(name=roles.CUSTOMS_OFFICER))
-    outcomes = []
     for bay in range(1, 5):
         visit = ContainerVisitFactory()
         placed = yard_services.move_plan(visit=visit, kind="receive", actor=clerk)
@@ -225,9 +224,7 @@ def test_a_hold_and_a_departure_never_cross(un_list):
         for thread in threads:
             thread.join()
         visit.refresh_from_db()
-        outcomes.append((results["hold"], results["delivery"]))
         if visit.state == ContainerVisit.State.DEPARTED:
             assert results == {"hold": "container_not_in_terminal", "delivery": "done"}
         else:
             assert results == {"hold": "placed", "delivery": "container_on_hold"}
-    assert outcomes  # both orders of events are legal; crossing is not

@@ -7,9 +7,11 @@ from pathlib import Path
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
+from aktau_tos.audit import fields_update
 from yard.models import AccessPoint, Block, Equipment, Slot
 
 AKTAU_LAYOUT = Path(__file__).resolve().parent / "aktau.toml"
+REASON = "layout file applied"
 _BLOCK_FIELDS = ("name", "kind", "equipment_kind", "bays", "rows", "max_tier", "x_m", "y_m")
 
 
@@ -21,15 +23,6 @@ class LayoutSummary:
     equipment: int
 
 
-def _save_if_changed(obj, values: dict) -> None:
-    changed = [field for field, value in values.items() if getattr(obj, field) != value]
-    for field in changed:
-        setattr(obj, field, values[field])
-    if changed:
-        obj._change_reason = "layout file applied"
-        obj.save()
-
-
 @transaction.atomic
 def layout_apply(path: Path = AKTAU_LAYOUT) -> LayoutSummary:
     """Creates or updates access points, blocks, their slots and the equipment the file lists."""
@@ -39,7 +32,7 @@ def layout_apply(path: Path = AKTAU_LAYOUT) -> LayoutSummary:
         raise ValueError(f"Cannot read the layout file {path}: {error}") from error
     for point in data.get("access_point", []):
         obj, _ = AccessPoint.objects.get_or_create(kind=point["kind"], defaults={"x_m": 0, "y_m": 0})
-        _save_if_changed(obj, {"x_m": point["x_m"], "y_m": point["y_m"]})
+        fields_update(obj, {"x_m": point["x_m"], "y_m": point["y_m"]}, REASON)
     created_slots = 0
     blocks: dict[str, Block] = {}
     for spec in data.get("block", []):
@@ -50,7 +43,7 @@ def layout_apply(path: Path = AKTAU_LAYOUT) -> LayoutSummary:
                 setattr(block, field, value)
             block.save()
         else:
-            _save_if_changed(block, values)
+            fields_update(block, values, REASON)
         blocks[block.code] = block
         existing = set(Slot.objects.filter(block=block).values_list("bay", "row"))
         new_slots = [
@@ -65,7 +58,7 @@ def layout_apply(path: Path = AKTAU_LAYOUT) -> LayoutSummary:
         machine, _ = Equipment.objects.get_or_create(
             code=spec["code"], defaults={"kind": spec["kind"], "max_tier": spec["max_tier"]}
         )
-        _save_if_changed(machine, {"kind": spec["kind"], "max_tier": spec["max_tier"]})
+        fields_update(machine, {"kind": spec["kind"], "max_tier": spec["max_tier"]}, REASON)
         machine.blocks.set([blocks[code] for code in spec.get("blocks", [])])
     return LayoutSummary(
         blocks=len(blocks),

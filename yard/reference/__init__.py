@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from aktau_tos.audit import fields_update
 from yard.models import IsoSizeType, IsoTypeAlias
 
 REFERENCE_DIR = Path(__file__).resolve().parent
@@ -17,14 +18,10 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 
 def _sync(model, lookup: dict, values: dict) -> None:
-    """Creates the row or updates the fields that differ; an unchanged row is not saved (no history noise)."""
+    """Creates the row, or updates the fields that differ (an unchanged row writes no history)."""
     obj, created = model.objects.get_or_create(**lookup, defaults=values)
-    changed = [field for field, value in values.items() if getattr(obj, field) != value]
-    if not created and changed:
-        for field in changed:
-            setattr(obj, field, values[field])
-        obj._change_reason = "reference data load"
-        obj.save(update_fields=changed)
+    if not created:
+        fields_update(obj, values, "reference data load")
 
 
 @transaction.atomic
