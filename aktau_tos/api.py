@@ -10,7 +10,7 @@ import uuid
 from functools import partial
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.http import Http404
 from rest_framework import exceptions, pagination, status
 from rest_framework.renderers import JSONRenderer
@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler, set_rollback
 
-from aktau_tos.errors import DomainError, IdempotencyKeyInvalid, IdempotencyKeyReused, LockTimeout
+from aktau_tos.errors import DatabaseUnavailable, DomainError, IdempotencyKeyInvalid, IdempotencyKeyReused
 from aktau_tos.models import IdempotentRequest
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -64,9 +64,11 @@ def _field_errors(detail) -> dict[str, list[str]]:
 
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every failure becomes application/problem+json with a stable code."""
+    if isinstance(exc, OperationalError | InterfaceError):  # connection lost, server restarting, deadlock
+        exc = DatabaseUnavailable()  # the transaction did not commit; Django drops the broken connection
     if isinstance(exc, DomainError):
         set_rollback()
-        headers = {"Retry-After": str(exc.retry_after_seconds)} if isinstance(exc, LockTimeout) else None
+        headers = {"Retry-After": str(exc.retry_after_seconds)} if exc.retry_after_seconds else None
         body = problem(status_code=exc.status, code=exc.code, title=exc.title, detail=exc.detail, errors=exc.errors)
         return problem_response(body, headers)
     if isinstance(exc, Http404):

@@ -11,6 +11,7 @@ class DomainError(Exception):
     title = "Operation not allowed"
     detail_template = "The operation is not allowed."
     errors: dict[str, list[str]] | None = None  # problems by field path, when a whole document is refused
+    retry_after_seconds: int | None = None  # set when a retry will probably succeed: sent as Retry-After
 
     def __init__(self, **context: object) -> None:
         self.context = context
@@ -27,6 +28,14 @@ class LockTimeout(DomainError):
     code, title = "lock_timeout", "Resource busy"
     detail_template = "Another operation is changing {resource}; retry in a moment."
     retry_after_seconds = 2
+
+
+class DatabaseUnavailable(DomainError):
+    """The database connection failed mid-request: nothing was committed, so a retry is safe."""
+
+    code, status, title = "database_unavailable", 503, "Service unavailable"
+    detail_template = "The database is not reachable right now; retry shortly with the same Idempotency-Key."
+    retry_after_seconds = 5
 
 
 class IdempotencyKeyReused(DomainError):
