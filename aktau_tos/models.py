@@ -68,3 +68,26 @@ class ReportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.day} ({self.status})"
+
+
+class ApiToken(models.Model):
+    """A handheld's log-in: one per device, expiring, revocable by operators when a device is lost.
+
+    Only a SHA-256 digest of the key is stored, so a copy of the database holds no usable token.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    device = models.CharField(max_length=100, blank=True, help_text="The handheld's name, as it logged in.")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["last_used_at"])
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.device or 'an unnamed device'}"

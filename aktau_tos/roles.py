@@ -20,6 +20,7 @@ ADMIN_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         **{app: ("view", "add", "change", "delete") for app in DOMAIN_APPS},
         "aktau_tos.reportsubscription": ("view", "add", "change", "delete"),
         "aktau_tos.reportrun": ("view",),
+        "aktau_tos.apitoken": ("view", "change"),  # change = revoke a lost handheld's token
     },
     MANAGER: {**{app: ("view",) for app in DOMAIN_APPS}, "aktau_tos.reportsubscription": ("view",)},
     CUSTOMS_OFFICER: {"customs": ("view", "add", "change"), "yard": ("view",), "yard.hold": ("add", "change")},

@@ -4,6 +4,7 @@ Every variable is documented in `.env.example`. With nothing set, the system run
 file-system Celery broker and prints e-mail to the console, so a fresh checkout needs no servers.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -43,9 +44,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
+    "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
@@ -66,7 +68,24 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",  # records who made each change via admin or API
+    "axes.middleware.AxesMiddleware",  # turns a locked-out log-in into a 429 (admin page or problem+json)
+    "csp.middleware.CSPMiddleware",
 ]
+
+# Content security policy on every page: scripts and styles only from our own static files (no inline
+# code), so an injected string in a container remark or a reason cannot run in an operator's browser.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 ROOT_URLCONF = "aktau_tos.urls"
 WSGI_APPLICATION = "aktau_tos.wsgi.application"
@@ -102,6 +121,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache backs API throttling; with several web hosts point it at the shared Redis.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# Log-in throttling for the admin and the API token endpoint (django-axes): after LOGIN_FAILURE_LIMIT failures
+# a user name is locked out from that client address for LOGIN_LOCKOUT_MINUTES; a success resets the count.
+# Behind a reverse proxy the address is the proxy's, so the lock-out then applies to the user name.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "aktau_tos.views.login_locked_out"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -144,7 +173,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # REST API (SCANNER_API.md): token auth, problem+json errors, pagination, token endpoint throttled.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "aktau_tos.authentication.DeviceTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",  # the browsable docs, for logged-in operators
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -179,6 +208,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Handheld tokens expire after a shift or so; expired and revoked ones are deleted after the retention.
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=24)
+API_TOKEN_RETENTION_DAYS = env.int("API_TOKEN_RETENTION_DAYS", default=30)
+
 # Idempotency keys are kept this long; a retry after that is treated as a new request.
 IDEMPOTENCY_KEY_RETENTION_HOURS = env.int("IDEMPOTENCY_KEY_RETENTION_HOURS", default=72)
 
@@ -195,6 +228,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),  # kombu's default is ./control in the working directory
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://", "redis+socket://", "sentinel://")):
+    # Tasks are acknowledged late: a message a worker took but never acknowledged (the worker died) goes
+    # back to the queue after this many seconds. It must exceed the longest task and retry countdown.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=3600),
+    }
 CELERY_TASK_ALWAYS_EAGER = env_flag("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -208,6 +247,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {"task": "aktau_tos.tasks.purge_idempotency_records", "schedule": 3600.0},
+    "purge-api-tokens": {"task": "aktau_tos.tasks.purge_api_tokens", "schedule": 86400.0},
     "dispatch-planned-moves": {
         "task": "yard.tasks.dispatch_planned_moves",
         "schedule": env.float("YARD_DISPATCH_INTERVAL_SECONDS", default=15.0),

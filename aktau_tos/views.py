@@ -1,6 +1,8 @@
 """Project-level endpoints (authentication) and problem+json pages for errors outside DRF."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views import defaults
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -12,18 +14,33 @@ from rest_framework.views import APIView
 
 from aktau_tos import services
 from aktau_tos.api import PROBLEM_CONTENT_TYPE, problem
+from aktau_tos.models import ApiToken
 from aktau_tos.roles import ALL_ROLES, roles_allowed, user_roles
 
 
 class TokenObtainInput(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+    device = serializers.CharField(
+        max_length=100,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="The handheld's name (e.g. its asset tag). A new log-in from a named device revokes its old token.",
+    )
+
+
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField()
+    device = serializers.CharField()
+    expires_at = serializers.DateTimeField()
 
 
 class TokenView(APIView):
-    """Log in: exchange user name and password for an API token (throttled). DELETE logs the token out.
+    """Log in: exchange user name and password for a device token that expires (throttled; repeated failures
+    lock the user name out from that address). DELETE logs this token out.
 
-    Naturally idempotent: a repeated log-in returns the same token, so no Idempotency-Key is needed.
+    Safe to retry without an Idempotency-Key: a repeated log-in from a named device leaves one live token.
     """
 
     throttle_classes = [ScopedRateThrottle]
@@ -35,18 +52,17 @@ class TokenView(APIView):
     def get_throttles(self):
         return super().get_throttles() if self.request.method == "POST" else []
 
-    @extend_schema(
-        request=TokenObtainInput, responses=inline_serializer("TokenOutput", {"token": serializers.CharField()})
-    )
+    @extend_schema(request=TokenObtainInput, responses=TokenOutput)
     def post(self, request: Request) -> Response:
         data = TokenObtainInput(data=request.data)
         data.is_valid(raise_exception=True)
-        token = services.token_obtain(request=request._request, **data.validated_data)
-        return Response({"token": token.key})
+        token, key = services.token_obtain(request=request._request, **data.validated_data)
+        return Response({"token": key, "device": token.device, "expires_at": token.expires_at})
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request) -> Response:
-        services.token_revoke(user=request.user)
+        if isinstance(request.auth, ApiToken):  # a session (the browsable docs) has no token to revoke
+            services.token_revoke(token=request.auth, actor=request.user)
         return Response(status=204)
 
 
@@ -68,6 +84,17 @@ class MeView(APIView):
 def _api_problem(request: HttpRequest, status_code: int, code: str, title: str, detail: str) -> JsonResponse:
     body = problem(status_code=status_code, code=code, title=title, detail=detail)
     return JsonResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def login_locked_out(request: HttpRequest, original_response, credentials) -> HttpResponse:
+    """Too many failed log-ins for this user name from this address (django-axes): API and admin alike."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    if request.path.startswith("/api/"):
+        detail = f"Too many failed log-ins for this user name from this address; try again in {minutes} minutes."
+        response = _api_problem(request, 429, "login_locked", "Log-in locked", detail)
+        response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+        return response
+    return render(request, "admin/login_locked.html", {"minutes": minutes}, status=429)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -1,10 +1,27 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.db import connection
 from rest_framework.test import APIClient
 
 from aktau_tos import roles
 from tests.factories.accounts import UserFactory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_database_sessions(django_db_setup, django_db_blocker):
+    """At the end of the run, ends sessions left open by live-server threads, browser tests or subprocesses.
+
+    They hold no locks (flushing between tests works), but the test database cannot be dropped while they exist.
+    """
+    yield
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
 
 
 @pytest.fixture(autouse=True)

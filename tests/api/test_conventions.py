@@ -85,11 +85,12 @@ class TestAuth:
         me = api_client.get("/api/v1/auth/me/")
         assert me.json() == {"username": user.username, "roles": [roles.YARD_CLERK]}
 
-    def test_repeated_login_returns_the_same_token(self, api_client):
+    def test_login_answers_token_device_and_expiry(self, api_client, settings):
         user = UserFactory()
-        first = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD})
-        second = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD})
-        assert first.json()["token"] == second.json()["token"]
+        body = {"username": user.username, "password": PASSWORD, "device": "HH-07"}
+        answer = api_client.post("/api/v1/auth/token/", body).json()
+        assert answer.keys() == {"token", "device", "expires_at"}
+        assert answer["device"] == "HH-07"
 
     @pytest.mark.parametrize("password", ["wrong", ""])
     def test_wrong_credentials(self, api_client, password):
@@ -113,16 +114,16 @@ class TestAuth:
         token = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}).json()
         api_client.credentials(HTTP_AUTHORIZATION=f"Token {token['token']}")
         assert api_client.delete("/api/v1/auth/token/").status_code == 204
-        assert_problem(api_client.get("/api/v1/auth/me/"), 401, "authentication_failed")
+        assert_problem(api_client.get("/api/v1/auth/me/"), 401, "token_revoked")
 
-    def test_token_endpoint_is_throttled(self, api_client):
-        user = UserFactory()
+    def test_token_endpoint_is_throttled_per_address(self, api_client):
+        users = UserFactory.create_batch(11)  # one guess each: the per-user lock-out stays out of the way
         statuses = [
             api_client.post("/api/v1/auth/token/", {"username": user.username, "password": "guess"}).status_code
-            for _ in range(11)
+            for user in users
         ]
         assert statuses[:10] == [401] * 10
-        response = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD})
+        response = api_client.post("/api/v1/auth/token/", {"username": users[0].username, "password": PASSWORD})
         assert_problem(response, 429, "throttled")
         assert int(response["Retry-After"]) > 0
 

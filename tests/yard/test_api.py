@@ -5,11 +5,12 @@ import uuid
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
-from rest_framework.authtoken.models import Token
+from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 from aktau_tos import roles
-from tests.factories.accounts import UserFactory
+from aktau_tos.services import token_obtain
+from tests.factories.accounts import PASSWORD, UserFactory
 from tests.factories.yard import BlockFactory, EquipmentFactory
 from yard import services
 from yard.models import Hold, YardMove
@@ -177,9 +178,10 @@ def test_scanner_query_counts_do_not_grow_with_the_yard(client_for, small_yard, 
     EquipmentFactory(code="RS-X", blocks=[target.occupancies.first().slot.block])
     services.moves_dispatch()
     driver = APIClient()  # token authentication, as a scanner does: the user is loaded on every request
-    token = Token.objects.create(user=UserFactory())
-    token.user.groups.add(Group.objects.get(name=roles.DRIVER))
-    driver.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    user = UserFactory()
+    user.groups.add(Group.objects.get(name=roles.DRIVER))
+    _, key = token_obtain(username=user.username, password=PASSWORD, request=RequestFactory().post("/"))
+    driver.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     # look-up: token and user, role check, container, open visit, its position, its holds
     with django_assert_num_queries(6):
         assert driver.get(f"/api/v1/containers/{target.container.number}/").status_code == 200
