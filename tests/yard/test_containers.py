@@ -89,3 +89,15 @@ def test_demo_seed_refuses_to_run_without_debug(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DJANGO_DEBUG"):
         call_command("seed_aktau", "--demo")
+
+
+def test_seed_without_demo_creates_no_account_that_can_log_in():
+    from django.contrib.auth import get_user_model
+
+    from aktau_tos.audit import system_user
+
+    call_command("seed_aktau")
+    system_user()  # the account tasks act as
+    assert get_user_model().objects.exists()
+    usable = [user.username for user in get_user_model().objects.all() if user.has_usable_password()]
+    assert usable == []

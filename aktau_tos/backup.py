@@ -1,0 +1,202 @@
+"""Backup and restore of the configured database (`manage.py backup_db` and `manage.py restore_db`).
+
+PostgreSQL: `pg_dump --format=custom`, and `pg_restore` in one transaction, so a failed restore changes nothing.
+SQLite: the sqlite3 online backup API, which copies a consistent snapshot while the system keeps running.
+The password goes to the tools in PGPASSWORD (with the other connection options Django passes to psql),
+never on a command line where `ps` would show it.
+"""
+
+import glob
+import os
+import re
+import shutil
+import sqlite3
+import subprocess  # nosec B404 # runs pg_dump and pg_restore from argument lists, never through a shell
+from contextlib import closing
+from pathlib import Path
+
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.backends.postgresql.client import DatabaseClient as PostgresClient
+
+PG_DUMP_MAGIC = b"PGDMP"  # the first bytes of a pg_dump custom-format archive
+SQLITE_MAGIC = b"SQLite format 3\x00"
+# Debian and Ubuntu install the server tools per major version here, not always on PATH.
+PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
+KIND_NAMES = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
+
+
+class BackupError(Exception):
+    """A backup or restore cannot be done; the message says why and what to do."""
+
+
+def backup_create(*, output: Path, using: str = DEFAULT_DB_ALIAS) -> Path:
+    """Writes a backup of the database to `output`, which must not exist yet; returns the path.
+
+    The backup is written beside `output` first and renamed when complete, so a failed or interrupted
+    backup never leaves a file that looks like a good one.
+    """
+    connection = connections[using]
+    vendor = _vendor_check(connection.vendor)
+    output = Path(output)
+    if output.exists():
+        raise BackupError(f"{output} already exists; choose a new file name (a date in it works well).")
+    if not output.parent.is_dir():
+        raise BackupError(f"Folder {output.parent} does not exist.")
+    partial = output.with_name(f".{output.name}.partial")
+    try:
+        if vendor == "postgresql":
+            _pg_dump(connection.settings_dict, partial)
+        else:
+            _sqlite_copy(source=_sqlite_connection(connection), target=partial)
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
+    return output
+
+
+def backup_restore(*, source: Path, force: bool = False, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Restores a backup made by `backup_create` into the database, all or nothing.
+
+    Meant for a fresh, empty database: if the database already has our tables, it refuses unless `force`,
+    which replaces what the backup contains.
+    """
+    connection = connections[using]
+    vendor = _vendor_check(connection.vendor)
+    source = Path(source)
+    kind = backup_kind(source)
+    if kind != vendor:
+        raise BackupError(
+            f"{source} is a {KIND_NAMES[kind]} backup, but the database is {KIND_NAMES[vendor]}: "
+            f"restore it into a {KIND_NAMES[kind]} database."
+        )
+    existing = _our_tables_existing(connection)
+    if existing and not force:
+        raise BackupError(
+            f"Database {connection.settings_dict['NAME']} already has {len(existing)} of our tables "
+            f"({', '.join(existing[:3])}{', ...' if len(existing) > 3 else ''}). Restore into a fresh, empty database, "
+            "or pass --force to replace its contents with the backup."
+        )
+    if vendor == "postgresql":
+        connection.close()  # no session of ours stays open beside pg_restore's
+        _pg_restore(connection.settings_dict, source, clean=bool(existing))
+    else:
+        with closing(_sqlite_open_read_only(source)) as backup:
+            _sqlite_copy(source=backup, target=_sqlite_connection(connection))
+        connection.close()
+
+
+def backup_kind(path: Path) -> str:
+    """What kind of backup the file is, "postgresql" or "sqlite": its first bytes, and for SQLite our tables."""
+    try:
+        with Path(path).open("rb") as file:
+            head = file.read(len(SQLITE_MAGIC))
+    except FileNotFoundError:
+        raise BackupError(f"{path} does not exist.") from None
+    except OSError as error:
+        raise BackupError(f"Cannot read {path}: {error.strerror}.") from None
+    if head.startswith(PG_DUMP_MAGIC):
+        return "postgresql"
+    if head == SQLITE_MAGIC:
+        _sqlite_backup_check(Path(path))
+        return "sqlite"
+    raise BackupError(
+        f"{path} is not a backup made by backup_db (neither a PostgreSQL custom-format dump nor a SQLite database)."
+    )
+
+
+def pg_tool(name: str) -> str:
+    """The path of a PostgreSQL client program: from PATH, else from the newest installed server version."""
+    if found := shutil.which(name):
+        return found
+
+    def version(folder: Path) -> tuple[int, ...]:
+        return tuple(int(part) for part in re.findall(r"\d+", folder.parent.name))
+
+    for folder in sorted((Path(p) for p in glob.glob(PG_BIN_GLOB)), key=version, reverse=True):
+        if os.access(folder / name, os.X_OK):
+            return str(folder / name)
+    raise BackupError(f"{name} is not installed: install the PostgreSQL client programs (Debian: postgresql-client).")
+
+
+def _vendor_check(vendor: str) -> str:
+    if vendor not in KIND_NAMES:
+        raise BackupError(f"Backup and restore support PostgreSQL and SQLite; this database is {vendor}.")
+    return vendor
+
+
+def _our_tables_existing(connection) -> list[str]:
+    """The tables of our models (and Django's migration record) that the database already has."""
+    try:
+        with connection.cursor() as cursor:
+            present = set(connection.introspection.table_names(cursor))
+    except DatabaseError as error:
+        raise BackupError(f"Cannot open database {connection.settings_dict['NAME']}: {error}") from None
+    ours = set(connection.introspection.django_table_names()) | {"django_migrations"}
+    return sorted(present & ours)
+
+
+def pg_connection_options(settings_dict: dict) -> tuple[list[str], dict[str, str]]:
+    """Connection options for pg_dump and pg_restore, and their environment (PGPASSWORD, SSL files)."""
+    args = ["--no-password"]  # never wait for a password prompt, as from cron
+    for option, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER"), ("--dbname", "NAME")):
+        if settings_dict.get(key):
+            args.append(f"{option}={settings_dict[key]}")
+    _, extra = PostgresClient.settings_to_cmd_args_env(settings_dict, [])
+    return args, {**os.environ, **(extra or {})}
+
+
+def _pg_run(args: list[str], env: dict[str, str], failure: str) -> None:
+    try:
+        result = subprocess.run(args, env=env, capture_output=True, text=True)  # nosec B603 # argument list, no shell
+    except OSError as error:
+        raise BackupError(f"{failure}: cannot run {args[0]}: {error.strerror}.") from None
+    if result.returncode != 0:
+        raise BackupError(f"{failure}: {result.stderr.strip() or f'{args[0]} exited with {result.returncode}'}")
+
+
+def _pg_dump(settings_dict: dict, target: Path) -> None:
+    args, env = pg_connection_options(settings_dict)
+    _pg_run([pg_tool("pg_dump"), "--format=custom", f"--file={target}", *args], env, "Backup failed")
+
+
+def _pg_restore(settings_dict: dict, source: Path, *, clean: bool) -> None:
+    args, env = pg_connection_options(settings_dict)
+    options = ["--no-owner", "--exit-on-error", "--single-transaction"]
+    if clean:  # --force over an existing database: drop what the backup recreates, in the same transaction
+        options += ["--clean", "--if-exists"]
+    _pg_run(
+        [pg_tool("pg_restore"), *options, *args, str(source)],
+        env,
+        "Restore failed, the database is unchanged",
+    )
+
+
+def _sqlite_connection(connection) -> sqlite3.Connection:
+    connection.ensure_connection()
+    return connection.connection
+
+
+def _sqlite_open_read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+
+
+def _sqlite_backup_check(path: Path) -> None:
+    try:
+        with closing(_sqlite_open_read_only(path)) as backup:
+            found = backup.execute("SELECT 1 FROM sqlite_master WHERE name = 'django_migrations'").fetchone()
+    except sqlite3.DatabaseError as error:
+        raise BackupError(f"{path} is not a readable SQLite database: {error}.") from None
+    if not found:
+        raise BackupError(f"{path} is a SQLite database but not an Aktau TOS backup (it has no django_migrations).")
+
+
+def _sqlite_copy(*, source: sqlite3.Connection, target: sqlite3.Connection | Path) -> None:
+    """Copies a whole SQLite database in one step: the target gets all of it or, on failure, none."""
+    destination = sqlite3.connect(target) if isinstance(target, Path) else target
+    try:
+        source.backup(destination)
+    except sqlite3.Error as error:
+        raise BackupError(f"SQLite backup failed: {error}.") from None
+    finally:
+        if destination is not target:
+            destination.close()
