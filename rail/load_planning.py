@@ -53,6 +53,8 @@ class LoadPlan:
     loaded_kg: int = 0
     optimal: bool = False
     seconds: float = 0.0
+    teu_bound: int = 0  # no plan loads more TEU than this (the solver's proven bound)
+    gap: float = 0.0  # how far the plan may be from the optimum, TEU and mass together (0 when proven optimal)
 
     def boxes_on(self, position: int) -> list[int]:
         return [key for key, wagon in self.wagon_of.items() if wagon == position]
@@ -98,6 +100,9 @@ def load_plan_solve(wagons: list[WagonSpec], boxes: list[BoxSpec], *, time_limit
     plan = LoadPlan(optimal=status == cp_model.OPTIMAL, seconds=time.perf_counter() - started)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return plan
+    bound, value = solver.best_objective_bound, solver.objective_value
+    plan.teu_bound = int(bound // teu_weight)
+    plan.gap = 0.0 if plan.optimal or bound <= 0 else max(0.0, (bound - value) / bound)
     for (key, position), var in x.items():
         if solver.value(var):
             plan.wagon_of[key] = position

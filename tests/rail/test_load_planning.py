@@ -39,8 +39,9 @@ def test_optimal_on_small_random_trains(seed):
     boxes = [BoxSpec(key=k, length_ft=rng.choice([20, 20, 40, 45]), gross_kg=rng.randrange(4_000, 32_000))
              for k in range(6)]  # fmt: skip
     plan = load_plan_solve(wagons, boxes, time_limit=5)
-    assert plan.optimal
+    assert plan.optimal and plan.gap == 0
     assert (plan.loaded_teu, plan.loaded_kg) == brute_force(wagons, boxes)
+    assert plan.teu_bound == plan.loaded_teu
 
 
 def test_payload_length_and_45s():
@@ -73,6 +74,7 @@ def test_a_57_wagon_block_train_is_planned_in_seconds(capsys):
         print(f"\n57 wagons, 140 boxes: {plan.loaded_teu} of {capacity} TEU places, {plan.loaded_kg} kg, "
               f"optimal={plan.optimal}, {elapsed:.2f} s")  # fmt: skip
     assert plan.loaded_teu > 0.8 * capacity
+    assert plan.loaded_teu <= plan.teu_bound <= capacity and plan.gap <= 0.03  # within 3 % of the optimum
     for wagon in wagons:
         on = [b for b in boxes if plan.wagon_of.get(b.key) == wagon.position]
         assert sum(b.units for b in on) <= wagon.units_20ft and sum(b.gross_kg for b in on) <= wagon.payload_kg
