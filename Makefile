@@ -42,6 +42,7 @@ test: $(DEV_STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/bandit -q -c pyproject.toml -r aktau_tos yard rail customs dangerous_goods scripts
 	scripts/apt-install chromium chromium
+	scripts/apt-install redis-server redis-server
 	scripts/with-postgres bash -c '$(PY) manage.py makemigrations --check --dry-run && $(PY) -m pytest'
 
 ## bench: speed and quality figures on a throwaway PostgreSQL with a year of history -> bench/results.json

@@ -7,7 +7,12 @@ from aktau_tos.errors import LockTimeout
 from yard import services
 
 
-@shared_task(acks_late=True, autoretry_for=(LockTimeout,), retry_backoff=True, max_retries=5)
+# Acknowledged when it ends, and put back in the queue if the process running it dies (killed, out of memory):
+# a run that did not finish committed nothing. (Celery warns that this loops on a task that itself kills its
+# process; a dispatch run handles one small batch of moves, so it is not such a task.)
+@shared_task(
+    acks_late=True, reject_on_worker_lost=True, autoretry_for=(LockTimeout,), retry_backoff=True, max_retries=5
+)
 def dispatch_planned_moves() -> int:
     """Hands planned moves to the machines' queues; safe on many workers at once (SKIP LOCKED)."""
     return services.moves_dispatch()
