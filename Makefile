@@ -7,7 +7,7 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 WEB_ADDR ?= 127.0.0.1:8000
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench bench-quick check-all audit lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -45,10 +45,23 @@ test: $(DEV_STAMP)
 	scripts/apt-install redis-server redis-server
 	scripts/with-postgres bash -c '$(PY) manage.py makemigrations --check --dry-run && $(PY) -m pytest'
 
-## bench: speed and quality figures on a throwaway PostgreSQL with a year of history -> bench/results.json
+## bench: quality and speed figures on a throwaway PostgreSQL -> bench/results.json, bench/summary.md (< 30 min)
 bench: export DJANGO_SECRET_KEY ?= bench-only-secret-key-not-for-production
 bench: $(DEV_STAMP)
 	scripts/with-postgres bash -c '$(PY) manage.py migrate -v0 && $(PY) manage.py bench $(BENCH_ARGS)'
+
+## bench-quick: the same sections at reduced sizes, a few minutes, the same files
+bench-quick: BENCH_ARGS += --quick
+bench-quick: bench
+
+## check-all: make test, then the API fuzzer at length and pip-audit (which needs the advisory database online)
+check-all: test
+	scripts/with-postgres bash -c 'FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(PY) -m pytest tests/api/test_fuzz.py'
+	$(MAKE) audit
+
+## audit: known vulnerabilities in the pinned requirements (pip-audit)
+audit: $(DEV_STAMP)
+	$(VENV)/bin/pip-audit --strict --progress-spinner off -r requirements.txt -r requirements-dev.txt
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .

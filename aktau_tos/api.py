@@ -6,23 +6,31 @@ that every POST honours `Idempotency-Key`; a test walks the URL conf to keep it 
 
 import hashlib
 import json
+import logging
 import uuid
 from functools import partial
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.http import Http404
-from rest_framework import exceptions, pagination, status
+from rest_framework import exceptions, pagination, routers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler, set_rollback
 
-from aktau_tos.errors import DatabaseUnavailable, DomainError, IdempotencyKeyInvalid, IdempotencyKeyReused
+from aktau_tos.errors import (
+    DatabaseUnavailable,
+    DomainError,
+    IdempotencyKeyInvalid,
+    IdempotencyKeyReused,
+    ValueNotStorable,
+)
 from aktau_tos.models import IdempotentRequest
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+logger = logging.getLogger(__name__)
 
 
 # --- Errors -------------------------------------------------------------------------------------
@@ -66,6 +74,10 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every failure becomes application/problem+json with a stable code."""
     if isinstance(exc, OperationalError | InterfaceError):  # connection lost, server restarting, deadlock
         exc = DatabaseUnavailable()  # the transaction did not commit; Django drops the broken connection
+    elif isinstance(exc, DataError):
+        # Logged: it also means an input check is missing where the value came in.
+        logger.warning("Database refused a request value at %s: %s", context["request"].path, exc)
+        exc = ValueNotStorable()
     if isinstance(exc, DomainError):
         set_rollback()
         headers = {"Retry-After": str(exc.retry_after_seconds)} if exc.retry_after_seconds else None
@@ -151,6 +163,24 @@ class IdempotentMixin:
 
 class CommandView(IdempotentMixin, APIView):
     """Base for write endpoints: thin translation of a request into one service call."""
+
+
+# --- Routing -----------------------------------------------------------------------------------
+
+
+class Router(routers.SimpleRouter):
+    """The apps' router, on Django path converters: objects are addressed by integer id (`<int:pk>`) unless a
+    viewset names another converter (containers go by number). /yard/moves/abc/ is an unknown path (404), never
+    a failing int(), and the schema types ids as integers."""
+
+    def __init__(self) -> None:
+        super().__init__(use_regex_path=False)
+
+    def get_lookup_regex(self, viewset, lookup_prefix: str = "") -> str:
+        lookup_field = getattr(viewset, "lookup_field", "pk")
+        lookup_url_kwarg = getattr(viewset, "lookup_url_kwarg", None) or lookup_field
+        converter = getattr(viewset, "lookup_value_converter", "int")
+        return f"<{converter}:{lookup_prefix}{lookup_url_kwarg}>"
 
 
 # --- Pagination --------------------------------------------------------------------------------

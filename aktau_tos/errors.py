@@ -38,6 +38,14 @@ class DatabaseUnavailable(DomainError):
     retry_after_seconds = 5
 
 
+class ValueNotStorable(DomainError):
+    """The database refused a value from the request that validation let through: a NUL character in a text,
+    a number beyond the column's range. Bad input, so 400, whichever parameter or field carried it."""
+
+    code, status, title = "invalid_value", 400, "Invalid value"
+    detail_template = "A value in the request cannot be stored or compared (a NUL character, or out of range)."
+
+
 class IdempotencyKeyReused(DomainError):
     code, status, title = "idempotency_key_reused", 422, "Idempotency key reused"
     detail_template = "Idempotency key {key} was already used for a different request."

@@ -18,6 +18,8 @@ from dangerous_goods.api.serializers import DgDeclarationInput, DgDeclarationOut
 from dangerous_goods.errors import UnknownHazardClass
 from dangerous_goods.segregation import IMDG_AMENDMENT, class_column, level
 
+# A class or division as usually written (3, 5.1, 1.4S); class_column decides what is accepted.
+HAZARD_CLASS = r"^[1-9](\.[1-6])?[A-S]?$"
 INVENTORY_COLUMNS = [
     "block", "position", "container", "un_number", "class", "subsidiary_risks", "packing_group",
     "proper_shipping_name", "net_mass_kg", "limited_quantity", "ems",
@@ -31,8 +33,8 @@ class SegregationView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("a", str, required=True, description="Class or division, e.g. 3 or 5.1"),
-            OpenApiParameter("b", str, required=True, description="Class or division, e.g. 1.4S"),
+            OpenApiParameter("a", str, required=True, pattern=HAZARD_CLASS, description="Class or division, e.g. 5.1"),
+            OpenApiParameter("b", str, required=True, pattern=HAZARD_CLASS, description="Class or division, e.g. 1.4S"),
         ],
         responses=inline_serializer(
             "SegregationOutput",

@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
+from aktau_tos.api import Router
 from rail.api import views
 
 # Mounted under /api/v1/rail/.
-router = SimpleRouter()
+router = Router()
 router.register("visits", views.TrainVisitViewSet, basename="train-visit")
 urlpatterns = router.urls

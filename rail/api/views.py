@@ -4,7 +4,8 @@ import json
 
 from django.db.models import Prefetch
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -155,8 +156,15 @@ class TrainVisitViewSet(IdempotentMixin, viewsets.GenericViewSet):
         services.train_depart(train_id=int(pk), actor=request.user)
         return Response(TrainVisitOutput(self.get_queryset().get(pk=int(pk))).data)
 
-    @extend_schema(responses=ConsistRow(many=True))
-    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, ConsistCsvRenderer])
+    @extend_schema(
+        parameters=[OpenApiParameter("as", str, enum=["pdf"], description="pdf: the printable consist document.")],
+        responses={
+            (200, "application/json"): ConsistRow(many=True),
+            (200, "text/csv"): ConsistRow(many=True),
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+        },
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, ConsistCsvRenderer], pagination_class=None)
     def consist(self, request: Request, pk: int) -> Response:
         """The consist document: wagons in order, containers, masses, seals, DG lines (`?format=csv`, `?as=pdf`)."""
         train = self.get_object()

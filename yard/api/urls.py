@@ -1,10 +1,10 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from aktau_tos.api import Router
 from yard.api import views
 
 # Mounted under /api/v1/.
-router = SimpleRouter()
+router = Router()
 router.register("containers", views.ContainerViewSet, basename="container")
 router.register("yard/moves", views.MoveViewSet, basename="move")
 router.register("yard/holds", views.HoldViewSet, basename="hold")

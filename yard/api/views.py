@@ -42,7 +42,7 @@ class ContainerViewSet(IdempotentMixin, viewsets.GenericViewSet):
     serializer_class = ContainerOutput
     filterset_class = ContainerFilter
     lookup_field = "number"
-    lookup_value_regex = "[^/]+"
+    lookup_value_converter = "str"  # as scanned: any case, spaces allowed
 
     def get_permissions(self):
         roles = (OPERATOR, YARD_CLERK) if self.action == "create" else ALL_ROLES
@@ -86,6 +86,7 @@ class MoveViewSet(IdempotentMixin, viewsets.GenericViewSet):
 
     serializer_class = MoveOutput
     queryset = YardMove.objects.none()  # reads go through selectors; this types the schema's {id}
+    pagination_class = None  # the queue is one ordered list (at most 200), not pages
 
     def get_permissions(self):
         roles = {
@@ -95,7 +96,7 @@ class MoveViewSet(IdempotentMixin, viewsets.GenericViewSet):
             "complete": (DRIVER, YARD_CLERK),
             "start": (DRIVER, YARD_CLERK),
             "cancel": (YARD_CLERK, OPERATOR),
-        }[self.action]
+        }.get(self.action, ALL_ROLES)  # no action: a method the path does not have, answered 405
         return [roles_allowed(*roles)()]
 
     @extend_schema(
