@@ -127,7 +127,7 @@ class MoveViewSet(IdempotentMixin, viewsets.GenericViewSet):
         data = MoveCompleteInput(data=request.data)
         data.is_valid(raise_exception=True)
         move = services.move_complete(move_id=int(pk), actor=request.user, **data.validated_data)
-        return Response(MoveOutput(selectors.move_get(move_id=move.pk)).data)
+        return Response(MoveOutput(move).data)  # loaded with its places under the lock: no second read
 
     @extend_schema(request=None, responses=MoveOutput)
     @action(detail=True, methods=["post"])

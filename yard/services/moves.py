@@ -171,7 +171,16 @@ def _move_locked(move_id: int) -> YardMove:
     with lock_wait(f"move {move_id}"):
         move = (
             YardMove.objects.select_for_update(of=("self",))
-            .select_related("visit__container__iso_type", "visit__outbound_carrier", "to_slot__block", "to_carrier")
+            # everything the scanner's answer shows, too: the view serialises this move without reading it again
+            .select_related(
+                "visit__container__iso_type",
+                "visit__outbound_carrier",
+                "to_slot__block",
+                "to_carrier",
+                "from_slot__block",
+                "from_carrier",
+                "equipment",
+            )
             .filter(pk=move_id)
             .first()
         )
