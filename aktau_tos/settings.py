@@ -117,6 +117,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Server-side parameter binding lets psycopg prepare the statements a connection repeats (the scanner's
+    # few queries): PostgreSQL then skips planning them. Turn it off behind a transaction-mode pooler.
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env_flag(
+        "DATABASE_SERVER_SIDE_BINDING", default=True
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache backs API throttling; with several web hosts point it at the shared Redis.
