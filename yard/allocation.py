@@ -13,10 +13,14 @@ adds up costs that each name a reason (so the choice explains itself in the API 
 - whatever rules of other apps attach (dangerous-goods segregation).
 
 Two baselines, used only to measure the allocation: `random` (a random legal slot) and `lowest`
-(the lowest stack first).
+(the lowest stack first). A simulation compares them on the real services by allocating inside
+`strategy_using(...)`; everything else always uses `rehandle`.
 """
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
@@ -33,6 +37,23 @@ HEIGHT_PER_TIER = 0.05
 DISTANCE_PER_KM = 0.5
 WORKLOAD_PER_OPEN_MOVE = 0.01
 RUNNERS_UP = 5
+STRATEGIES = ("rehandle", "random", "lowest")
+
+# The strategy (and, for `random`, the generator) that allocations made inside strategy_using() follow.
+_strategy: ContextVar[tuple[str, random.Random | None]] = ContextVar("allocation_strategy", default=("rehandle", None))
+
+
+@contextmanager
+def strategy_using(strategy: str, *, rng: random.Random | None = None) -> Iterator[None]:
+    """Every allocation inside the block (whichever service asks) uses this strategy; `rng` makes `random`
+    repeatable. For simulations that compare strategies; the terminal itself always uses `rehandle`."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown allocation strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
+    token = _strategy.set((strategy, rng))
+    try:
+        yield
+    finally:
+        _strategy.reset(token)
 
 
 @dataclass(frozen=True)
@@ -196,19 +217,28 @@ def slot_allocate(
     visit: ContainerVisit,
     blocks: list[Block],
     arriving_from: str | None = None,
-    strategy: str = "rehandle",
+    strategy: str | None = None,
     exclude_slot_ids: set[int] = frozenset(),
 ) -> Allocation:
     """The best legal position for the visit's container in the blocks, with the runners-up.
 
     Stacks that open moves are bound for are left alone; `exclude_slot_ids` are never chosen
-    (housekeeping does not put a box back on the stack it is clearing).
+    (housekeeping does not put a box back on the stack it is clearing). Without `strategy`, the one
+    strategy_using() set applies (`rehandle` outside it).
     """
+    rng = None
+    if strategy is None:
+        strategy, rng = _strategy.get()
     snapshot = snapshot_load(block_ids=[block.pk for block in blocks]).without(visit.pk)
     snapshot = snapshot.restricted(_reserved_slots(snapshot, visit.pk) | set(exclude_slot_ids))
     box = Box.of(visit)
     allocation = slot_choose(
-        box, snapshot, strategy=strategy, distance_m=_distances(blocks, arriving_from), workload=_workload(blocks)
+        box,
+        snapshot,
+        strategy=strategy,
+        distance_m=_distances(blocks, arriving_from),
+        workload=_workload(blocks),
+        rng=rng,
     )
     if allocation is None:
         area = ", ".join(sorted(block.code for block in blocks)) or "no block of its kind"
