@@ -214,7 +214,12 @@ class CarrierVisit(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["mode", "status"]), models.Index(fields=["reference"])]
+        indexes = [
+            models.Index(fields=["mode", "status"]),
+            models.Index(fields=["reference"]),
+            # The nightly report's trains that left in a period (kpis._trains), with years of carriers behind them.
+            models.Index(fields=["departed_at"], condition=Q(departed_at__isnull=False), name="yard_carrier_departed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_mode_display()} {self.reference}"
@@ -267,7 +272,12 @@ class ContainerVisit(models.Model):
                 fields=["container"], condition=~Q(state="departed"), name="yard_containervisit_one_open_per_container"
             ),
         ]
-        indexes = [models.Index(fields=["state", "outbound_carrier"])]
+        indexes = [
+            models.Index(fields=["state", "outbound_carrier"]),
+            # The nightly report's arrivals, departures and dwell in a period (kpis._throughput, kpis._dwell).
+            models.Index(fields=["arrived_at"], condition=Q(arrived_at__isnull=False), name="yard_visit_arrived"),
+            models.Index(fields=["departed_at"], condition=Q(departed_at__isnull=False), name="yard_visit_departed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.container_id and self.container.number} ({self.get_state_display()})"
@@ -382,7 +392,7 @@ class YardMove(models.Model):
     to_tier = models.PositiveSmallIntegerField(null=True, blank=True)
     to_carrier = models.ForeignKey(CarrierVisit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     to_gate = models.BooleanField(default=False)
-    planned_to = models.CharField(max_length=20, blank=True, help_text="The position first planned.")
+    planned_to = models.CharField(max_length=60, blank=True, help_text="The position first planned.")
     deviation = models.BooleanField(default=False, help_text="Confirmed in another position than planned.")
     allocation = models.JSONField(null=True, blank=True, help_text="Why the target slot was chosen.")
     equipment = models.ForeignKey(Equipment, on_delete=models.SET_NULL, null=True, blank=True, related_name="moves")
@@ -412,6 +422,8 @@ class YardMove(models.Model):
         indexes = [
             models.Index(fields=["equipment", "status"], name="yard_move_queue"),
             models.Index(fields=["status", "priority", "deadline"], name="yard_move_open"),
+            # The nightly report's moves and exceptions in a period (kpis._moves, kpis._exceptions).
+            models.Index(fields=["finished_at"], condition=Q(finished_at__isnull=False), name="yard_move_finished"),
         ]
 
     def __str__(self) -> str:

@@ -235,6 +235,27 @@ class TestDispatch:
         move.refresh_from_db()
         assert (move.status, move.equipment) == ("planned", None)
 
+    def test_held_moves_at_the_top_do_not_stall_the_rest(self, put, clerk, operator):
+        held = [put(f"A-0{bay}-01-1") for bay in (1, 2, 3)]
+        free = put("A-04-01-1")
+        for visit in [*held, free]:
+            services.move_create_adhoc(container=visit.container.number, to="GATE", actor=clerk)
+        for visit in held:  # older moves, so first in line; and more of them than a batch
+            services.hold_place(container=visit.container.number, authority="terminal", kind="x", actor=operator)
+        assert services.moves_dispatch(limit=2) == 1
+        assert YardMove.objects.get(visit=free, kind="delivery").status == "dispatched"
+        held_moves = YardMove.objects.filter(visit__in=held, kind="delivery")
+        assert set(held_moves.values_list("status", flat=True)) == {"planned"}
+
+    def test_a_load_onto_a_vessel_with_a_long_name_is_planned(self, put, clerk):
+        from yard.models import CarrierVisit
+
+        vessel = CarrierVisit.objects.create(mode="vessel", reference="CASPIAN STAR 047 TO BAKU/ALAT VIA ALYAT")
+        visit = put("A-01-01-1")
+        move = services.move_plan(visit=visit, kind="load", to_carrier=vessel, actor=clerk)
+        move.refresh_from_db()
+        assert move.planned_to.endswith(vessel.reference)  # the whole label is kept, not a database error
+
 
 class TestHoldsInEveryChannel:
     def test_dispatch_leaves_a_held_move_planned_until_the_release(self, put, clerk, operator):

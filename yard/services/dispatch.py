@@ -5,7 +5,7 @@ SELECT ... FOR UPDATE SKIP LOCKED, so a move is claimed by exactly one of them.
 """
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.utils import timezone
 
 from aktau_tos.audit import audited, system_user
@@ -35,37 +35,45 @@ def moves_dispatch(*, limit: int = BATCH) -> int:
     """Assigns up to `limit` planned moves, most urgent first; returns how many were dispatched.
 
     Each goes to the active machine that serves its block, can reach its tier, and has the shortest
-    queue (then the shortest drive). Moves no machine can do, or that a hold blocks, stay planned.
+    queue (then the shortest drive). Moves no machine can do, or that a hold blocks, stay planned, and the
+    claim goes on past them: a pile of held moves at the top never stalls the rest of the terminal.
     """
-    claimed = list(
+    planned = (
         YardMove.objects.filter(status=YardMove.Status.PLANNED)
         .select_related("from_slot__block", "to_slot__block")
         .order_by("priority", F("deadline").asc(nulls_last=True), "pk")
-        .select_for_update(skip_locked=True, of=("self",))[:limit]
     )
-    if not claimed:
-        return 0
-    machines = list(
-        Equipment.objects.filter(active=True)
-        .select_related("current_block")
-        .prefetch_related("blocks")
-        .annotate(queue=Count("moves", filter=Q(moves__status__in=[YardMove.Status.DISPATCHED, "in_progress"])))
+    machines = list(Equipment.objects.filter(active=True).select_related("current_block").prefetch_related("blocks"))
+    # Open moves only: counting through the machines' relation would join every move they ever did.
+    open_moves = YardMove.objects.filter(
+        status__in=[YardMove.Status.DISPATCHED, YardMove.Status.IN_PROGRESS], equipment__isnull=False
     )
-    queue = {machine.pk: machine.queue for machine in machines}
+    queues = dict(open_moves.values_list("equipment").annotate(count=Count("id")).order_by())
+    queue = {machine.pk: queues.get(machine.pk, 0) for machine in machines}
     serves = {machine.pk: {block.pk for block in machine.blocks.all()} for machine in machines}
-    held = _held_move_kinds({move.visit_id for move in claimed})
-    actor, now, dispatched = system_user(), timezone.now(), 0
-    for move in claimed:
-        if move.kind in held.get(move.visit_id, ()):
-            continue  # no machine drives to a box it may not move; it is dispatched once the hold is released
-        block = move.to_slot.block if move.to_slot_id else move.from_slot.block if move.from_slot_id else None
-        tier = move.to_tier or move.from_tier or 1
-        able = [m for m in machines if block and block.pk in serves[m.pk] and m.max_tier >= tier]
-        if not able:
-            continue
-        machine = min(able, key=lambda m: (queue[m.pk], _distance(m.current_block, block), m.code))
-        queue[machine.pk] += 1
-        move.status, move.equipment, move.dispatched_at = YardMove.Status.DISPATCHED, machine, now
-        audited(move, actor).save(update_fields=["status", "equipment", "dispatched_at"])
-        dispatched += 1
+    actor, now, dispatched, passed_over = system_user(), timezone.now(), 0, set()
+    while dispatched < limit:
+        wanted = limit - dispatched
+        claimed = list(planned.exclude(pk__in=passed_over).select_for_update(skip_locked=True, of=("self",))[:wanted])
+        held = _held_move_kinds({move.visit_id for move in claimed})
+        for move in claimed:
+            machine = None if move.kind in held.get(move.visit_id, ()) else _machine_for(move, machines, serves, queue)
+            if machine is None:  # held (dispatched once released) or no machine can do it: passed over
+                passed_over.add(move.pk)
+                continue
+            queue[machine.pk] += 1
+            move.status, move.equipment, move.dispatched_at = YardMove.Status.DISPATCHED, machine, now
+            audited(move, actor).save(update_fields=["status", "equipment", "dispatched_at"])
+            dispatched += 1
+        if len(claimed) < wanted:
+            break  # nothing more to claim
     return dispatched
+
+
+def _machine_for(move: YardMove, machines: list[Equipment], serves: dict, queue: dict) -> Equipment | None:
+    block = move.to_slot.block if move.to_slot_id else move.from_slot.block if move.from_slot_id else None
+    tier = move.to_tier or move.from_tier or 1
+    able = [m for m in machines if block and block.pk in serves[m.pk] and m.max_tier >= tier]
+    if not able:
+        return None
+    return min(able, key=lambda m: (queue[m.pk], _distance(m.current_block, block), m.code))
