@@ -1,0 +1,40 @@
+"""Yard quality for `make bench`: our allocation against two baselines on the same reproducible flow.
+
+The flow runs on an in-memory copy of blocks A-D (yard.allocation_trial): the same arrivals and
+departures for every strategy, so the rehandles per retrieved container compare the strategies only.
+"""
+
+import time
+
+from yard.allocation_trial import flow_generate, trial_run
+from yard.models import Block
+from yard.stacking import snapshot_load
+
+STRATEGIES = ("rehandle", "random", "lowest")
+
+
+def allocation_compare(*, flows: dict[int, int]) -> dict:
+    """flows: arrivals a day -> days simulated. Returns rehandles per retrieval and fill per strategy and flow."""
+    blocks = list(Block.objects.filter(code__in=["A", "B", "C", "D"]))
+    snapshot = snapshot_load(block_ids=[block.pk for block in blocks])
+    snapshot.boxes.clear()
+    figures = {}
+    for per_day, days in flows.items():
+        arrivals, departures = flow_generate(days=days, per_day=per_day, seed=1)
+        row: dict = {"days": days, "arrivals": len(arrivals)}
+        for strategy in STRATEGIES:
+            started = time.perf_counter()
+            result = trial_run(snapshot, arrivals, departures, strategy=strategy, seed=1)
+            row[strategy] = {
+                "retrieved": result.retrieved,
+                "rehandles_per_retrieval": round(result.rehandles_per_retrieval, 3),
+                "moves_per_container": round(2 + result.rehandles_per_retrieval, 3),  # in, out and the rehandles
+                "peak_fill": round(result.peak_fill, 2),
+                "refused": result.refused,
+                "ms_per_event": round(1000 * (time.perf_counter() - started) / len(arrivals), 2),
+            }
+        ours = row["rehandle"]["rehandles_per_retrieval"]
+        row["ours_over_lowest"] = round(ours / max(row["lowest"]["rehandles_per_retrieval"], 1e-9), 3)
+        row["ours_over_random"] = round(ours / max(row["random"]["rehandles_per_retrieval"], 1e-9), 3)
+        figures[f"{per_day}_a_day_for_{days}_days"] = row
+    return figures

@@ -1,0 +1,167 @@
+"""The readable side of `make bench`: bench/summary.md, written from the same figures as results.json."""
+
+
+def _row(cells) -> str:
+    return "| " + " | ".join(str(cell) for cell in cells) + " |"
+
+
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    return [_row(header), _row(["---"] * len(header)), *(_row(row) for row in rows), ""]
+
+
+def _pass(value, target, *, below: bool = True) -> str:
+    if value is None:
+        return "n/a"
+    ok = value <= target if below else value >= target
+    return "met" if ok else "MISSED"
+
+
+def dispatch_line(dispatch: dict) -> str:
+    keys = [key for key in dispatch if not isinstance(dispatch[key], list | dict)]
+    return "; ".join(f"{key.replace('_', ' ')} {dispatch[key]}" for key in keys)
+
+
+def scanner_lines(scanner: dict) -> list[str]:
+    """Latency by request type for the paced and saturated runs, the floor, and the targets."""
+    rows = []
+    for run_name, run in scanner.items():
+        parts = [("scan", run.get("scan", {}))]
+        if "floor" in run:
+            parts.append(("floor", run["floor"]))
+        for part_name, part in parts:
+            for what, latency in part.get("latency", {}).items():
+                if "_" in what:
+                    continue  # completions by kind are in results.json
+                rows.append([
+                    run_name, part_name, what, latency.get("count"), latency.get("p50_ms"), latency.get("p95_ms"),
+                    latency.get("p99_ms"), part.get("requests_per_s"), part.get("error_count"),
+                ])  # fmt: skip
+    lines = _table(["run", "endpoint", "request", "n", "p50 ms", "p95 ms", "p99 ms", "req/s", "errors"], rows)
+    paced, saturated = scanner.get("paced_ten_times_peak", {}), scanner.get("saturated", {})
+    if paced:
+        target = paced["targets"]
+        lines.append(
+            f"- Ten times the design peak ({paced['config']['rate_per_s']} scan flows/s): worst p99 "
+            f"{target['p99_ms_worst_request_type']} ms against {target['p99_target_ms']} ms: "
+            f"{'met' if target.get('p99_met') else 'MISSED'}."
+        )
+    if saturated.get("targets", {}).get("floor_requests_per_s"):
+        target = saturated["targets"]
+        lines.append(
+            f"- Saturated: {target['scan_writes_per_s']} scan writes/s against the bare-DRF floor's "
+            f"{target['floor_requests_per_s']} req/s: ratio {target['scan_write_over_floor']} (target "
+            f"{target['ratio_target']}: {'met' if target['ratio_met'] else 'MISSED'}); by CPU per request "
+            f"{target.get('scan_write_over_floor_by_cpu')}."
+        )
+    for run in (paced, saturated):
+        if run.get("queries_per_request"):
+            queries = run["queries_per_request"]
+            lines.append(
+                f"- Queries per request: look-up {queries.get('lookup')}, completion {queries.get('complete')}, "
+                f"floor {queries.get('floor')}; the same before and after the run: {queries.get('constant')}."
+            )
+            break
+    lines.append("")
+    return lines
+
+
+def summary_markdown(results: dict) -> str:
+    """Figures with their targets; every number here is also in results.json."""
+    machine = results["machine"]
+    lines = [
+        "# Aktau TOS benchmark",
+        "",
+        f"{results['mode']} run, {results['started_at']}, {results['total_seconds']:.0f} s in all.",
+        f"Machine: {machine['cpus']} CPUs, {machine['memory_gib']} GiB, {machine['platform']}; "
+        f"Python {machine['python']}; {machine['database']}. Figures are single runs unless a median is named; "
+        "on a shared 2-core machine expect ±20 % between runs.",
+        "",
+    ]
+    if sim := results.get("simulation"):
+        use = sim["utilisation"]
+        lines += ["## Simulated traffic through the real services", ""]
+        lines += [
+            f"{sim['days']} days at {sim['teu_per_year']:,.0f} TEU a year "
+            f"(seed {sim['seed']}, strategy {sim['strategy']}): "
+            f"{sim['visits']} stays, {sim['teu_in']} TEU in, {sim['teu_out']} TEU out, {sim['moves']} moves "
+            f"({sim['moves_per_container']} per container), {sim['rehandles_per_retrieval']} rehandles per retrieval, "
+            f"ground slots used {use['ground_slots_mean']:.0%} on average and {use['ground_slots_peak']:.0%} at peak; "
+            f"{sim['turned_away']} boxes turned away; {sim['wall_seconds']} s of wall time "
+            f"(by day: {sim['wall_seconds_by_day']}).",
+            f"Refusals by code: {sim['refusals'] or 'none'}.",
+            "",
+        ]
+    if quality := results.get("yard_quality"):
+        lines += ["## Allocation against the baselines (same flow, rehandles per retrieved container)", ""]
+        rows = []
+        for name, row in quality["flows"].items():
+            rows.append([
+                name, row["rehandle"]["rehandles_per_retrieval"], row["random"]["rehandles_per_retrieval"],
+                row["lowest"]["rehandles_per_retrieval"], row["ours_over_lowest"],
+                _pass(row["ours_over_lowest"], 0.5), row["rehandle"]["peak_fill"],
+            ])  # fmt: skip
+        lines += _table(["flow", "ours", "random", "lowest stack", "ours / lowest", "target ≤ 0.5", "peak fill"], rows)
+        lines += [quality["slice"], ""]
+    for label, key in [("after one year", "year_1"), ("after the grown history", "grown")]:
+        stage = results.get("history", {}).get(key)
+        if not stage:
+            continue
+        lines += [f"## Scanner API and report {label} ({stage['history']['years']} years of history)", ""]
+        history = stage["history"]
+        lines += [
+            f"History: {history.get('visits_loaded', 0):,} stays of synthetic history, "
+            f"{history.get('moves_total', 0):,} moves in all, database {history.get('database_mib')} MiB; "
+            "this stage loaded "
+            f"{history.get('rows_added_total', 0):,} rows in {history.get('load_seconds')} s "
+            f"({history.get('rows_per_second', 'n/a')} rows/s).",
+            "",
+        ]
+        report = stage.get("report")
+        if report:
+            lines += [
+                f"Nightly report: median {report['build_seconds_median']} s (target < 30 s after a year, "
+                f"at most twice that after ten), peak Python memory {report['peak_python_mib']} MiB.",
+                "",
+            ]
+        if dispatch := stage.get("dispatch"):
+            lines += [f"Dispatch: {dispatch_line(dispatch)}", ""]
+        scanner = stage.get("scanner")
+        if scanner:
+            lines += scanner_lines(scanner)
+    if growth := results.get("growth"):
+        lines += ["## Growth", "", *(f"- {key.replace('_', ' ')}: {value}" for key, value in growth.items()), ""]
+    if dispatch := results.get("dispatch"):
+        lines += ["## Dispatch (2,000 planned moves, 20 machines, before history)", "", dispatch_line(dispatch), ""]
+    if planner := results.get("relocation_planner"):
+        totals = planner["relocations_total"]
+        lines += [
+            "## Relocation planner (BRP benchmark bays)",
+            "",
+            f"Mean gap to the optimum over {planner['proven_optimal_bays']} proven-optimal bays: "
+            f"{planner['mean_gap_to_optimum_pct']} % (target ≤ 2 %: {_pass(planner['mean_gap_to_optimum_pct'], 2)}); "
+            f"optimum hit on {planner['hit_optimum']}. Relocations over all {planner['bays']} bays: ours "
+            f"{totals['ours']}, min-max heuristic {totals['minmax']}, best known {totals['best']}. "
+            f"Time per bay: median {planner['ms_per_bay_median']} ms, max {planner['ms_per_bay_max']} ms.",
+            "",
+        ]
+    if plans := results.get("train_load_plan"):
+        lines += [
+            "## Train load plans (57 wagons)",
+            "",
+            f"{sum(t['loaded_teu'] for t in plans['trains'])} of "
+            f"{sum(t['length_capacity_teu'] for t in plans['trains'])} TEU places filled over "
+            f"{len(plans['trains'])} trains ({plans['teu_of_bound']:.1%} of the solver's TEU bound); proven optimal: "
+            f"{plans['proven_optimal']} of {len(plans['trains'])}; "
+            f"worst gap to the solver's bound {plans['worst_gap_pct']} % (target ≤ 3 %); "
+            f"planning time median {plans['seconds_median']} s, max {plans['seconds_max']} s.",
+            "",
+        ]
+    if imports := results.get("train_list_import"):
+        lines += ["## Train list import through the service", ""]
+        lines += _table(
+            ["list", "containers", "seconds", "ms per container"],
+            [[name, row["containers"], row["seconds"], row["ms_per_container"]] for name, row in imports.items()],
+        )
+    lines += ["## Sections", ""]
+    lines += _table(["section", "seconds"], [[name, seconds] for name, seconds in results["section_seconds"].items()])
+    return "\n".join(lines)
