@@ -86,6 +86,8 @@ class Command(BaseCommand):
             "section_seconds": {},
         }
         self.only = set(only or [])
+        self.folder = Path(out)
+        self.folder.mkdir(parents=True, exist_ok=True)
         brp_dir = Path(brp)
         if (brp_dir / "values.csv").exists():
             self._section("relocation_planner", lambda: brp_evaluate(brp_dir))
@@ -100,8 +102,7 @@ class Command(BaseCommand):
         self._growth()
         self._section("train_list_import", lambda: train_lists_measure(units_large=profile["large_list_units"]))
         self.results["total_seconds"] = round(time.perf_counter() - started, 1)
-        folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = self.folder
         (folder / "results.json").write_text(json.dumps(self.results, indent=2, default=str))
         (folder / "summary.md").write_text(summary_markdown(self.results))
         self.stdout.write(summary_markdown(self.results))
@@ -118,6 +119,8 @@ class Command(BaseCommand):
         if result is not None:
             self.results[name] = result
         self.stderr.write(f"[bench] {name}: {seconds} s")
+        # Kept up to date as sections finish: a run stopped half-way still leaves its figures.
+        (self.folder / "results.json").write_text(json.dumps(self.results, indent=2, default=str))
 
     def _yard_quality(self, profile: dict) -> dict:
         flows = allocation_compare(flows=profile["allocation_flows"])
