@@ -91,6 +91,8 @@ class Command(BaseCommand):
         brp_dir = Path(brp)
         if (brp_dir / "values.csv").exists():
             self._section("relocation_planner", lambda: brp_evaluate(brp_dir))
+        else:
+            self.results["relocation_planner_skipped"] = f"no benchmark bays at {brp_dir} (pass --brp FOLDER)"
         self._section("train_load_plan", lambda: load_plans_measure(trains=profile["load_plan_trains"]))
         self._section("yard_quality", lambda: self._yard_quality(profile))
         self._section("dispatch", lambda: dispatch_tick_measure(moves=2000, machines=20))
