@@ -101,9 +101,9 @@ class Command(BaseCommand):
         self._section("history_year_1", lambda: self._stage("year_1", first, profile))
         self._section("history_grown", lambda: self._stage("grown", grown, profile))
         self._growth()
-        # After the scanner runs: they need empty ground, and the simulation leaves a working yard behind.
-        self._section("simulation", lambda: self._simulation(profile))
+        # After the scanner runs (they need empty ground); the simulation last, as it leaves a working yard behind.
         self._section("train_list_import", lambda: train_lists_measure(units_large=profile["large_list_units"]))
+        self._section("simulation", lambda: self._simulation(profile))
         self.results["total_seconds"] = round(time.perf_counter() - started, 1)
         folder = self.folder
         (folder / "results.json").write_text(json.dumps(self.results, indent=2, default=str))
