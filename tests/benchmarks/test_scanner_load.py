@@ -22,7 +22,7 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="real processes on a shared database: PostgreSQL"),
     pytest.mark.django_db(transaction=True),
 ]
-MEASURED_IN_PROCESS = 2 * 3  # two sets (before and after the run) of one completion of each kind
+MEASURED_IN_PROCESS = 3 * 3  # three sets (warm-up, before and after the run) of one completion of each kind
 
 
 @pytest.fixture
