@@ -1,4 +1,4 @@
-"""lock_wait sends lock_timeout once per atomic block, and again wherever a savepoint may have undone it."""
+"""lock_wait sends lock_timeout once per transaction, and again wherever a savepoint may have undone it."""
 
 import pytest
 from django.db import connection, transaction
@@ -34,3 +34,18 @@ def test_set_once_per_block_and_again_after_a_rolled_back_savepoint():
             assert lock_timeout() == "500ms"  # a new block: set again, not taken for done
     with transaction.atomic(), lock_wait("a row"):
         assert lock_timeout() == "3s"  # another block sets its own
+
+
+@transaction.atomic
+def lock_timeout_in_a_decorated_block() -> str:
+    with lock_wait("a row"):
+        return lock_timeout()
+
+
+@pytest.mark.django_db(transaction=True)  # real transactions, not savepoints inside the test's own
+def test_a_decorated_block_sets_it_in_every_transaction():
+    """transaction.atomic as a decorator enters one block object each call: the setting must not be taken as
+    done from the transaction before (it was, and a completion's locks then waited without limit)."""
+    assert lock_timeout_in_a_decorated_block() == "3s"
+    assert lock_timeout() == "0"  # the transaction ended, and its setting with it
+    assert lock_timeout_in_a_decorated_block() == "3s"
