@@ -96,7 +96,7 @@ class Command(BaseCommand):
         self._section("train_load_plan", lambda: load_plans_measure(trains=profile["load_plan_trains"]))
         self._section("yard_quality", lambda: self._yard_quality(profile))
         self._section("dispatch", lambda: dispatch_tick_measure(moves=2000, machines=20))
-        # On a near-empty yard: the scanner runs' stacks would leave no room for 800 more boxes.
+        # On a near-empty yard (the scanner runs' stacks would leave no room for 800 more boxes); rolled back after.
         self._section("train_list_import", lambda: train_lists_measure(units_large=profile["large_list_units"]))
         first, grown = profile["years"]
         self.results["history"] = {}
