@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,3 +79,16 @@ def test_production_settings_pass_the_deployment_checklist():
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="prepared statements of PostgreSQL")
+def test_postgresql_prepares_the_statements_a_connection_repeats():
+    """Planning once per connection, not per request: Django leaves this off unless prepare_threshold is set."""
+    from yard.models import Block
+
+    for pk in range(6):
+        list(Block.objects.filter(pk=pk))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ['%FROM "yard_block"%'])
+        assert cursor.fetchone()[0] == 1
