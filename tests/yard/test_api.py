@@ -167,6 +167,7 @@ def _fill(block_code: str, count: int, put) -> list:
     return [put(f"{block.code}-{bay:02d}-01-1") for bay in range(1, count + 1)]
 
 
+@pytest.mark.django_db(transaction=True)  # each request its own transaction, as in production (lock_timeout per one)
 @pytest.mark.parametrize("yard_size", [3, 12])
 def test_scanner_query_counts_do_not_grow_with_the_yard(client_for, small_yard, put, yard_size,
                                                         django_assert_num_queries, clerk, operator):  # fmt: skip

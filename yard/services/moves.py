@@ -169,7 +169,7 @@ def _placement_verify(visit: ContainerVisit, slot: Slot, tier: int) -> None:
 
 def _move_locked(move_id: int) -> YardMove:
     with lock_wait(f"move {move_id}"):
-        move = (
+        found = list(
             YardMove.objects.select_for_update(of=("self",))
             # everything the scanner's answer shows, too: the view serialises this move without reading it again
             .select_related(
@@ -182,11 +182,13 @@ def _move_locked(move_id: int) -> YardMove:
                 "equipment",
             )
             .filter(pk=move_id)
-            .first()
+            # No ORDER BY (first()) and no LIMIT (get()): with either, PostgreSQL took 3-5 ms to plan these twelve
+            # joined tables instead of 1 ms. The primary key gives one row anyway.
+            .order_by()
         )
-    if move is None:
+    if not found:
         raise MoveNotFound(move=move_id)
-    return move
+    return found[0]
 
 
 @transaction.atomic
