@@ -321,13 +321,13 @@ def driver_token() -> str:
 
 
 def database_url(application_name: str = APPLICATION_NAME) -> str:
-    """DATABASE_URL of the database this process uses, as settings.py reads it."""
+    """DATABASE_URL of the database this process uses, as settings.py reads it, tagged with application_name."""
     db = connection.settings_dict
     auth = quote(db["USER"] or "", safe="")
     if db["PASSWORD"]:
         auth += ":" + quote(db["PASSWORD"], safe="")
     host = quote(db["HOST"] or "", safe="") + (f":{db['PORT']}" if db["PORT"] else "")
-    options = {k: v for k, v in db.get("OPTIONS", {}).items() if isinstance(v, str | int)}
+    options = {k: v for k, v in db.get("OPTIONS", {}).items() if isinstance(v, str)}  # settings.py derives the rest
     query = urlencode({**options, "application_name": application_name})
     return f"postgres://{auth}{'@' if auth else ''}{host}/{quote(db['NAME'], safe='')}?{query}"
 

@@ -19,10 +19,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TypeVar
-from urllib.parse import quote, urlencode
 
 import psycopg
 from django.db import connection
+
+from aktau_tos.benchmarks import scanner_load
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_NAME_PREFIX = "aktau-faults-"
@@ -52,15 +53,8 @@ def wait_for(condition: Callable[[], _T], *, timeout: float, what: str, interval
 
 
 def database_url(application_name: str) -> str:
-    """DATABASE_URL of the test database (as settings.py reads it), tagged with an application_name."""
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    host = quote(db["HOST"] or "", safe="") + (f":{db['PORT']}" if db["PORT"] else "")
-    options = {k: v for k, v in db.get("OPTIONS", {}).items() if isinstance(v, str | int)}
-    query = urlencode({**options, "application_name": APP_NAME_PREFIX + application_name})
-    return f"postgres://{auth}{'@' if auth else ''}{host}/{quote(db['NAME'], safe='')}?{query}"
+    """DATABASE_URL of the test database, tagged with an application_name of the fault tests."""
+    return scanner_load.database_url(APP_NAME_PREFIX + application_name)
 
 
 def subprocess_env(application_name: str, **variables: str) -> dict[str, str]:
