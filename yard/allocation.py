@@ -229,7 +229,7 @@ def slot_allocate(
     rng = None
     if strategy is None:
         strategy, rng = _strategy.get()
-    snapshot = snapshot_load(block_ids=[block.pk for block in blocks]).without(visit.pk)
+    snapshot = snapshot_load(blocks=blocks).without(visit.pk)
     snapshot = snapshot.restricted(_reserved_slots(snapshot, visit.pk) | set(exclude_slot_ids))
     box = Box.of(visit)
     allocation = slot_choose(

@@ -122,19 +122,18 @@ _BOX_FIELDS = (
 )  # fmt: skip
 
 
-def snapshot_load(*, block_ids: Iterable[int], bays: tuple[int, int] | None = None) -> YardSnapshot:
-    """Slots and occupancies of the given blocks (only bays lo..hi if given), in three queries, read as values:
+def snapshot_load(*, blocks: Iterable[Block], bays: tuple[int, int] | None = None) -> YardSnapshot:
+    """Slots and occupancies of the given blocks (only bays lo..hi if given), in two queries, read as values:
     allocation reads thousands of slots per container, so no model instances are built."""
-    block_ids = list(block_ids)
-    slot_filter = Q(block_id__in=block_ids)
+    blocks_by_id = {block.pk: block for block in blocks}
+    slot_filter = Q(block_id__in=list(blocks_by_id))
     if bays:
         slot_filter &= Q(bay__gte=bays[0], bay__lte=bays[1])
-    blocks = {block.pk: block for block in Block.objects.filter(pk__in=block_ids)}
     slots = {
         row[0]: SlotRef(*row)
         for row in Slot.objects.filter(slot_filter).values_list("pk", "block_id", "bay", "row", "reefer_power")
     }
-    snapshot = YardSnapshot(blocks, slots, {(s.block_id, s.bay, s.row): s for s in slots.values()})
+    snapshot = YardSnapshot(blocks_by_id, slots, {(s.block_id, s.bay, s.row): s for s in slots.values()})
     rows = list(Occupancy.objects.filter(slot__in=Slot.objects.filter(slot_filter)).values_list(*_BOX_FIELDS))
     primary_of = {row[3]: row[0] for row in rows if row[2]}
     boxes: dict[int, Box] = {}
@@ -159,10 +158,8 @@ def snapshot_around(slot: Slot) -> YardSnapshot:
     """The part of the slot's block that rules may look at for a placement there: in the (small) DG area,
     all of it, since segregation may ask for another block altogether."""
     if slot.block.kind == Block.Kind.DANGEROUS_GOODS:
-        return snapshot_load(block_ids=[slot.block_id])
-    return snapshot_load(
-        block_ids=[slot.block_id], bays=(slot.bay - NEIGHBOURHOOD_BAYS, slot.bay + 1 + NEIGHBOURHOOD_BAYS)
-    )
+        return snapshot_load(blocks=[slot.block])
+    return snapshot_load(blocks=[slot.block], bays=(slot.bay - NEIGHBOURHOOD_BAYS, slot.bay + 1 + NEIGHBOURHOOD_BAYS))
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ STRATEGIES = ("rehandle", "random", "lowest")
 def allocation_compare(*, flows: dict[int, int]) -> dict:
     """flows: arrivals a day -> days simulated. Returns rehandles per retrieval and fill per strategy and flow."""
     blocks = list(Block.objects.filter(code__in=["A", "B", "C", "D"]))
-    snapshot = snapshot_load(block_ids=[block.pk for block in blocks])
+    snapshot = snapshot_load(blocks=blocks)
     snapshot.boxes.clear()
     figures = {}
     for per_day, days in flows.items():

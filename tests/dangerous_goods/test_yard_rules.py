@@ -132,7 +132,7 @@ class TestSegregationInTheYard:
             )  # every proposal is confirmed as proposed: it must be legal
             placed += 1
         assert placed >= 30
-        snapshot = snapshot_load(block_ids=[Occupancy.objects.first().slot.block_id])
+        snapshot = snapshot_load(blocks=[Occupancy.objects.first().slot.block])
         for (slot_id, tier), (box, _) in snapshot.boxes.items():  # the final yard breaks no rule
             slot = snapshot.slots[slot_id]
             verdict = segregation_rule(

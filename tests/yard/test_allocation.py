@@ -84,7 +84,7 @@ def test_only_legal_slots_are_proposed(small_yard, clerk, put):
 
 def test_the_trial_ranks_our_allocation_well_ahead_of_both_baselines(size_types):
     blocks = [BlockFactory(code=code, bays=8, rows=4, max_tier=4) for code in ("P", "Q")]
-    snapshot = snapshot_load(block_ids=[block.pk for block in blocks])
+    snapshot = snapshot_load(blocks=blocks)
     totals = {"rehandle": 0, "random": 0, "lowest": 0}
     for seed in (1, 2, 3):  # several weeks, so that one lucky flow proves nothing
         arrivals, departures = flow_generate(days=3, per_day=40, seed=seed)

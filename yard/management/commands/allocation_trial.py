@@ -24,7 +24,7 @@ class Command(BaseCommand):
         if len(found) != len(codes):
             missing = sorted(set(codes) - {block.code for block in found})
             raise CommandError(f"Unknown blocks {missing}: run `manage.py seed_aktau` first, or name others.")
-        snapshot = snapshot_load(block_ids=[block.pk for block in found])
+        snapshot = snapshot_load(blocks=found)
         if snapshot.boxes:
             snapshot.boxes.clear()  # the trial starts from empty blocks, whatever stands there now
         arrivals, departures = flow_generate(days=days, per_day=per_day, seed=seed)
