@@ -196,18 +196,29 @@ def slot_choose(
 
 
 def _reserved_slots(snapshot: YardSnapshot, visit_id: int) -> set[int]:
-    """Slots that open moves are bound for: nothing else is sent there, nor stacked on a box not yet put down."""
-    planned = (
-        YardMove.objects.filter(status__in=YardMove.OPEN_STATUSES, to_slot__block_id__in=list(snapshot.blocks))
+    """Slots that open moves are bound for: nothing else is sent there, nor stacked on a box not yet put down.
+
+    Read in two narrow steps, not one join of moves, slots, visits and containers: a train list plans its
+    boxes in one transaction, where the statistics (from before it) can say the tables are empty, and
+    PostgreSQL then nested that join three deep (64 ms for 40 moves, minutes for 800).
+    """
+    bound = [
+        (slot_id, move_visit_id)
+        for slot_id, move_visit_id in YardMove.objects.filter(status__in=YardMove.OPEN_STATUSES, to_slot__isnull=False)
         .exclude(visit_id=visit_id)
-        .values_list("to_slot_id", "visit__container__iso_type__length_ft")
+        .values_list("to_slot_id", "visit_id")
+        .order_by()
+        if slot_id in snapshot.slots  # only the bays loaded
+    ]
+    long_visits = set(
+        ContainerVisit.objects.filter(
+            pk__in={move_visit_id for _, move_visit_id in bound}, container__iso_type__length_ft__gte=40
+        ).values_list("pk", flat=True)
     )
     reserved = set()
-    for slot_id, length_ft in planned:
-        if slot_id not in snapshot.slots:
-            continue  # outside the bays loaded
+    for slot_id, move_visit_id in bound:
         reserved.add(slot_id)
-        if length_ft >= 40 and (following := snapshot.neighbour(snapshot.slots[slot_id], bay_offset=1)):
+        if move_visit_id in long_visits and (following := snapshot.neighbour(snapshot.slots[slot_id], bay_offset=1)):
             reserved.add(following.pk)  # a 40' bound here also takes the next bay
     return reserved
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from tests.factories.yard import BlockFactory, CarrierVisitFactory, ContainerFactory, ContainerVisitFactory
 from yard import services
-from yard.allocation import blocks_for, slot_allocate
+from yard.allocation import _reserved_slots, blocks_for, slot_allocate
 from yard.allocation_trial import flow_generate, trial_run
 from yard.models import Block, IsoSizeType
 from yard.stacking import snapshot_load
@@ -71,6 +71,19 @@ def test_open_moves_reserve_their_target(small_yard, clerk):
     first = services.gate_in(container="CSQU3054383", iso_type="22G1", freight_kind="full", truck="T1", actor=clerk)
     second = services.gate_in(container="MSKU2666542", iso_type="22G1", freight_kind="full", truck="T2", actor=clerk)
     assert first.planned_to != second.planned_to
+
+
+def test_a_40_foot_move_reserves_its_slot_and_the_next_bay(small_yard, clerk):
+    long_move = services.gate_in(container="CSQU3054383", iso_type="45G1", freight_kind="full", truck="T1", actor=clerk)
+    short_move = services.gate_in(container="MSKU2666542", iso_type="22G1", freight_kind="full", truck="T", actor=clerk)
+    snapshot = snapshot_load(blocks=Block.objects.all())
+    following = snapshot.neighbour(snapshot.slots[long_move.to_slot_id], bay_offset=1)
+
+    reserved = _reserved_slots(snapshot, visit_id=0)
+
+    assert reserved == {long_move.to_slot_id, following.pk, short_move.to_slot_id}
+    own_excluded = _reserved_slots(snapshot, visit_id=long_move.visit_id)  # its own move reserves nothing for it
+    assert own_excluded == {short_move.to_slot_id}
 
 
 def test_only_legal_slots_are_proposed(small_yard, clerk, put):
