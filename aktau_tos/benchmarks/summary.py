@@ -61,6 +61,13 @@ def scanner_lines(scanner: dict) -> list[str]:
                 f"floor {queries.get('floor')}; the same before and after the run: {queries.get('constant')}."
             )
             break
+    if durability := paced.get("config", {}).get("database_durability"):
+        lines.append(
+            "- Timed with "
+            + ", ".join(f"{name} {value}" for name, value in sorted(durability.items()))
+            + f"; before the paced run the database settled for {paced['config']['database_settle']['seconds']} s "
+            "(a checkpoint, no autovacuum running)."
+        )
     lines.append("")
     return lines
 

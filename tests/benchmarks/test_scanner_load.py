@@ -112,3 +112,13 @@ def test_a_paced_moment_keeps_to_its_schedule(aktau_yard):
     assert scan["flow_from_schedule"]["p50_ms"] >= scan["latency"]["complete"]["p50_ms"]  # includes the look-up
     assert result["database"]["done"] == flows and result["database"]["done_more_than_once"] == 0
     _nothing_left_running(result)
+
+
+def test_timed_runs_get_production_durability_and_the_cluster_gets_its_own_back():
+    before = scanner_load._settings_shown(scanner_load._DURABILITY)
+    with scanner_load.production_durability() as during:
+        assert during == {"fsync": "on", "full_page_writes": "on", "synchronous_commit": "on"}
+        with connection.cursor() as cursor:  # what a new connection (a gunicorn worker's) gets, too
+            cursor.execute("SELECT setting FROM pg_file_settings WHERE name = 'fsync' AND applied")
+            assert cursor.fetchone()[0] == "on"
+    assert scanner_load._settings_shown(scanner_load._DURABILITY) == before
