@@ -84,32 +84,13 @@ def _place(snapshot: YardSnapshot, box: Box, strategy: str, rng: random.Random) 
     return True
 
 
-def _slots_of(snapshot: YardSnapshot, box: Box) -> list[tuple[int, int]]:
-    return [place for place, entry in snapshot.boxes.items() if entry[0].visit_id == box.visit_id]
-
-
-def _top_above(snapshot: YardSnapshot, box: Box) -> Box | None:
-    """The highest box standing over this one (on any of its slots), free to lift; None if it is free."""
-    highest = None
-    for slot_id, tier in _slots_of(snapshot, box):
-        level = tier
-        while snapshot.box_at(slot_id, level + 1):
-            level += 1
-        if level > tier and (highest is None or level > highest[1]):
-            highest = (slot_id, level)
-    if highest is None:
-        return None
-    top = snapshot.box_at(*highest)[0]
-    return _top_above(snapshot, top) or top  # a 40' may carry more on its other slot
-
-
 def _retrieve(result: TrialResult, snapshot: YardSnapshot, box: Box, strategy: str, rng: random.Random) -> None:
     """Takes the box out; each box lifted off it first is relocated by the same strategy: a rehandle."""
-    while blocker := _top_above(snapshot, box):
+    while blocker := snapshot.top_above(box.visit_id):
         snapshot.remove(blocker.visit_id)
         result.rehandles += 1
         # never back onto the stack being dug out
-        aside = snapshot.restricted({slot_id for slot_id, _ in _slots_of(snapshot, box)})
+        aside = snapshot.restricted({slot_id for slot_id, _ in snapshot.places_of(box.visit_id)})
         allocation = slot_choose(blocker, aside, strategy=strategy, rng=rng)
         if allocation is not None:  # else it waits in a buffer lane, out of the yard
             slot = snapshot.slots[allocation.chosen.slot_id]
@@ -148,7 +129,7 @@ def trial_run(snapshot: YardSnapshot, arrivals: list[Arrival], departures: dict[
         else:
             leaving = staying.pop(key, [])
             while leaving:  # a carrier is loaded from the top of the stacks down, as a crane driver would
-                box = max(leaving, key=lambda b: max((tier for _, tier in _slots_of(yard, b)), default=0))
+                box = max(leaving, key=lambda b: max((tier for _, tier in yard.places_of(b.visit_id)), default=0))
                 leaving.remove(box)
                 _retrieve(result, yard, box, strategy, rng)
             if when > last_arrival and not staying:

@@ -96,8 +96,27 @@ class YardSnapshot:
         return YardSnapshot(self.blocks, slots, places, self.boxes)
 
     def remove(self, visit_id: int) -> None:
-        for place in [place for place, entry in self.boxes.items() if entry[0].visit_id == visit_id]:
+        for place in self.places_of(visit_id):
             del self.boxes[place]
+
+    def places_of(self, visit_id: int) -> list[tuple[int, int]]:
+        """(slot id, tier) of each ground slot the container stands on, in slot order."""
+        return sorted(place for place, entry in self.boxes.items() if entry[0].visit_id == visit_id)
+
+    def top_above(self, visit_id: int) -> Box | None:
+        """The highest box standing over the container, free to lift (a 40' may carry more on its other slot,
+        so that one is followed up); None if nothing stands on it."""
+        highest = None
+        for slot_id, tier in self.places_of(visit_id):
+            level = tier
+            while self.box_at(slot_id, level + 1):
+                level += 1
+            if level > tier and (highest is None or level > highest[1]):
+                highest = (slot_id, level)
+        if highest is None:
+            return None
+        top = self.box_at(*highest)[0]
+        return self.top_above(top.visit_id) or top
 
 
 # Rules may look this many bays either side of a placement (DG segregation distances fit within it),

@@ -86,7 +86,7 @@ from yard import services as yard_services
 from yard.allocation import STRATEGIES, blocks_for, slot_allocate, strategy_using
 from yard.layout import layout_apply
 from yard.models import AccessPoint, Block, CarrierVisit, ContainerVisit, Occupancy, Slot, YardMove
-from yard.stacking import YardSnapshot, snapshot_around
+from yard.stacking import snapshot_around
 
 SIMULATION_USERS = {
     "simulation-operator": roles.OPERATOR,
@@ -556,11 +556,11 @@ class Simulation:
             if not occupancies:
                 return True
             primary = next(occupancy for occupancy in occupancies if occupancy.primary)
-            blocker_id = _top_above(snapshot_around(primary.slot), visit.pk)
-            if blocker_id is None:
+            top = snapshot_around(primary.slot).top_above(visit.pk)
+            if top is None:
                 return True
             blocker = ContainerVisit.objects.select_related("container__iso_type", "outbound_carrier").get(
-                pk=blocker_id
+                pk=top.visit_id
             )
             open_move = YardMove.objects.filter(visit=blocker, status__in=OPEN).first()
             if open_move is not None:
@@ -1033,23 +1033,6 @@ def _top_first(move: YardMove) -> tuple:
     """Loading order: the highest boxes first (nothing is dug out for a box of the same carrier), then by place."""
     slot = move.from_slot
     return (-(move.from_tier or 0), slot.block.code, slot.bay, slot.row) if slot else (0, "", 0, 0)
-
-
-def _top_above(snapshot: YardSnapshot, visit_id: int) -> int | None:
-    """The visit id of the highest box standing over this one, free to lift (a 40' may carry more on its
-    other slot, so it is followed up); None if nothing stands on it."""
-    places = sorted(place for place, entry in snapshot.boxes.items() if entry[0].visit_id == visit_id)
-    highest = None
-    for slot_id, tier in places:
-        level = tier
-        while snapshot.box_at(slot_id, level + 1):
-            level += 1
-        if level > tier and (highest is None or level > highest[1]):
-            highest = (slot_id, level)
-    if highest is None:
-        return None
-    top = snapshot.box_at(*highest)[0].visit_id
-    return _top_above(snapshot, top) or top
 
 
 def simulation_run(
