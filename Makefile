@@ -47,6 +47,7 @@ test: $(DEV_STAMP)
 
 ## bench: quality and speed figures on a throwaway PostgreSQL -> bench/results.json, bench/summary.md (< 30 min)
 bench: export DJANGO_SECRET_KEY ?= bench-only-secret-key-not-for-production
+bench: export DJANGO_SETTINGS_MODULE := bench.settings
 bench: $(DEV_STAMP)
 	scripts/with-postgres bash -c '$(PY) manage.py migrate -v0 && $(PY) manage.py bench $(BENCH_ARGS)'
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "rail",
     "customs",
     "dangerous_goods",
+    "simulation",  # the top floor: a planners' tool over every app's services; nothing imports it
 ]
 
 MIDDLEWARE = [
@@ -189,7 +190,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "aktau_tos.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "aktau_tos.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "aktau_tos.schema.AutoSchema",
     "EXCEPTION_HANDLER": "aktau_tos.api.problem_exception_handler",

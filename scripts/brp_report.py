@@ -1,8 +1,8 @@
 """Runs the relocation planner on the BRP benchmark bays and compares it with the known optima.
 
 Usage: .venv/bin/python scripts/brp_report.py [BENCHMARK_DIR] [--time-limit S]
-BENCHMARK_DIR holds values.csv and instances/*.dat (default: ../shared/brp from the repository root).
-`make bench` records the same figures in bench/results.json.
+BENCHMARK_DIR holds values.csv and instances/*.dat (default: bench/data/brp, the compact set with its provenance).
+`make bench` records the same figures in bench/results/results.json.
 """
 
 import argparse
@@ -12,12 +12,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the planner needs no Django setup
 
-from aktau_tos.benchmarks.brp import brp_evaluate  # noqa: E402
+from bench.brp import brp_evaluate  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("directory", nargs="?", type=Path, default=REPO.parent / "shared" / "brp")
+    parser.add_argument("directory", nargs="?", type=Path, default=REPO / "bench" / "data" / "brp")
     parser.add_argument("--time-limit", type=float, default=0.5, help="planner time limit per bay (default 0.5 s)")
     arguments = parser.parse_args()
     result = brp_evaluate(arguments.directory, time_limit=arguments.time_limit)

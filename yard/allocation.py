@@ -12,13 +12,13 @@ adds up costs that each name a reason (so the choice explains itself in the API 
   container arrives, and equipment that is less busy;
 - whatever rules of other apps attach (dangerous-goods segregation).
 
-Two baselines, used only to measure the allocation: `random` (a random legal slot) and `lowest`
-(the lowest stack first). A simulation compares them on the real services by allocating inside
-`strategy_using(...)`; everything else always uses `rehandle`.
+That ranking is the strategy `rehandle`, the only one the terminal uses. A strategy is a function that
+ranks the legal placements (`Strategy`); measurement registers others to compare against (the
+benchmarks' baselines, `bench.allocation`), and a simulation may allocate inside `strategy_using(name)`.
 """
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -37,23 +37,7 @@ HEIGHT_PER_TIER = 0.05
 DISTANCE_PER_KM = 0.5
 WORKLOAD_PER_OPEN_MOVE = 0.01
 RUNNERS_UP = 5
-STRATEGIES = ("rehandle", "random", "lowest")
-
-# The strategy (and, for `random`, the generator) that allocations made inside strategy_using() follow.
-_strategy: ContextVar[tuple[str, random.Random | None]] = ContextVar("allocation_strategy", default=("rehandle", None))
-
-
-@contextmanager
-def strategy_using(strategy: str, *, rng: random.Random | None = None) -> Iterator[None]:
-    """Every allocation inside the block (whichever service asks) uses this strategy; `rng` makes `random`
-    repeatable. For simulations that compare strategies; the terminal itself always uses `rehandle`."""
-    if strategy not in STRATEGIES:
-        raise ValueError(f"unknown allocation strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
-    token = _strategy.set((strategy, rng))
-    try:
-        yield
-    finally:
-        _strategy.reset(token)
+DEFAULT_STRATEGY = "rehandle"
 
 
 @dataclass(frozen=True)
@@ -84,6 +68,55 @@ class Allocation:
         }
 
 
+# A legal placement: (slot id, tier, the costs other apps' rules attached).
+Placement = tuple[int, int, list[Verdict]]
+
+
+@dataclass(frozen=True)
+class ScoringContext:
+    """What a strategy may weigh besides the snapshot."""
+
+    distance_m: dict[int, int] = field(default_factory=dict)  # block id -> metres from where the box arrives
+    workload: dict[int, int] = field(default_factory=dict)  # block id -> open moves bound there
+    rng: random.Random | None = None  # for strategies that draw (repeatable when the caller seeds it)
+
+
+# Ranks the legal placements of a box, best first (at least one when there is any).
+Strategy = Callable[[Box, YardSnapshot, list[Placement], ScoringContext], list[Candidate]]
+_strategies: dict[str, Strategy] = {}
+# The strategy (and generator) that allocations made inside strategy_using() follow.
+_strategy: ContextVar[tuple[str, random.Random | None]] = ContextVar(
+    "allocation_strategy", default=(DEFAULT_STRATEGY, None)
+)
+
+
+def allocation_strategy_register(name: str, strategy: Strategy) -> Strategy:
+    """Makes a strategy available by name (measurement registers its baselines here)."""
+    _strategies[name] = strategy
+    return strategy
+
+
+def allocation_strategies() -> tuple[str, ...]:
+    return tuple(_strategies)
+
+
+def allocation_strategy_check(name: str) -> None:
+    if name not in _strategies:
+        raise ValueError(f"unknown allocation strategy {name!r}; choose one of {', '.join(_strategies)}")
+
+
+@contextmanager
+def strategy_using(strategy: str, *, rng: random.Random | None = None) -> Iterator[None]:
+    """Every allocation inside the block (whichever service asks) uses this strategy; `rng` makes a drawing
+    strategy repeatable. For simulations that compare strategies; the terminal itself always uses `rehandle`."""
+    allocation_strategy_check(strategy)
+    token = _strategy.set((strategy, rng))
+    try:
+        yield
+    finally:
+        _strategy.reset(token)
+
+
 def blocks_for(visit: ContainerVisit, *, inspection: bool = False) -> list[Block]:
     """The blocks a container may be stored in: its own area by cargo (DG, reefer, empty, full)."""
     if inspection:
@@ -99,7 +132,7 @@ def blocks_for(visit: ContainerVisit, *, inspection: bool = False) -> list[Block
     return list(Block.objects.filter(kind__in=kinds))
 
 
-def candidates_scan(box: Box, snapshot: YardSnapshot) -> list[tuple[int, int, list[Verdict]]]:
+def candidates_scan(box: Box, snapshot: YardSnapshot) -> list[Placement]:
     """(slot id, tier, rule costs) of every legal placement: one per stack (on its top), in a stable order."""
     legal = []
     for slot in sorted(snapshot.slots.values(), key=lambda s: (snapshot.blocks[s.block_id].code, s.bay, s.row)):
@@ -110,13 +143,7 @@ def candidates_scan(box: Box, snapshot: YardSnapshot) -> list[tuple[int, int, li
     return legal
 
 
-def _score(
-    box: Box,
-    place: tuple[int, int, list[Verdict]],
-    snapshot: YardSnapshot,
-    distance_m: dict[int, int],
-    workload: dict[int, int],
-) -> Candidate:
+def _score(box: Box, place: Placement, snapshot: YardSnapshot, context: ScoringContext) -> Candidate:
     slot_id, tier, rule_costs = place
     slot = snapshot.slots[slot_id]
     costs: dict[str, float] = {}
@@ -142,9 +169,9 @@ def _score(
         if box.gross_kg and top[0].gross_kg and box.gross_kg < top[0].gross_kg:
             costs["weight"] = WEIGHT_INVERSION
     costs["height"] = round(HEIGHT_PER_TIER * tier, 3)
-    costs["distance"] = round(DISTANCE_PER_KM * distance_m.get(slot.block_id, 0) / 1000, 3)
-    if workload.get(slot.block_id):
-        costs["workload"] = round(WORKLOAD_PER_OPEN_MOVE * workload[slot.block_id], 3)
+    costs["distance"] = round(DISTANCE_PER_KM * context.distance_m.get(slot.block_id, 0) / 1000, 3)
+    if context.workload.get(slot.block_id):
+        costs["workload"] = round(WORKLOAD_PER_OPEN_MOVE * context.workload[slot.block_id], 3)
     for verdict in rule_costs:
         costs[verdict.cost_label or "rule"] = round(costs.get(verdict.cost_label or "rule", 0) + verdict.cost, 3)
     return Candidate(slot_id, tier, snapshot.position(slot, tier), sum(costs.values()), costs)
@@ -167,11 +194,19 @@ def _workload(blocks: list[Block]) -> dict[int, int]:
     return counts
 
 
+def rehandle_ranking(box: Box, snapshot: YardSnapshot, legal: list[Placement], context: ScoringContext):
+    """The terminal's strategy: every legal placement scored by the costs above, cheapest first."""
+    return sorted((_score(box, place, snapshot, context) for place in legal), key=lambda candidate: candidate.score)
+
+
+allocation_strategy_register(DEFAULT_STRATEGY, rehandle_ranking)
+
+
 def slot_choose(
     box: Box,
     snapshot: YardSnapshot,
     *,
-    strategy: str = "rehandle",
+    strategy: str = DEFAULT_STRATEGY,
     distance_m: dict[int, int] | None = None,
     workload: dict[int, int] | None = None,
     rng: random.Random | None = None,
@@ -180,19 +215,8 @@ def slot_choose(
     legal = candidates_scan(box, snapshot)
     if not legal:
         return None
-    if strategy == "random":
-        slot_id, tier, _ = (rng or random.Random()).choice(legal)
-        chosen = Candidate(slot_id, tier, snapshot.position(snapshot.slots[slot_id], tier), 0.0)
-        return Allocation(chosen, [], len(legal), strategy)
-    if strategy == "lowest":
-        slot_id, tier, _ = min(legal, key=lambda place: place[1])  # stable: first lowest in block/bay/row order
-        chosen = Candidate(slot_id, tier, snapshot.position(snapshot.slots[slot_id], tier), float(tier))
-        return Allocation(chosen, [], len(legal), strategy)
-    scored = sorted(
-        (_score(box, place, snapshot, distance_m or {}, workload or {}) for place in legal),
-        key=lambda candidate: candidate.score,
-    )
-    return Allocation(scored[0], scored[1 : 1 + RUNNERS_UP], len(legal), strategy)
+    ranked = _strategies[strategy](box, snapshot, legal, ScoringContext(distance_m or {}, workload or {}, rng))
+    return Allocation(ranked[0], ranked[1 : 1 + RUNNERS_UP], len(legal), strategy)
 
 
 def _reserved_slots(snapshot: YardSnapshot, visit_id: int) -> set[int]:

@@ -23,7 +23,7 @@ from typing import IO, TypeVar
 import psycopg
 from django.db import connection
 
-from aktau_tos.benchmarks import scanner_load
+from bench import scanner_load
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_NAME_PREFIX = "aktau-faults-"

@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from aktau_tos.simulation.traffic import AKTAU_TZ, DEFAULT_START
+from simulation.traffic import AKTAU_TZ, DEFAULT_START
 from tests.factories.yard import ContainerVisitFactory
 from yard.models import ContainerVisit
 

@@ -9,8 +9,11 @@ import pytest
 from django.db import transaction
 from django.db.models import Count, Q
 
-from aktau_tos.simulation.runner import Simulation, real_traffic_count, reference_ensure, simulation_run
-from aktau_tos.simulation.traffic import (
+import bench.allocation  # noqa: F401  (registers the baselines the strategy switch is tried with)
+from dangerous_goods.services import declared_goods_check
+from rail.models import TrainVisit
+from simulation.runner import Simulation, real_traffic_count, reference_ensure, simulation_run
+from simulation.traffic import (
     DEFAULT_START,
     RAIL,
     TRUCK,
@@ -23,8 +26,6 @@ from aktau_tos.simulation.traffic import (
     VesselArrival,
     traffic_generate,
 )
-from dangerous_goods.services import declared_goods_check
-from rail.models import TrainVisit
 from yard import selectors, services
 from yard.allocation import strategy_using
 from yard.models import Block, CarrierVisit, ContainerVisit, Hold, Occupancy, YardMove

@@ -7,7 +7,10 @@ from datetime import timedelta
 import pytest
 from stdnum import iso6346
 
-from aktau_tos.simulation.traffic import (
+from dangerous_goods.reference import REFERENCE_DIR as UN_DIR
+from rail.reference import REFERENCE_DIR as WAGON_DIR
+from rail.services import wagon_check_digit
+from simulation.traffic import (
     DEFAULT_START,
     EMPTY,
     RAIL,
@@ -21,9 +24,6 @@ from aktau_tos.simulation.traffic import (
     size_types,
     traffic_generate,
 )
-from dangerous_goods.reference import REFERENCE_DIR as UN_DIR
-from rail.reference import REFERENCE_DIR as WAGON_DIR
-from rail.services import wagon_check_digit
 from yard.models import CarrierVisit
 
 DAYS = 30

@@ -1,4 +1,4 @@
-"""Allocation: only legal slots, rehandle-aware choice, explanations, reservations, and the trial against baselines."""
+"""Allocation: only legal slots, rehandle-aware choice, explanations, reservations."""
 
 from datetime import timedelta
 
@@ -8,7 +8,6 @@ from django.utils import timezone
 from tests.factories.yard import BlockFactory, CarrierVisitFactory, ContainerFactory, ContainerVisitFactory
 from yard import services
 from yard.allocation import _reserved_slots, blocks_for, slot_allocate
-from yard.allocation_trial import flow_generate, trial_run
 from yard.models import Block, IsoSizeType
 from yard.stacking import snapshot_load
 
@@ -43,8 +42,6 @@ def test_a_box_is_not_buried_under_nor_put_on_an_earlier_departure(two_stacks):
     assert allocation.chosen.costs.get("rehandle") is None
     runner_up = allocation.runners_up[0]
     assert (runner_up.position, runner_up.costs["rehandle"]) == ("T-01-01-2", 1.0)
-    lowest = slot_allocate(visit=arriving(50), blocks=[block], strategy="lowest")
-    assert lowest.chosen.position == "T-01-01-2"  # the baseline buries it
 
 
 def test_boxes_for_one_carrier_are_grouped(two_stacks):
@@ -93,21 +90,6 @@ def test_only_legal_slots_are_proposed(small_yard, clerk, put):
     allocation = slot_allocate(visit=reefer_visit, blocks=blocks)
     assert allocation.chosen.position == "RF-01-01-1"  # a 40' needs both powered bays
     assert allocation.considered == 1
-
-
-def test_the_trial_ranks_our_allocation_well_ahead_of_both_baselines(size_types):
-    blocks = [BlockFactory(code=code, bays=8, rows=4, max_tier=4) for code in ("P", "Q")]
-    snapshot = snapshot_load(blocks=blocks)
-    totals = {"rehandle": 0, "random": 0, "lowest": 0}
-    for seed in (1, 2, 3):  # several weeks, so that one lucky flow proves nothing
-        arrivals, departures = flow_generate(days=3, per_day=40, seed=seed)
-        for strategy in totals:
-            result = trial_run(snapshot, arrivals, departures, strategy=strategy, seed=seed)
-            assert result.retrieved == result.placed == len(arrivals)  # the yard never overflowed
-            totals[strategy] += result.rehandles
-    assert totals["lowest"] > 100  # the flow does stress the yard
-    assert totals["rehandle"] <= 0.6 * totals["lowest"]
-    assert totals["rehandle"] <= 0.5 * totals["random"]
 
 
 def test_blocks_for_each_kind_of_cargo(small_yard):

@@ -1,0 +1,1055 @@
+"""Replays the traffic model through the real services, in simulated time.
+
+Every event of `simulation.traffic` and every step it leads to runs inside
+`time_machine.travel(<its time>, tick=False)`, so every row written (visits, moves, holds, history)
+carries simulated time: dwell, ages and the nightly report's days come out as they would in operation.
+
+Who does what, as in operation: an operator registers train lists, forms outbound trains and plans them,
+announces vessels; a clerk gates trucks in, checks containers in on their wagons and plans deliveries,
+loading and relocations; a driver completes moves (the scanner's `move_complete` at the planned
+position); a customs officer releases declarations, orders inspections and records their results;
+dispatch runs as the Celery tick would (`moves_dispatch`, at most every 15 simulated seconds).
+The simulation acts as its own users (`simulation-*`, inactive, in the right role groups), so its
+records are told apart from real traffic.
+
+- Inbound train: its list is registered (when a line is free), containers are checked in and discharged
+  one by one at the gantries' rate, and the train leaves once empty.
+- Vessel: announced days ahead (a carrier visit), boxes are booked onto it as they become ready; on
+  arrival its boxes are discharged, then the booked ones in the yard are loaded, top of stack first.
+- Outbound train: platforms are placed on a free line, the ready boxes for its destination booked, the
+  load plan built, each box loaded onto its planned wagon, and the train leaves.
+- Trucks bring boxes (gate-in) and collect them (delivery to GATE).
+- Customs: arrival control is lifted when the declaration is released; inspections are ordered, the box
+  goes to the inspection area and back, results are recorded; findings holds are lifted later.
+
+Whenever a box to be taken out is buried, what stands on it is relocated first through the services
+(allocation, a shift move, its completion) and counted as a rehandle. Whenever a rule says no (a hold,
+a full area, a segregation conflict), that is an event of the day: it is counted by its error code and
+the simulation goes on as people would (retry later, choose another slot, turn a truck away); no rule is
+ever bypassed. Anything else is a bug and stops the run.
+
+What the services do not offer yet, and how the simulation lives with it:
+- Vessel calls have no service of their own yet (no vessels app): the operator opens, arrives and departs
+  the vessel's carrier visit through the yard's carrier-visit services.
+- A train list cannot name its wagons' models, so wagons have none: the list's payload check is skipped
+  and outbound load plans assume 40' platforms. The model sends no 45' box away by rail.
+- A loading move records "VESSEL:<reference>" in a 20-character field, so vessel references are short.
+- A train list is refused whole when one box has no slot, naming only that box: the operator takes it off
+  (it goes on by direct delivery) and registers the list again, once per such box.
+"""
+
+import contextlib
+import heapq
+import itertools
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from statistics import mean, median
+
+import time_machine
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, Group
+from django.db import transaction
+from django.db.models import Count, Max, Subquery
+
+from aktau_tos import roles
+from aktau_tos.errors import DomainError
+from customs import services as customs_services
+from customs.models import InspectionOrder
+from dangerous_goods.reference import un_numbers_load
+from rail import services as rail_services
+from rail.models import LoadingLine, LoadPlanEntry, TrainVisit
+from rail.reference import rail_reference_load
+from simulation.traffic import (
+    AKTAU_TZ,
+    DEFAULT_START,
+    RAIL,
+    VESSEL,
+    BoxPlan,
+    OutboundTrain,
+    Traffic,
+    TrainArrival,
+    TruckArrival,
+    TruckPickup,
+    VesselAnnouncement,
+    VesselArrival,
+    VesselCall,
+    traffic_generate,
+)
+from yard import reference, selectors
+from yard import services as yard_services
+from yard.allocation import allocation_strategy_check, blocks_for, slot_allocate, strategy_using
+from yard.layout import layout_apply
+from yard.models import AccessPoint, Block, CarrierVisit, ContainerVisit, Occupancy, Slot, YardMove
+from yard.stacking import snapshot_around
+
+SIMULATION_USERS = {
+    "simulation-operator": roles.OPERATOR,
+    "simulation-clerk": roles.YARD_CLERK,
+    "simulation-driver": roles.DRIVER,
+    "simulation-customs": roles.CUSTOMS_OFFICER,
+}
+DISPATCH_TICK = timedelta(seconds=15)  # the beat schedule's dispatch interval (YARD_DISPATCH_INTERVAL_SECONDS)
+RETRY = timedelta(minutes=30)
+MAX_RETRIES = 48  # a day of half-hourly retries, then the step is given up (and counted)
+INSPECTION_RETRIES = 6
+DRAIN_LIMIT = timedelta(days=1)  # after the last day, operations under way may finish within this
+PLACEMENT_CODES = {"position_occupied", "position_invalid", "segregation_conflict"}
+OPEN = YardMove.OPEN_STATUSES
+
+
+class Refused(Exception):
+    """A service said no; the DomainError is counted already."""
+
+    def __init__(self, error: DomainError) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.code = error.code
+
+
+@dataclass
+class SimulationResult:
+    days: int
+    teu_per_year: float
+    seed: int
+    strategy: str
+    start: datetime
+    model: dict = field(default_factory=dict)  # the traffic model's own figures
+    visits: int = 0  # container stays opened
+    teu_in: float = 0.0
+    departed: int = 0
+    teu_out: float = 0.0
+    turned_away: int = 0  # boxes that never got in (no slot, refused list line)
+    carriers: Counter = field(default_factory=Counter)
+    waits: Counter = field(default_factory=Counter)  # carriers and boxes waiting (half hours, or times)
+    moves_by_kind: Counter = field(default_factory=Counter)
+    retrievals: int = 0  # boxes taken out of a stack: loading, delivery, to inspection
+    rehandles: int = 0  # boxes relocated to reach them
+    deviations: int = 0  # moves confirmed elsewhere than planned, because a rule refused the planned place
+    refusals: Counter = field(default_factory=Counter)  # by error code
+    refusals_by_step: Counter = field(default_factory=Counter)  # "step: code"
+    customs: Counter = field(default_factory=Counter)
+    given_up: Counter = field(default_factory=Counter)  # steps abandoned after their retries
+    utilisation: list = field(default_factory=list)  # hourly (time, share of ground slots, share of places)
+    dwell_hours: list = field(default_factory=list)  # of the boxes that left
+    events: int = 0  # model events replayed
+    steps: int = 0  # everything executed: events and what they led to
+    wall_seconds: float = 0.0
+    wall_seconds_by_day: list = field(default_factory=list)
+    service_seconds: Counter = field(default_factory=Counter)
+    drained_until: datetime | None = None
+    drain_wall_seconds: float = 0.0  # finishing what was under way after the last day
+    block_peaks: dict = field(default_factory=dict)  # block code -> peak share of its places (slot x tier)
+    containers_seen: set = field(default_factory=set, repr=False)
+
+    def refused(self, step: str, code: str) -> None:
+        self.refusals[code] += 1
+        self.refusals_by_step[f"{step}: {code}"] += 1
+
+    @property
+    def containers(self) -> int:
+        return len(self.containers_seen)
+
+    @property
+    def moves(self) -> int:
+        return sum(self.moves_by_kind.values())
+
+    @property
+    def moves_per_container(self) -> float:
+        return self.moves / self.visits if self.visits else 0.0
+
+    @property
+    def rehandles_per_retrieval(self) -> float:
+        return self.rehandles / self.retrievals if self.retrievals else 0.0
+
+    def _utilisation(self, index: int) -> tuple[float, float]:
+        values = [sample[index] for sample in self.utilisation]
+        return (mean(values), max(values)) if values else (0.0, 0.0)
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.wall_seconds if self.wall_seconds else 0.0
+
+    def figures(self) -> dict:
+        """Everything the run decided, without wall-clock times: the same seed on the same database gives
+        the same figures."""
+        ground_mean, ground_peak = self._utilisation(1)
+        places_mean, places_peak = self._utilisation(2)
+        return {
+            "days": self.days,
+            "teu_per_year": self.teu_per_year,
+            "seed": self.seed,
+            "strategy": self.strategy,
+            "start": self.start.isoformat(),
+            "visits": self.visits,
+            "containers": self.containers,
+            "teu_in": round(self.teu_in, 2),
+            "departed": self.departed,
+            "teu_out": round(self.teu_out, 2),
+            "turned_away": self.turned_away,
+            "carriers": dict(sorted(self.carriers.items())),
+            "waits": dict(sorted(self.waits.items())),
+            "moves_by_kind": dict(sorted(self.moves_by_kind.items())),
+            "moves": self.moves,
+            "moves_per_container": round(self.moves_per_container, 3),
+            "retrievals": self.retrievals,
+            "rehandles": self.rehandles,
+            "rehandles_per_retrieval": round(self.rehandles_per_retrieval, 3),
+            "deviations": self.deviations,
+            "utilisation": {
+                "ground_slots_mean": round(ground_mean, 4),
+                "ground_slots_peak": round(ground_peak, 4),
+                "places_mean": round(places_mean, 4),
+                "places_peak": round(places_peak, 4),
+                "samples": len(self.utilisation),
+            },
+            "dwell_hours_departed": {
+                "mean": round(mean(self.dwell_hours), 1) if self.dwell_hours else None,
+                "median": round(median(self.dwell_hours), 1) if self.dwell_hours else None,
+            },
+            "refusals": dict(sorted(self.refusals.items())),
+            "refusals_by_step": dict(sorted(self.refusals_by_step.items())),
+            "customs": dict(sorted(self.customs.items())),
+            "given_up": dict(sorted(self.given_up.items())),
+            "events": self.events,
+            "steps": self.steps,
+            "drained_until": self.drained_until.isoformat() if self.drained_until else None,
+            "block_peaks": {code: round(share, 3) for code, share in sorted(self.block_peaks.items())},
+        }
+
+    def as_dict(self) -> dict:
+        return {
+            **self.figures(),
+            "model": self.model,
+            "utilisation_hourly": [
+                {"at": at.isoformat(), "ground_slots": round(ground, 4), "places": round(places, 4)}
+                for at, ground, places in self.utilisation
+            ],
+            "wall_seconds": round(self.wall_seconds, 2),
+            "wall_seconds_by_day": [round(seconds, 2) for seconds in self.wall_seconds_by_day],
+            "drain_wall_seconds": round(self.drain_wall_seconds, 2),
+            "events_per_second": round(self.events_per_second, 2),
+            "service_seconds": {name: round(s, 2) for name, s in self.service_seconds.most_common()},
+        }
+
+
+# --- Database preparation ----------------------------------------------------------------------------------
+
+
+def reference_ensure() -> None:
+    """The Aktau layout and reference data, loaded by the same loaders as seed_aktau (idempotent)."""
+    reference.iso_size_types_load()
+    un_numbers_load()
+    layout_apply()
+    rail_reference_load()
+
+
+def simulation_users() -> dict[str, AbstractBaseUser]:
+    """The simulation's own users, one per role it acts in (inactive: nobody logs in as them), by role."""
+    users = {}
+    for username, role in SIMULATION_USERS.items():
+        user, created = get_user_model().objects.get_or_create(
+            username=username, defaults={"is_active": False, "first_name": "Simulation", "last_name": role}
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get(name=role))
+        users[role] = user
+    return users
+
+
+def real_traffic_count() -> int:
+    """Container stays that the simulation did not open: real (or demo) traffic it must not mix with."""
+    simulated = ContainerVisit.history.filter(history_type="+", history_user__username__in=list(SIMULATION_USERS))
+    return ContainerVisit.objects.exclude(pk__in=Subquery(simulated.values("id"))).count()
+
+
+def latest_record_time() -> datetime | None:
+    """The latest time any container stay or move was written (by anyone)."""
+    times = [
+        ContainerVisit.history.aggregate(latest=Max("history_date"))["latest"],
+        YardMove.history.aggregate(latest=Max("history_date"))["latest"],
+    ]
+    times = [value for value in times if value]
+    return max(times) if times else None
+
+
+def start_after(latest: datetime | None, requested: datetime = DEFAULT_START) -> datetime:
+    """The requested start, or the first midnight (Aktau time) after the latest record if that is later:
+    simulated records never come before what the database already holds."""
+    if latest is None or latest < requested:
+        return requested
+    day = latest.astimezone(AKTAU_TZ).date() + timedelta(days=1)
+    return datetime(day.year, day.month, day.day, tzinfo=AKTAU_TZ)
+
+
+# --- The run -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Vessel:
+    call: VesselCall
+    carrier_id: int
+    booked: list = field(default_factory=list)  # container numbers
+    booked_teu: float = 0.0
+    arrived: bool = False
+
+
+@dataclass(order=True)
+class _Step:
+    at: datetime
+    seq: int
+    action: Callable = field(compare=False)
+    args: tuple = field(compare=False, default=())
+    essential: bool = field(compare=False, default=False)  # finishes operations under way after the last day
+    event: bool = field(compare=False, default=False)
+
+
+class Simulation:
+    """One run: the traffic replayed through the services. Use `simulation_run`."""
+
+    def __init__(self, traffic: Traffic, *, strategy: str, progress: Callable[[datetime, "Simulation"], None] | None):
+        self.traffic = traffic
+        self.p = traffic.parameters
+        self.strategy = strategy
+        self.progress = progress
+        self.result = SimulationResult(traffic.days, self.p.teu_per_year, traffic.seed, strategy, traffic.start)
+        self.result.model = traffic.summary()
+        users = simulation_users()
+        self.operator, self.clerk = users[roles.OPERATOR], users[roles.YARD_CLERK]
+        self.driver, self.customs = users[roles.DRIVER], users[roles.CUSTOMS_OFFICER]
+        self.queue: list[_Step] = []
+        self.seq = itertools.count()
+        self.now = traffic.start
+        self.last_dispatch: datetime | None = None
+        self.plans: dict[str, BoxPlan] = traffic.boxes
+        self.visit_of: dict[str, int] = {}  # number -> open visit id (this run's boxes)
+        self.arrived_at: dict[str, datetime] = {}  # when its carrier arrived
+        self.in_yard: set[str] = set()
+        self.left: set[str] = set()
+        self.turned_away: set[str] = set()
+        self.booking: dict[str, int] = {}  # number -> carrier visit id it is booked on
+        self.vessels: dict[str, _Vessel] = {}  # by reference
+        self.lines = self._lines()
+        self.declarations = itertools.count(1)
+        self.draining = False
+        self.capacity: tuple[int, int] | None = None
+        self.block_places: dict[str, int] = {}
+
+    # --- infrastructure ---
+
+    def _lines(self) -> dict[str, int | None]:
+        """Loading lines and the train on each (trains of an earlier run that never left keep theirs)."""
+        busy = dict(
+            TrainVisit.objects.exclude(carrier__status=CarrierVisit.Status.DEPARTED)
+            .filter(line__isnull=False)
+            .values_list("line__code", "pk")
+        )
+        return {code: busy.get(code) for code in LoadingLine.objects.order_by("code").values_list("code", flat=True)}
+
+    def at(self, when: datetime, action: Callable, *args, essential: bool = False, event: bool = False) -> None:
+        heapq.heappush(self.queue, _Step(max(when, self.now), next(self.seq), action, args, essential, event))
+
+    def call(self, step: str, service: Callable, /, **kwargs):
+        """A service call as a user would make it: a refusal is counted by its code and raised as Refused."""
+        started = time.perf_counter()
+        try:
+            return service(**kwargs)
+        except DomainError as error:
+            self.result.refused(step, error.code)
+            raise Refused(error) from error
+        finally:
+            self.result.service_seconds[step] += time.perf_counter() - started
+
+    def ready_at(self, number: str) -> datetime:
+        return self.arrived_at[number] + timedelta(hours=self.plans[number].dwell_hours)
+
+    def run(self) -> SimulationResult:
+        for event in self.traffic.events:
+            handler = {
+                TrainArrival: self.train_arrives,
+                OutboundTrain: self.train_forms,
+                VesselAnnouncement: self.vessel_announced,
+                VesselArrival: self.vessel_arrives,
+                TruckArrival: self.truck_arrives,
+                TruckPickup: self.truck_collects,
+            }[type(event)]
+            self.at(event.at, handler, event, event=True)
+        hour, end = self.traffic.start, self.traffic.end
+        while hour < end:
+            self.at(hour, self.sample)
+            hour += timedelta(hours=1)
+        started = time.perf_counter()
+        day_started, day_end = started, self.traffic.start + timedelta(days=1)
+        rng = random.Random(f"aktau-{self.traffic.seed}-allocation")
+        with strategy_using(self.strategy, rng=rng):
+            while self.queue:
+                step = heapq.heappop(self.queue)
+                while step.at >= day_end and not self.draining:  # a simulated day is over
+                    now = time.perf_counter()
+                    self.result.wall_seconds_by_day.append(now - day_started)
+                    day_started, day_end = now, day_end + timedelta(days=1)
+                    self.draining = day_end > end  # the last day: only what is under way goes on
+                if self.draining and (not step.essential or step.at > end + DRAIN_LIMIT):
+                    continue
+                self.now = step.at
+                with time_machine.travel(step.at, tick=False):
+                    step.action(*step.args)
+                self.result.steps += 1
+                self.result.events += step.event
+                if self.draining:
+                    self.result.drained_until = step.at
+                if self.progress:
+                    self.progress(step.at, self)
+        now = time.perf_counter()
+        if self.draining:
+            self.result.drain_wall_seconds = now - day_started
+        else:
+            self.result.wall_seconds_by_day.append(now - day_started)
+        self.result.wall_seconds = now - started
+        return self.result
+
+    def sample(self) -> None:
+        """Yard utilisation now: the share of ground slots with a box, and of all places (slot x tier)."""
+        if self.capacity is None:
+            ground = Slot.objects.count()
+            places = sum(block.max_tier * block.slots.count() for block in Block.objects.all())
+            self.capacity = (ground or 1, places or 1)
+            self.block_places = {block.code: block.max_tier * block.slots.count() or 1 for block in Block.objects.all()}
+        used_ground = Occupancy.objects.filter(tier=1).count()
+        used_places = Occupancy.objects.count()
+        self.result.utilisation.append((self.now, used_ground / self.capacity[0], used_places / self.capacity[1]))
+        for code, used in Occupancy.objects.values_list("slot__block__code").annotate(n=Count("id")):
+            share = used / self.block_places[code]
+            self.result.block_peaks[code] = max(self.result.block_peaks.get(code, 0.0), share)
+
+    # --- bookkeeping ---
+
+    def arrived(self, box: BoxPlan, visit_id: int, carrier_arrived: datetime) -> None:
+        self.visit_of[box.number] = visit_id
+        self.arrived_at[box.number] = carrier_arrived
+        self.result.visits += 1
+        self.result.teu_in += box.teu
+        self.result.containers_seen.add(box.number)
+        if box.release_hours is not None and box.inbound_mode != RAIL:  # trains are declared whole
+            self.at(
+                carrier_arrived + timedelta(hours=box.release_hours), self.customs_release, [box.number], box.number
+            )
+        if box.inspection:
+            self.at(carrier_arrived + timedelta(hours=box.inspection.after_hours), self.inspection_order, box, 0)
+
+    def move_done(self, move: YardMove) -> None:
+        self.result.moves_by_kind[move.kind] += 1
+        number = move.visit.container.number
+        if move.kind in (YardMove.Kind.DISCHARGE, YardMove.Kind.RECEIVE):
+            self.in_yard.add(number)
+        if move.to_gate or move.to_carrier_id:
+            self.in_yard.discard(number)
+            self.left.add(number)
+            self.visit_of.pop(number, None)
+            self.booking.pop(number, None)
+            self.result.departed += 1
+            plan = self.plans.get(number)
+            if plan:
+                self.result.teu_out += plan.teu
+            if number in self.arrived_at:
+                self.result.dwell_hours.append((self.now - self.arrived_at[number]).total_seconds() / 3600)
+
+    def visit(self, number: str) -> ContainerVisit | None:
+        visit_id = self.visit_of.get(number)
+        if visit_id is None:
+            return None
+        return ContainerVisit.objects.select_related("container__iso_type", "outbound_carrier").get(pk=visit_id)
+
+    # --- moves as drivers do them ---
+
+    def dispatch(self, move: YardMove) -> None:
+        """The Celery tick, which runs every 15 s: by the time a driver completes a move, a tick has handed it
+        (and every other planned move) to a machine's queue. Run only when the move is still planned, and at
+        most once per tick interval, since a tick with nothing new to hand out changes nothing."""
+        if move.status != YardMove.Status.PLANNED:
+            return
+        if self.last_dispatch is None or self.now - self.last_dispatch >= DISPATCH_TICK:
+            self.call("moves_dispatch", yard_services.moves_dispatch)
+            self.last_dispatch = self.now
+
+    def complete(self, move_id: int) -> YardMove | None:
+        """The driver's completion scan at the planned place (digging the box out first if it is buried).
+        If a rule now refuses the planned place, the driver asks for another and puts it there (a
+        deviation). None if the move could not be done now."""
+        move = (
+            YardMove.objects.select_related("visit__container__iso_type", "to_slot__block", "to_carrier")
+            .filter(pk=move_id)
+            .first()
+        )
+        if move is None or move.status not in OPEN:
+            return None
+        self.dispatch(move)
+        if move.from_slot_id and not self.dig_out(move.visit):
+            return None
+        number = move.visit.container.number
+        if move.kind == YardMove.Kind.LOAD and move.to_carrier and move.to_carrier.mode == RAIL:
+            return self.load_onto_wagon(move)
+        try:
+            done = self.call(
+                f"move_complete ({move.kind})", yard_services.move_complete, move_id=move.pk, container=number,
+                position=selectors.move_to(move), actor=self.driver,
+            )  # fmt: skip
+        except Refused as refused:
+            if refused.code not in PLACEMENT_CODES or not move.to_slot_id:
+                return None
+            done = self.complete_elsewhere(move)
+            if done is None:
+                return None
+        self.after_move(done)
+        return done
+
+    def after_move(self, move: YardMove) -> None:
+        leaves_stack = move.kind in (YardMove.Kind.LOAD, YardMove.Kind.DELIVERY) or (
+            move.kind == YardMove.Kind.INSPECTION and move.to_slot.block.kind == Block.Kind.INSPECTION
+        )
+        if move.from_slot_id and leaves_stack:
+            self.result.retrievals += 1
+        self.move_done(move)
+
+    def complete_elsewhere(self, move: YardMove) -> YardMove | None:
+        inspection = move.to_slot.block.kind == Block.Kind.INSPECTION
+        try:
+            allocation = self.call(
+                "slot_allocate", slot_allocate, visit=move.visit, blocks=blocks_for(move.visit, inspection=inspection)
+            )
+            done = self.call(
+                f"move_complete ({move.kind}, elsewhere)", yard_services.move_complete, move_id=move.pk,
+                container=move.visit.container.number, position=allocation.chosen.position, actor=self.driver,
+            )  # fmt: skip
+        except Refused:
+            return None
+        self.result.deviations += 1
+        return done
+
+    def load_onto_wagon(self, move: YardMove) -> YardMove | None:
+        entry = LoadPlanEntry.objects.select_related("train_wagon").filter(move_id=move.pk).first()
+        if entry is None:
+            return None
+        try:
+            self.call(
+                "container_load", rail_services.container_load, train_id=entry.train_id,
+                container=move.visit.container.number, wagon_position=entry.train_wagon.position, actor=self.driver,
+            )  # fmt: skip
+        except Refused:
+            return None
+        move.refresh_from_db()
+        self.after_move(move)
+        return move
+
+    def dig_out(self, visit: ContainerVisit) -> bool:
+        """Relocates whatever stands on the box (top first) so that it can be lifted; each relocation is a
+        rehandle. A box above that is leaving anyway (its own move is open) makes that move first."""
+        for _ in range(20):  # more than any stack's height, with 40' boxes resting on two stacks
+            occupancies = list(Occupancy.objects.filter(visit=visit).select_related("slot__block"))
+            if not occupancies:
+                return True
+            primary = next(occupancy for occupancy in occupancies if occupancy.primary)
+            top = snapshot_around(primary.slot).top_above(visit.pk)
+            if top is None:
+                return True
+            blocker = ContainerVisit.objects.select_related("container__iso_type", "outbound_carrier").get(
+                pk=top.visit_id
+            )
+            open_move = YardMove.objects.filter(visit=blocker, status__in=OPEN).first()
+            if open_move is not None:
+                if self.complete(open_move.pk) is None:
+                    return False
+                continue
+            if not self.relocate(blocker, exclude={occupancy.slot_id for occupancy in occupancies}):
+                return False
+        return False
+
+    def relocate(self, blocker: ContainerVisit, exclude: set[int]) -> bool:
+        try:
+            allocation = self.call(
+                "slot_allocate (rehandle)", slot_allocate, visit=blocker, blocks=blocks_for(blocker),
+                exclude_slot_ids=exclude,
+            )  # fmt: skip
+            slot = Slot.objects.select_related("block").get(pk=allocation.chosen.slot_id)
+            move = self.call(
+                "move_plan (rehandle)", yard_services.move_plan, visit=blocker, kind=YardMove.Kind.SHIFT,
+                to_slot=slot, to_tier=allocation.chosen.tier, allocation=allocation.explanation(), actor=self.clerk,
+            )  # fmt: skip
+        except Refused:
+            return False
+        try:
+            done = self.call(
+                "move_complete (rehandle)", yard_services.move_complete, move_id=move.pk,
+                container=blocker.container.number, position=allocation.chosen.position, actor=self.driver,
+            )  # fmt: skip
+        except Refused:
+            with contextlib.suppress(Refused):
+                self.call("move_cancel", yard_services.move_cancel, move_id=move.pk, actor=self.clerk,
+                          reason="could not be put down where allocated")  # fmt: skip
+            return False
+        self.result.rehandles += 1
+        self.move_done(done)
+        return True
+
+    def complete_later(self, move_id: int, attempt: int = 0, then: Callable | None = None) -> None:
+        """Completes the move now, or retries (the box could not be dug out, the place was refused)."""
+        done = self.complete(move_id)
+        if done is not None:
+            if then:
+                then()
+            return
+        status = YardMove.objects.filter(pk=move_id).values_list("status", flat=True).first()
+        if status not in OPEN:
+            if then:
+                then()
+            return
+        if attempt >= MAX_RETRIES:
+            self.result.given_up["move"] += 1
+            return
+        self.at(self.now + RETRY, self.complete_later, move_id, attempt + 1, then, essential=True)
+
+    # --- inbound trains ---
+
+    def free_line(self) -> str | None:
+        return next((code for code, train in self.lines.items() if train is None), None)
+
+    def train_arrives(self, event: TrainArrival, attempt: int = 0) -> None:
+        line = self.free_line()
+        if line is None:  # the train waits at the station for a line
+            self.result.waits["inbound train waits for a line (half hours)"] += 1
+            if attempt < MAX_RETRIES:
+                self.at(self.now + RETRY, self.train_arrives, event, attempt + 1)
+            else:
+                self.result.given_up["inbound train"] += 1
+                self.result.turned_away += len(event.boxes)
+            return
+        wagons = [
+            {"number": platform.number, "position": platform.position, "containers": [
+                {"number": box.number, "iso_type": box.iso_type, "gross_kg": box.gross_kg, "seal": box.seal,
+                 "freight_kind": box.freight_kind, "dangerous_goods": [line.as_dict() for line in box.dangerous_goods]}
+                for box in platform.containers]}
+            for platform in event.platforms
+        ]  # fmt: skip
+        while True:
+            try:
+                train, moves = self.call(
+                    "train_list_register", rail_services.train_list_register, train_number=event.train_number,
+                    line=line, wagons=wagons, actor=self.operator, origin=event.origin, category=event.category,
+                    eta=event.at,
+                )  # fmt: skip
+                break
+            except Refused as refused:
+                # The operator takes off the list what the yard cannot take (it goes on by direct delivery)
+                # and registers the rest; anything else about the list is not the simulation's to fix.
+                number = refused.error.context.get("container") if refused.code == "no_slot_available" else None
+                if number is None or not self.take_off(wagons, number):
+                    self.result.given_up["inbound train"] += 1
+                    self.result.turned_away += sum(len(wagon["containers"]) for wagon in wagons)
+                    return
+        self.lines[line] = train.pk
+        self.result.carriers["trains in"] += 1
+        by_number = {box.number: box for box in event.boxes}
+        for move in moves:
+            box = by_number[move.visit.container.number]
+            self.arrived(box, move.visit_id, event.at)
+            self.book_on_vessel(box)
+        if event.category in settings.CUSTOMS_CONTROL_CATEGORIES:
+            numbers = [move.visit.container.number for move in moves]
+            self.at(event.at + timedelta(hours=event.release_hours), self.customs_release, numbers, event.train_number)
+        start = self.now + timedelta(minutes=20)  # the clerk walks the train; the gantries start
+        for index, move in enumerate(moves):
+            when = start + timedelta(hours=index / self.p.rail_moves_per_hour)
+            self.at(when, self.discharge, train.pk, move.pk, move.visit.container.number, essential=True)
+        last = start + timedelta(hours=len(moves) / self.p.rail_moves_per_hour)
+        self.at(last + timedelta(minutes=10), self.train_leaves, train.pk, line, 0, False, essential=True)
+
+    def take_off(self, wagons: list[dict], number: str) -> bool:
+        for wagon in wagons:
+            for box in wagon["containers"]:
+                if box["number"] == number:
+                    wagon["containers"].remove(box)
+                    self.turned_away.add(number)
+                    self.result.turned_away += 1
+                    return True
+        return False
+
+    def discharge(self, train_id: int, move_id: int, number: str) -> None:
+        plan = self.plans[number]
+        with contextlib.suppress(Refused):  # counted; the box is discharged all the same
+            self.call("container_check_in", rail_services.container_check_in, train_id=train_id, container=number,
+                      seal=plan.seal, actor=self.clerk)  # fmt: skip
+        self.complete_later(move_id)
+
+    def train_leaves(self, train_id: int, line: str, attempt: int, outbound: bool) -> None:
+        """The train leaves once empty (inbound) or loaded (outbound), freeing its line."""
+        if outbound:  # what could not be loaded in turn gets another try
+            waiting = LoadPlanEntry.objects.filter(train_id=train_id, loaded_at__isnull=True).order_by("pk")
+            for move_id in list(waiting.values_list("move_id", flat=True)):
+                self.complete(move_id)
+        try:
+            self.call("train_depart", rail_services.train_depart, train_id=train_id, actor=self.operator)
+        except Refused:
+            if attempt >= MAX_RETRIES:
+                self.result.given_up["train departure (line stays blocked)"] += 1
+                return
+            self.at(self.now + RETRY, self.train_leaves, train_id, line, attempt + 1, outbound, essential=True)
+            return
+        self.lines[line] = None
+
+    # --- outbound trains ---
+
+    def train_forms(self, event: OutboundTrain, attempt: int = 0) -> None:
+        line = self.free_line()
+        if line is None:
+            self.result.waits["outbound train waits for a line (half hours)"] += 1
+            if attempt < MAX_RETRIES:
+                self.at(self.now + RETRY, self.train_forms, event, attempt + 1)
+            else:
+                self.result.given_up["outbound train"] += 1
+            return
+        etd = max(event.etd, self.now + timedelta(hours=self.p.outbound_train_formation_hours))
+        try:
+            train = self.call(
+                "train_outbound_create", rail_services.train_outbound_create, train_number=event.train_number,
+                line=line, wagons=[{"number": p.number, "position": p.position} for p in event.platforms],
+                actor=self.operator, destination=event.destination, etd=etd,
+            )  # fmt: skip
+        except Refused:
+            return
+        self.lines[line] = train.pk
+        self.result.carriers["trains out"] += 1
+        capacity = 2 * len(event.platforms)  # the planner's default platform: one 40' or two 20'
+        ready = sorted(
+            (self.ready_at(number), number)
+            for number, plan in self.plans.items()
+            if number in self.in_yard and number not in self.booking and plan.outbound_mode == RAIL
+            and plan.destination == event.destination and self.ready_at(number) <= etd
+        )  # fmt: skip
+        teu = 0.0
+        for _, number in ready:
+            plan = self.plans[number]
+            if teu + plan.teu > capacity:
+                continue
+            visit = self.visit(number)
+            self.call("visit_book_outbound", yard_services.visit_book_outbound, visit=visit, carrier=train.carrier,
+                      actor=self.operator, destination=event.destination)  # fmt: skip
+            self.booking[number] = train.carrier_id
+            teu += plan.teu
+        self.at(self.now + timedelta(hours=1), self.train_plan, train.pk, line, essential=True)
+
+    def train_plan(self, train_id: int, line: str) -> None:
+        try:
+            plan = self.call("load_plan_build", rail_services.load_plan_build, train_id=train_id, actor=self.operator,
+                             time_limit=5.0)  # fmt: skip
+        except Refused:
+            plan = {"excluded": []}
+        for row in plan["excluded"]:  # held or no room: it waits for the next train
+            self.booking.pop(row["container"], None)
+            self.result.waits["boxes rolled over to a later train"] += 1
+        entries = list(
+            LoadPlanEntry.objects.filter(train_id=train_id, move__isnull=False)
+            .select_related("move__from_slot__block")
+            .order_by("pk")
+        )
+        entries.sort(key=lambda entry: _top_first(entry.move))
+        start = self.now + timedelta(minutes=15)
+        for index, entry in enumerate(entries):
+            when = start + timedelta(hours=index / self.p.rail_moves_per_hour)
+            self.at(when, self.complete_later, entry.move_id, essential=True)
+        last = start + timedelta(hours=len(entries) / self.p.rail_moves_per_hour)
+        self.at(last + timedelta(minutes=15), self.train_leaves, train_id, line, 0, True, essential=True)
+
+    # --- vessels ---
+
+    def vessel_announced(self, event: VesselAnnouncement) -> None:
+        call = event.call
+        berth_hours = (
+            len(call.discharge) + call.capacity_teu * self.p.vessel_load_factor / 1.6
+        ) / self.p.quay_moves_per_hour
+        carrier = yard_services.carrier_visit_open(
+            mode=CarrierVisit.Mode.VESSEL, reference=call.reference, eta=call.eta,
+            etd=call.eta + timedelta(hours=berth_hours + 2), actor=self.operator,
+        )  # fmt: skip
+        vessel = self.vessels[call.reference] = _Vessel(call, carrier.pk)
+        ready = sorted(
+            (self.ready_at(number), number)
+            for number, plan in self.plans.items()
+            if number in self.visit_of and number not in self.booking and plan.outbound_mode == VESSEL
+            and plan.destination == call.port
+        )  # fmt: skip
+        for ready_at, number in ready:
+            if ready_at <= call.eta + timedelta(hours=6):
+                self.book(vessel, number)
+
+    def vessel_for(self, box: BoxPlan, ready_at: datetime) -> _Vessel | None:
+        if box.outbound_mode != VESSEL:
+            return None
+        candidates = [
+            vessel for vessel in self.vessels.values()
+            if not vessel.arrived and vessel.call.port == box.destination
+            and ready_at <= vessel.call.eta + timedelta(hours=6)
+            and vessel.booked_teu + box.teu <= vessel.call.capacity_teu
+        ]  # fmt: skip
+        return min(candidates, key=lambda vessel: vessel.call.eta, default=None)
+
+    def book(self, vessel: _Vessel, number: str) -> None:
+        plan = self.plans[number]
+        if vessel.booked_teu + plan.teu > vessel.call.capacity_teu:
+            return
+        carrier = CarrierVisit.objects.get(pk=vessel.carrier_id)
+        self.call("visit_book_outbound", yard_services.visit_book_outbound, visit=self.visit(number), carrier=carrier,
+                  actor=self.clerk, destination=vessel.call.port)  # fmt: skip
+        vessel.booked.append(number)
+        vessel.booked_teu += plan.teu
+        self.booking[number] = vessel.carrier_id
+
+    def book_on_vessel(self, box: BoxPlan) -> None:
+        vessel = self.vessel_for(box, self.ready_at(box.number))
+        if vessel is not None:
+            self.book(vessel, box.number)
+
+    def vessel_arrives(self, event: VesselArrival) -> None:
+        call = event.call
+        vessel = self.vessels.get(call.reference)
+        if vessel is None:
+            return
+        vessel.arrived = True
+        carrier = yard_services.carrier_visit_arrive(carrier_id=vessel.carrier_id, actor=self.operator)
+        self.result.carriers["vessel calls"] += 1
+        moves = []
+        for box in call.discharge:
+            try:
+                with transaction.atomic():  # the box's stay opens only if it has somewhere to go
+                    visit = self.call(
+                        "visit_open (vessel)", yard_services.visit_open, container=box.number, iso_type=box.iso_type,
+                        freight_kind=box.freight_kind, category=box.category, inbound_carrier=carrier,
+                        gross_kg=box.gross_kg, seals=[box.seal] if box.seal else [],
+                        dangerous_goods=[line.as_dict() for line in box.dangerous_goods], actor=self.clerk,
+                    )  # fmt: skip
+                    move = self.call(
+                        "move_plan_to_yard (vessel)", yard_services.move_plan_to_yard, visit=visit,
+                        kind=YardMove.Kind.DISCHARGE, arriving_from=AccessPoint.Kind.QUAY, actor=self.clerk,
+                    )  # fmt: skip
+            except Refused:
+                self.turned_away.add(box.number)
+                self.result.turned_away += 1
+                continue
+            self.arrived(box, visit.pk, self.now)
+            self.book_on_vessel(box)
+            moves.append(move)
+        start = self.now + timedelta(minutes=30)
+        for index, move in enumerate(moves):
+            self.at(start + timedelta(hours=index / self.p.quay_moves_per_hour), self.complete_later, move.pk,
+                    essential=True)  # fmt: skip
+        done = start + timedelta(hours=len(moves) / self.p.quay_moves_per_hour)
+        self.at(done + timedelta(minutes=10), self.vessel_loads, call.reference, essential=True)
+
+    def vessel_loads(self, reference_: str) -> None:
+        vessel = self.vessels[reference_]
+        carrier = CarrierVisit.objects.get(pk=vessel.carrier_id)
+        moves = []
+        for number in vessel.booked:
+            if number not in self.in_yard:
+                self.unbook(number, vessel)
+                continue
+            try:
+                move = self.call(
+                    "move_plan (load vessel)", yard_services.move_plan, visit=self.visit(number),
+                    kind=YardMove.Kind.LOAD, to_carrier=carrier, deadline=carrier.etd, actor=self.clerk,
+                )  # fmt: skip
+            except Refused:  # held by customs, or busy (an inspection): it waits for the next call
+                self.unbook(number, vessel)
+                continue
+            moves.append(move)
+        moves.sort(key=_top_first)
+        start = self.now + timedelta(minutes=10)
+        for index, move in enumerate(moves):
+            self.at(start + timedelta(hours=index / self.p.quay_moves_per_hour), self.complete_later, move.pk,
+                    essential=True)  # fmt: skip
+        done = start + timedelta(hours=len(moves) / self.p.quay_moves_per_hour)
+        self.at(done + timedelta(minutes=20), self.vessel_sails, reference_, essential=True)
+
+    def unbook(self, number: str, vessel: _Vessel) -> None:
+        if self.booking.get(number) == vessel.carrier_id:
+            del self.booking[number]
+            self.result.waits["boxes rolled over to a later vessel"] += 1
+
+    def vessel_sails(self, reference_: str) -> None:
+        vessel = self.vessels.pop(reference_)
+        loads = YardMove.objects.filter(to_carrier_id=vessel.carrier_id, status__in=OPEN).order_by("pk")
+        for move_id in list(loads.values_list("pk", flat=True)):
+            self.complete(move_id)  # a last try for what could not be loaded in turn
+        for move_id in list(loads.values_list("pk", flat=True)):
+            self.call("move_cancel", yard_services.move_cancel, move_id=move_id, actor=self.clerk,
+                      reason="the vessel sailed without it")  # fmt: skip
+        for number in vessel.booked:
+            if number not in self.left:
+                self.unbook(number, vessel)
+        yard_services.carrier_visit_depart(carrier_id=vessel.carrier_id, actor=self.operator)
+        for number in [n for n in vessel.booked if n not in self.left and n in self.visit_of]:
+            self.book_on_vessel(self.plans[number])  # the next announced call, if any
+
+    # --- trucks ---
+
+    def truck_arrives(self, event: TruckArrival) -> None:
+        box = event.box
+        vessel = self.vessel_for(box, self.now + timedelta(hours=box.dwell_hours))
+        carrier = CarrierVisit.objects.get(pk=vessel.carrier_id) if vessel else None
+        try:
+            move = self.call(
+                "gate_in", yard_services.gate_in, container=box.number, iso_type=box.iso_type,
+                freight_kind=box.freight_kind, actor=self.clerk, truck=event.plate, gross_kg=box.gross_kg,
+                seal=box.seal, dangerous_goods=[line.as_dict() for line in box.dangerous_goods],
+                outbound_carrier=carrier, category=box.category,
+            )  # fmt: skip
+        except Refused:  # no room for it (or its goods): the truck is turned away
+            self.turned_away.add(box.number)
+            self.result.turned_away += 1
+            return
+        self.result.carriers["trucks in"] += 1
+        self.arrived(box, move.visit_id, self.now)
+        if vessel:
+            vessel.booked.append(box.number)
+            vessel.booked_teu += box.teu
+            self.booking[box.number] = vessel.carrier_id
+        self.at(self.now + timedelta(minutes=self.p.gate_receive_minutes), self.complete_later, move.pk, essential=True)
+
+    def truck_collects(self, event: TruckPickup, attempt: int = 0) -> None:
+        number = event.container
+        if number in self.turned_away or number in self.left or number not in self.plans:
+            return
+        if number not in self.in_yard or self.ready_at(number) > self.now + timedelta(hours=1):
+            # not there yet (its train waited, or is being discharged): the haulier comes back later
+            if attempt < MAX_RETRIES:
+                self.at(self.now + timedelta(hours=2), self.truck_collects, event, attempt + 1)
+            else:
+                self.result.given_up["truck pickup"] += 1
+            return
+        try:
+            move = self.call("move_create_adhoc (delivery)", yard_services.move_create_adhoc, container=number,
+                             to="GATE", actor=self.clerk)  # fmt: skip
+        except Refused:  # on hold, or busy: the truck leaves empty and comes back later
+            if attempt < MAX_RETRIES:
+                self.at(self.now + timedelta(hours=6), self.truck_collects, event, attempt + 1)
+            else:
+                self.result.given_up["truck pickup"] += 1
+            return
+        self.result.carriers["trucks out"] += 1
+        self.at(self.now + timedelta(minutes=self.p.gate_delivery_minutes), self.complete_later, move.pk,
+                essential=True)  # fmt: skip
+
+    # --- customs ---
+
+    def customs_release(self, numbers: list[str], label: str) -> None:
+        present = [number for number in numbers if number in self.visit_of]
+        if not present:
+            return
+        number = f"SIM{self.traffic.seed}-{self.traffic.start:%y%m%d}-{next(self.declarations):06d}"
+        try:
+            declaration = self.call(
+                "declaration_register", customs_services.declaration_register, number=number,
+                procedure="transit", containers=present, actor=self.customs,
+            )  # fmt: skip
+            self.call("declaration_release", customs_services.declaration_release, declaration_id=declaration.pk,
+                      actor=self.customs)  # fmt: skip
+        except Refused:
+            return
+        self.result.customs["declarations released"] += 1
+
+    def inspection_order(self, box: BoxPlan, attempt: int) -> None:
+        number = box.number
+        if number not in self.visit_of:
+            return  # never came in, or already gone
+        if number not in self.in_yard:
+            if attempt < MAX_RETRIES:
+                self.at(self.now + timedelta(hours=1), self.inspection_order, box, attempt + 1)
+            return
+        try:
+            order = self.call(
+                "inspection_order", customs_services.inspection_order, container=number, kind=box.inspection.kind,
+                actor=self.customs, appointment_at=self.now + timedelta(hours=1),
+            )  # fmt: skip
+        except Refused as refused:
+            # Busy (an open move) or the area full: the officer tries again in an hour, a few times.
+            if refused.code in ("move_already_open", "no_slot_available") and attempt < INSPECTION_RETRIES:
+                self.at(self.now + timedelta(hours=1), self.inspection_order, box, attempt + 1)
+            else:
+                self.result.given_up["inspection order"] += 1
+            return
+        self.result.customs[f"inspections ordered: {box.inspection.kind}"] += 1
+        minutes = timedelta(minutes=self.p.inspection_move_minutes)
+        self.at(self.now + minutes, self.complete_later, order.move_in_id, 0,
+                lambda: self.at(self.now + timedelta(hours=box.inspection.duration_hours), self.inspection_result,
+                                order.pk, box, False, essential=True),
+                essential=True)  # fmt: skip
+
+    def inspection_result(self, order_id: int, box: BoxPlan, exam: bool) -> None:
+        plan = box.inspection
+        result = plan.exam_result if exam else plan.result
+        try:
+            order = self.call(
+                "inspection_result", customs_services.inspection_result, order_id=order_id, result=result,
+                actor=self.customs, findings="Goods differ from the declaration" if result == "findings" else "",
+            )  # fmt: skip
+        except Refused:
+            return
+        self.result.customs[f"inspection results: {result}"] += 1
+        if result == InspectionOrder.Result.SUSPICION:
+            exam_order = (
+                InspectionOrder.objects.filter(visit_id=order.visit_id, status=InspectionOrder.Status.AT_INSPECTION)
+                .order_by("-pk")
+                .first()
+            )
+            if exam_order:
+                hours = self.p.inspection_hours["physical_exam"]
+                self.at(self.now + timedelta(hours=hours), self.inspection_result, exam_order.pk, box, True,
+                        essential=True)  # fmt: skip
+            return
+        if order.move_out_id:
+            self.at(self.now + timedelta(minutes=self.p.inspection_move_minutes), self.complete_later,
+                    order.move_out_id, essential=True)  # fmt: skip
+        if result == InspectionOrder.Result.FINDINGS:
+            self.at(self.now + timedelta(hours=plan.hold_release_hours), self.findings_cleared, order.hold_id)
+
+    def findings_cleared(self, hold_id: int) -> None:
+        try:
+            self.call("hold_release (findings)", customs_services.hold_release, hold_id=hold_id, actor=self.customs)
+        except Refused:
+            return
+        self.result.customs["findings holds lifted"] += 1
+
+
+def _top_first(move: YardMove) -> tuple:
+    """Loading order: the highest boxes first (nothing is dug out for a box of the same carrier), then by place."""
+    slot = move.from_slot
+    return (-(move.from_tier or 0), slot.block.code, slot.bay, slot.row) if slot else (0, "", 0, 0)
+
+
+def simulation_run(
+    *,
+    days: int,
+    seed: int,
+    teu_per_year: float | None = None,
+    strategy: str = "rehandle",
+    start: datetime | None = None,
+    parameters=None,
+    progress: Callable[[datetime, Simulation], None] | None = None,
+) -> SimulationResult:
+    """Generates the traffic and replays it through the services. Expects a database that holds no real
+    traffic (the command checks); loads the Aktau layout and reference data if they are missing."""
+    allocation_strategy_check(strategy)
+    reference_ensure()
+    open_numbers = ContainerVisit.objects.exclude(state=ContainerVisit.State.DEPARTED).values_list(
+        "container__number", flat=True
+    )
+    traffic = traffic_generate(
+        days=days, seed=seed, teu_per_year=teu_per_year, start=start or start_after(latest_record_time()),
+        parameters=parameters, avoid_numbers=set(open_numbers),
+    )  # fmt: skip
+    return Simulation(traffic, strategy=strategy, progress=progress).run()
