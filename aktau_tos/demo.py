@@ -8,10 +8,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 from stdnum import iso6346
 
-from aktau_tos.audit import audited
 from aktau_tos.errors import DomainError
 from yard import services
-from yard.models import CarrierVisit, ContainerVisit, Hold, YardMove
+from yard.models import ContainerVisit, Hold, YardMove
 
 OWNERS = ["CSQ", "MSK", "TCN", "CMA", "HDM", "OOL", "KTZ", "FES", "TGH", "SEG"]
 # (size/type, freight kind, share): mostly 40' high cubes and 20' boxes, some reefers and empties.
@@ -46,10 +45,8 @@ def demo_traffic_create(*, actor: AbstractBaseUser, containers: int = 120, seed:
             ("vessel", "AKTAU 12 to Turkmenbashi", 90),
         ]
     ):
-        carrier = CarrierVisit(mode=mode, reference=reference, eta=now + timedelta(hours=hours - 6 - index))
-        carrier.etd = now + timedelta(hours=hours)
-        audited(carrier, actor).save()
-        departures.append(carrier)
+        eta, etd = now + timedelta(hours=hours - 6 - index), now + timedelta(hours=hours)
+        departures.append(services.carrier_visit_open(mode=mode, reference=reference, eta=eta, etd=etd, actor=actor))
     kinds = [entry for entry in MIX for _ in range(entry[2])]
     placed = 0
     for index in range(containers):

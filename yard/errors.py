@@ -1,3 +1,5 @@
+from django.utils.translation import gettext_lazy as _
+
 from aktau_tos.errors import DomainError
 
 
@@ -117,3 +119,25 @@ class InvalidMoveKinds(DomainError):
 class HoldNotYours(DomainError):
     code, status, title = "permission_denied", 403, "Not your hold"
     detail_template = "Only the {authority}'s officers place or release its holds."
+
+
+class CarrierVisitNotFound(DomainError):
+    code, status, title = "carrier_visit_not_found", 404, _("Carrier visit not found")
+    detail_template = _("No carrier visit {carrier}.")
+
+
+class CarrierVisitStatusInvalid(DomainError):
+    code, title = "carrier_visit_status_invalid", _("Not possible in this carrier visit's status")
+    detail_template = _("{carrier} is {status}. {rule}")
+
+
+class CarrierVisitInUse(DomainError):
+    code, title = "carrier_visit_in_use", _("Carrier visit in use")
+    detail_template = _(
+        "{carrier} cannot be cancelled: {count} container stay(s) arrive or leave by it; rebook them first."
+    )
+
+
+class ReasonRequired(DomainError):
+    code, status, title = "reason_required", 400, _("Reason required")
+    detail_template = _("Say why: a reason is required.")

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
@@ -201,6 +202,7 @@ class CarrierVisit(models.Model):
         EXPECTED = "expected", "Expected"
         ARRIVED = "arrived", "Arrived"
         DEPARTED = "departed", "Departed"
+        CANCELLED = "cancelled", _("Cancelled")
 
     mode = models.CharField(max_length=8, choices=Mode.choices)
     reference = models.CharField(max_length=40, help_text="Train number, vessel name and voyage, or truck plate.")

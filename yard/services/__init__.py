@@ -1,5 +1,6 @@
 """Writes of the yard app. Views, admin actions and tasks call these; they never write yard rows themselves."""
 
+from yard.services.carriers import carrier_visit_arrive, carrier_visit_cancel, carrier_visit_depart, carrier_visit_open
 from yard.services.containers import container_register
 from yard.services.dispatch import moves_dispatch
 from yard.services.gate import gate_in
@@ -16,6 +17,10 @@ from yard.services.moves import (
 from yard.services.visits import visit_book_outbound, visit_dangerous_goods_set, visit_open, visit_seals_set
 
 __all__ = [
+    "carrier_visit_arrive",
+    "carrier_visit_cancel",
+    "carrier_visit_depart",
+    "carrier_visit_open",
     "container_register",
     "gate_in",
     "hold_place",

@@ -4,8 +4,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from aktau_tos.audit import audited
 from yard.models import AccessPoint, CarrierVisit, ContainerVisit, YardMove
+from yard.services.carriers import carrier_visit_open
 from yard.services.moves import move_plan_to_yard
 from yard.services.visits import visit_book_outbound, visit_open
 
@@ -25,9 +25,9 @@ def gate_in(
     category: str | None = None,
 ) -> YardMove:
     """Opens the container's visit (registering the box if new) and plans its move to an allocated slot."""
-    carrier = CarrierVisit(mode=CarrierVisit.Mode.TRUCK, reference=truck.strip().upper(), arrived_at=timezone.now())
-    carrier.status = CarrierVisit.Status.ARRIVED
-    audited(carrier, actor).save()
+    carrier = carrier_visit_open(
+        mode=CarrierVisit.Mode.TRUCK, reference=truck.strip().upper(), arrived_at=timezone.now(), actor=actor
+    )
     empty = freight_kind == ContainerVisit.FreightKind.EMPTY
     visit = visit_open(
         container=container,
