@@ -54,8 +54,10 @@ def hold_release(*, hold_id: int, actor: AbstractBaseUser) -> Hold:
     return yard_services.hold_release(hold_id=hold_id, authority=Hold.Authority.CUSTOMS, actor=actor)
 
 
-def control_on_arrival(*, visit: ContainerVisit) -> Hold | None:
-    """Policy (CUSTOMS_CONTROL_CATEGORIES): arriving import and transit boxes are held until declared free."""
+def control_on_arrival(*, visit: ContainerVisit, actor: AbstractBaseUser) -> Hold | None:
+    """Registered with yard.hooks.visit_opened. Policy (CUSTOMS_CONTROL_CATEGORIES): arriving import and transit
+    boxes are held until declared free. The hold is placed by policy, so by the system user, whoever opened the
+    stay."""
     if visit.category not in settings.CUSTOMS_CONTROL_CATEGORIES:
         return None
     return yard_services.hold_place(
@@ -138,14 +140,15 @@ def inspection_order(
     return order
 
 
-def arrival_at_inspection_note(*, move: YardMove) -> None:
-    """The yard's move_completed: an inspection move into the inspection area brings its order there."""
+def arrival_at_inspection_note(*, move: YardMove, actor: AbstractBaseUser) -> None:
+    """Registered with yard.hooks.move_completed: an inspection move into the inspection area brings its order
+    there."""
     if move.kind != YardMove.Kind.INSPECTION or not move.to_slot_id or move.to_slot.block.kind != Block.Kind.INSPECTION:
         return
     order = InspectionOrder.objects.filter(move_in=move, status=InspectionOrder.Status.ORDERED).first()
     if order:
         order.status, order.arrived_at = InspectionOrder.Status.AT_INSPECTION, timezone.now()
-        audited(order, move.finished_by).save(update_fields=["status", "arrived_at"])
+        audited(order, actor).save(update_fields=["status", "arrived_at"])
 
 
 def _order_locked(order_id: int) -> InspectionOrder:

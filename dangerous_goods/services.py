@@ -78,7 +78,8 @@ def admission_check(lines: list[dict]) -> None:
 
 
 def declared_goods_check(lines: list[dict]) -> list[dict]:
-    """yard's hook before a visit opens: every line matches the UN list, and the goods may be stored."""
+    """Registered with yard.hooks.arrival_goods_checks: every line matches the UN list, and the goods may be
+    stored."""
     checked = [_checked_line(index, line)[1] for index, line in enumerate(lines)]
     admission_check(checked)
     return checked
@@ -86,7 +87,7 @@ def declared_goods_check(lines: list[dict]) -> list[dict]:
 
 @transaction.atomic
 def declaration_record(*, visit: ContainerVisit, actor: AbstractBaseUser) -> Declaration | None:
-    """Records the declaration of the goods declared on arrival (the yard's visit_opened signal)."""
+    """Registered with yard.hooks.visit_opened: records the declaration of the goods declared on arrival."""
     if not visit.dangerous_goods:
         return None
     declaration = audited(Declaration(visit=visit, declared_by=actor), actor)

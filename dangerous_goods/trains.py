@@ -9,16 +9,21 @@ The levels come from the same table and reading of subsidiary risks as in the ya
 
 from dangerous_goods.rules import hazards_of
 from dangerous_goods.segregation import hazards_segregation, strictness
+from yard.models import CarrierVisit
 
 STRICT_FROM = strictness("2")
 
 
-def train_dangerous_goods_warnings(wagons: list[dict]) -> list[str]:
+def train_dangerous_goods_warnings(*, mode: str, units: list[dict]) -> list[str]:
+    """Registered with yard.hooks.load_plan_checks: warnings for a train's load plan (units are its wagons)."""
+    if mode != CarrierVisit.Mode.RAIL:
+        return []
+    wagons = units
     warnings = []
     for wagon in wagons:
         for box in wagon["containers"]:
             if any(str(line["class"]).startswith("1") for line in box["dangerous_goods"]):
-                warnings.append(f"Wagon {wagon['position']} ({wagon['wagon']}): {box['container']} carries class 1; "
+                warnings.append(f"Wagon {wagon['position']} ({wagon['unit']}): {box['container']} carries class 1; "
                                 "the railway's cover from the locomotive applies.")  # fmt: skip
     ordered = sorted(wagons, key=lambda wagon: wagon["position"])
     for index, wagon in enumerate(ordered):

@@ -6,12 +6,7 @@ class RailConfig(AppConfig):
     verbose_name = "Rail"
 
     def ready(self) -> None:
-        from yard.signals import move_completed
+        from rail import services
+        from yard import hooks
 
-        move_completed.connect(_discharge_note, dispatch_uid="rail_discharge_note")
-
-
-def _discharge_note(sender, move, **kwargs) -> None:
-    from rail import services
-
-    services.discharge_note(move=move)
+        hooks.move_completed.register(services.discharge_note)  # a discharged box leaves its wagon

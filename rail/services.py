@@ -23,12 +23,11 @@ from rail.errors import (
     TrainNotReady,
     WrongWagon,
 )
-from rail.extensions import load_plan_warnings
 from rail.load_planning import BoxSpec, WagonSpec, load_plan_solve, loading_order
 from rail.models import LoadingLine, LoadPlanEntry, TrainVisit, TrainWagon, Wagon, WagonContainer
+from yard import hooks as yard_hooks
 from yard import selectors as yard_selectors
 from yard import services as yard_services
-from yard.extensions import declared_goods_checked
 from yard.identity import container_number_normalise
 from yard.models import AccessPoint, CarrierVisit, ContainerVisit, YardMove
 
@@ -84,7 +83,7 @@ def _check_list(line_code: str, wagons: list[dict]) -> tuple[LoadingLine | None,
             try:
                 compact = container_number_normalise(box.get("number", ""))
                 yard_selectors.iso_type_resolve(box.get("iso_type", ""))
-                declared_goods_checked(list(box.get("dangerous_goods") or []))
+                yard_hooks.arrival_goods_checked(list(box.get("dangerous_goods") or []))
             except DomainError as error:
                 problems.add(box_path, error.detail)
                 continue
@@ -129,10 +128,13 @@ def train_list_register(
         LoadingLine.objects.select_for_update().filter(pk=loading_line.pk).first()  # one train per line, even racing
         if _line_busy(loading_line):
             raise TrainListInvalid(problems={"line": [f"line {loading_line.code} holds another train"]})
-    now = timezone.now()
-    carrier = CarrierVisit(mode=CarrierVisit.Mode.RAIL, reference=train_number.strip().upper(), eta=eta, arrived_at=now)
-    carrier.status = CarrierVisit.Status.ARRIVED
-    audited(carrier, actor).save()
+    carrier = yard_services.carrier_visit_open(
+        mode=CarrierVisit.Mode.RAIL,
+        reference=train_number.strip().upper(),
+        eta=eta,
+        arrived_at=timezone.now(),
+        actor=actor,
+    )
     train = audited(
         TrainVisit(carrier=carrier, train_number=carrier.reference, direction=TrainVisit.Direction.INBOUND,
                    origin=origin, line=loading_line, created_by=actor),
@@ -198,8 +200,9 @@ def container_check_in(
     return place
 
 
-def discharge_note(*, move: YardMove) -> None:
-    """yard's move_completed: a discharged container leaves its wagon; an empty wagon is released."""
+def discharge_note(*, move: YardMove, actor: AbstractBaseUser) -> None:
+    """Registered with yard.hooks.move_completed: a discharged container leaves its wagon; an empty wagon
+    is released."""
     if move.kind != YardMove.Kind.DISCHARGE:
         return
     place = WagonContainer.objects.filter(visit_id=move.visit_id).first()
@@ -209,10 +212,10 @@ def discharge_note(*, move: YardMove) -> None:
     wagon = TrainWagon.objects.select_for_update().get(pk=place.train_wagon_id)
     now = timezone.now()
     place.discharged_at = now
-    audited(place, move.finished_by).save(update_fields=["discharged_at"])
+    audited(place, actor).save(update_fields=["discharged_at"])
     if not wagon.containers.filter(discharged_at__isnull=True).exists():
         wagon.released_at = now
-        audited(wagon, move.finished_by).save(update_fields=["released_at"])
+        audited(wagon, actor).save(update_fields=["released_at"])
 
 
 # --- Outbound ----------------------------------------------------------------------------------------
@@ -226,10 +229,13 @@ def train_outbound_create(
     """A departing train on its line with its (empty) wagons; containers are booked to its carrier visit."""
     loading_line, problems, _ = _check_list(line, [{**wagon, "containers": []} for wagon in wagons])
     problems.raise_if_any()
-    carrier = CarrierVisit(mode=CarrierVisit.Mode.RAIL, reference=train_number.strip().upper(), etd=etd)
-    carrier.status = CarrierVisit.Status.ARRIVED
-    carrier.arrived_at = timezone.now()
-    audited(carrier, actor).save()
+    carrier = yard_services.carrier_visit_open(
+        mode=CarrierVisit.Mode.RAIL,
+        reference=train_number.strip().upper(),
+        etd=etd,
+        arrived_at=timezone.now(),
+        actor=actor,
+    )
     train = TrainVisit(carrier=carrier, train_number=carrier.reference, direction=TrainVisit.Direction.OUTBOUND,
                        destination=destination, line=loading_line, created_by=actor)  # fmt: skip
     audited(train, actor).save()
@@ -306,7 +312,7 @@ def load_plan_build(*, train_id: int, actor: AbstractBaseUser, time_limit: float
         )  # fmt: skip
         audited(entry, actor).save()
     on_wagons = [
-        {"position": w.position, "wagon": w.wagon.number, "containers": [
+        {"position": w.position, "unit": w.wagon.number, "containers": [
             {"container": e.visit.container.number, "dangerous_goods": list(e.visit.dangerous_goods)}
             for e in entries if e.train_wagon_id == w.pk]}
         for w in wagons
@@ -318,7 +324,7 @@ def load_plan_build(*, train_id: int, actor: AbstractBaseUser, time_limit: float
         "optimal": plan.optimal,
         "seconds": round(plan.seconds, 2),
         "excluded": excluded,
-        "warnings": load_plan_warnings(on_wagons),  # for the railway: DG cover and separation
+        "warnings": yard_hooks.load_plan_warnings(mode=CarrierVisit.Mode.RAIL, units=on_wagons),  # DG cover, separation
     }
 
 
@@ -359,9 +365,7 @@ def train_depart(*, train_id: int, actor: AbstractBaseUser) -> TrainVisit:
         waiting = WagonContainer.objects.filter(train_wagon__train=train, discharged_at__isnull=True).count()
     if waiting:
         raise TrainNotReady(train=train.train_number, count=waiting)
-    carrier = train.carrier
-    carrier.status, carrier.departed_at = CarrierVisit.Status.DEPARTED, timezone.now()
-    audited(carrier, actor).save(update_fields=["status", "departed_at"])
+    train.carrier = yard_services.carrier_visit_depart(carrier_id=train.carrier_id, actor=actor)
     return train
 
 

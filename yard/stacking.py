@@ -1,6 +1,6 @@
 """Stacking rules: where a container may stand, decided on a snapshot of the stacks involved.
 
-The yard's own rules live here; other apps add theirs through `placement_rule_register` (the
+The yard's own rules live here; other apps add theirs through `yard.hooks.placement_rules` (the
 dangerous-goods app registers segregation), so `yard` never imports them. Services check a placement
 on a snapshot taken under row locks; allocation checks thousands of candidates on one snapshot.
 """
@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from django.db.models import Q
 
+from yard import hooks
 from yard.models import Block, ContainerVisit, Occupancy, Slot
 from yard.positions import position_format
 
@@ -199,16 +200,8 @@ class Verdict:
 
 ALLOWED = Verdict(True)
 
-# A rule gets the box, its block, the ground slots it would fill, the tier and the snapshot.
+# A rule gets the box, its block, the ground slots it would fill, the tier and the snapshot (yard.hooks).
 PlacementRule = Callable[[Box, Block, list[Slot], int, YardSnapshot], Verdict]
-_placement_rules: list[PlacementRule] = []
-
-
-def placement_rule_register(rule: PlacementRule) -> PlacementRule:
-    """Adds a rule consulted for every placement (other apps call this from AppConfig.ready)."""
-    if rule not in _placement_rules:
-        _placement_rules.append(rule)
-    return rule
 
 
 def placement_check(box: Box, slot: Slot, tier: int, snapshot: YardSnapshot) -> tuple[Verdict, list[Verdict]]:
@@ -223,7 +216,7 @@ def placement_check(box: Box, slot: Slot, tier: int, snapshot: YardSnapshot) -> 
     if not verdict.allowed:
         return verdict, []
     costs = []
-    for rule in _placement_rules:
+    for rule in hooks.placement_rules:
         verdict = rule(box, block, slots, tier, snapshot)
         if not verdict.allowed:
             return verdict, []

@@ -1,7 +1,12 @@
 """DG warnings that travel with rail's load plan (the railway decides; the TOS names what to check)."""
 
 from dangerous_goods.trains import train_dangerous_goods_warnings
-from rail.extensions import load_plan_warnings
+from yard import hooks
+
+
+def rail_warnings(units):
+    return train_dangerous_goods_warnings(mode="rail", units=units)
+
 
 GASOLINE = [{"un_number": "1203", "class": "3", "subsidiary_risks": []}]
 NITRATE = [{"un_number": "1942", "class": "5.1", "subsidiary_risks": []}]
@@ -10,27 +15,27 @@ CARTRIDGES = [{"un_number": "0012", "class": "1.4S", "subsidiary_risks": []}]
 
 
 def wagons(*loads):
-    return [{"position": i + 1, "wagon": f"4200000{i}", "containers": [{"container": f"C{i}{j}", "dangerous_goods": dg}
+    return [{"position": i + 1, "unit": f"4200000{i}", "containers": [{"container": f"C{i}{j}", "dangerous_goods": dg}
              for j, dg in enumerate(load)]} for i, load in enumerate(loads)]  # fmt: skip
 
 
 def test_class_1_names_its_wagon():
-    [warning] = train_dangerous_goods_warnings(wagons([ENV], [CARTRIDGES]))
+    [warning] = rail_warnings(wagons([ENV], [CARTRIDGES]))
     assert warning.startswith("Wagon 2") and "class 1" in warning
 
 
 def test_neighbouring_wagons_with_separated_goods_are_flagged():
-    [warning] = train_dangerous_goods_warnings(wagons([GASOLINE], [NITRATE]))
+    [warning] = rail_warnings(wagons([GASOLINE], [NITRATE]))
     assert "Wagons 1 and 2" in warning and "level 2" in warning
-    assert train_dangerous_goods_warnings(wagons([GASOLINE], [[]], [NITRATE])) == []  # a wagon between
-    assert train_dangerous_goods_warnings(wagons([GASOLINE, ENV])) == []  # "X": nothing to say
+    assert rail_warnings(wagons([GASOLINE], [[]], [NITRATE])) == []  # a wagon between
+    assert rail_warnings(wagons([GASOLINE, ENV])) == []  # "X": nothing to say
 
 
 def test_same_wagon_pairs_are_checked_once():
-    assert len(train_dangerous_goods_warnings(wagons([GASOLINE, NITRATE]))) == 1
+    assert len(rail_warnings(wagons([GASOLINE, NITRATE]))) == 1
 
 
-def test_rail_consults_the_registered_check():
-    assert load_plan_warnings(wagons([GASOLINE], [NITRATE])) == train_dangerous_goods_warnings(
-        wagons([GASOLINE], [NITRATE])
-    )
+def test_the_check_is_registered_with_the_yard_for_trains_only():
+    plan = wagons([GASOLINE], [NITRATE])
+    assert hooks.load_plan_warnings(mode="rail", units=plan) == rail_warnings(plan) != []
+    assert train_dangerous_goods_warnings(mode="vessel", units=plan) == []

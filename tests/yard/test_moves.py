@@ -290,14 +290,14 @@ class TestHoldsInEveryChannel:
 
 class TestPlacementRulePlugins:
     def test_a_registered_rule_refuses_with_its_own_code_and_adds_costs(self, put, clerk, monkeypatch):
-        from yard import stacking
+        from yard import hooks, stacking
 
         def no_row_two(box, block, slots, tier, snapshot):
             if slots[0].row == 2:
                 return stacking.Verdict.refuse("row 2 is closed", code="segregation_conflict")
             return stacking.Verdict(True, cost=0.7, cost_label="test_rule")
 
-        monkeypatch.setattr(stacking, "_placement_rules", [no_row_two])
+        monkeypatch.setattr(hooks.placement_rules, "_functions", [no_row_two])
         visit = put("A-01-01-1")
         move = services.move_create_adhoc(container=visit.container.number, to="A-02-01-1", actor=clerk)
         with pytest.raises(DomainError) as error:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from aktau_tos.audit import audited
 from aktau_tos.locking import lock_wait
-from yard import selectors
+from yard import hooks, selectors
 from yard.allocation import blocks_for, slot_allocate
 from yard.errors import (
     ContainerMismatch,
@@ -27,7 +27,6 @@ from yard.errors import (
 from yard.identity import container_number_normalise
 from yard.models import Block, CarrierVisit, ContainerVisit, Equipment, Occupancy, Slot, YardMove
 from yard.positions import GATE, Position, position_parse
-from yard.signals import move_completed
 from yard.stacking import Box, placement_check, removal_check, snapshot_around
 
 # Lower goes first: trains waiting on a line and departures, then trucks, inspections, housekeeping last.
@@ -262,7 +261,7 @@ def move_complete(*, move_id: int, container: str, position: str, actor: Abstrac
     audited(move, actor).save()
     if move.equipment_id and move.to_slot_id:
         Equipment.objects.filter(pk=move.equipment_id).update(current_block=move.to_slot.block_id)
-    move_completed.send(sender=YardMove, move=move)
+    hooks.move_completed_announce(move=move, actor=actor)  # rail's wagon, customs' inspection order
     return move
 
 

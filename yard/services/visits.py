@@ -4,13 +4,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from aktau_tos.audit import audited
-from yard import selectors
+from yard import hooks, selectors
 from yard.errors import ContainerAlreadyInTerminal, ContainerNotFound
-from yard.extensions import declared_goods_checked
 from yard.identity import container_number_normalise
 from yard.models import CarrierVisit, ContainerVisit
 from yard.services.containers import container_register
-from yard.signals import visit_opened
 
 
 @transaction.atomic
@@ -56,10 +54,11 @@ def visit_open(
     dangerous_goods: list[dict] | None = None,
 ) -> ContainerVisit:
     """Opens a container's stay on its inbound carrier (registering the box if new), after the checks other
-    apps registered for declared goods; announces it (customs control, DG declaration)."""
+    apps registered for declared goods (yard.hooks); then their reactions run (customs control on arrival,
+    the DG declaration)."""
     number = container_number_normalise(container)
     size_type = selectors.iso_type_resolve(iso_type)
-    dangerous_goods = declared_goods_checked(list(dangerous_goods or []))
+    dangerous_goods = hooks.arrival_goods_checked(list(dangerous_goods or []))
     try:
         box = selectors.container_get_by_number(number=number)
     except ContainerNotFound:
@@ -79,5 +78,5 @@ def visit_open(
         inbound_carrier=inbound_carrier,
     )
     audited(visit, actor).save()
-    visit_opened.send(sender=ContainerVisit, visit=visit, actor=actor)
+    hooks.visit_opened_announce(visit=visit, actor=actor)
     return visit

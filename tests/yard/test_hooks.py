@@ -1,0 +1,68 @@
+"""The yard's one hook registry: what the other apps plug in, in which order, and that a refusing hook leaves
+nothing half done."""
+
+import pytest
+
+from aktau_tos.errors import DomainError
+from customs import services as customs_services
+from dangerous_goods import rules as dg_rules
+from dangerous_goods import services as dg_services
+from dangerous_goods import trains as dg_trains
+from rail import services as rail_services
+from yard import hooks, services
+from yard.models import CarrierVisit, ContainerVisit, Hold
+
+
+def test_each_app_plugs_in_what_it_owns_in_the_order_of_installed_apps():
+    assert list(hooks.placement_rules) == [dg_rules.segregation_rule]
+    assert list(hooks.arrival_goods_checks) == [dg_services.declared_goods_check]
+    assert list(hooks.visit_opened) == [customs_services.control_on_arrival, dg_services.declaration_record]
+    assert list(hooks.move_completed) == [rail_services.discharge_note, customs_services.arrival_at_inspection_note]
+    assert list(hooks.load_plan_checks) == [dg_trains.train_dangerous_goods_warnings]
+
+
+def test_registering_twice_keeps_one():
+    hook = hooks.Hook("test")
+
+    def reaction(**kwargs):
+        return None
+
+    assert hook.register(reaction) is reaction
+    hook.register(reaction)
+    assert list(hook) == [reaction]
+
+
+class Refusal(DomainError):
+    code = "test_refusal"
+
+
+@pytest.mark.django_db
+def test_a_reaction_that_refuses_undoes_the_whole_opening(small_yard, clerk, monkeypatch):
+    def refuse(*, visit, actor):
+        raise Refusal()
+
+    monkeypatch.setattr(hooks.visit_opened, "_functions", [*hooks.visit_opened, refuse])
+    with pytest.raises(Refusal):
+        services.gate_in(
+            container="CSQU3054383", iso_type="22G1", freight_kind="full", truck="045AKT12", actor=clerk,
+            category=ContainerVisit.Category.IMPORT,
+        )  # fmt: skip
+    assert not ContainerVisit.objects.exists()
+    assert not Hold.objects.exists()  # customs' reaction ran first; its hold went with the rest
+    assert not CarrierVisit.objects.exists()
+
+
+@pytest.mark.django_db
+def test_customs_places_its_hold_on_arrival_as_a_registered_reaction(small_yard, clerk, monkeypatch):
+    def open_import(number: str) -> ContainerVisit:
+        move = services.gate_in(container=number, iso_type="22G1", freight_kind="full", truck="045AKT12",
+                                actor=clerk, category=ContainerVisit.Category.IMPORT)  # fmt: skip
+        return move.visit
+
+    held = open_import("CSQU3054383")
+    assert list(held.holds.values_list("authority", "kind", "placed_by__username")) == [
+        ("customs", customs_services.CONTROL_KIND, "system")
+    ]
+    without_customs = [reaction for reaction in hooks.visit_opened if reaction != customs_services.control_on_arrival]
+    monkeypatch.setattr(hooks.visit_opened, "_functions", without_customs)
+    assert not open_import("TGHU1234567").holds.exists()

@@ -1,0 +1,74 @@
+"""The one place where other apps plug into the yard, so that `yard` calls them without importing them.
+
+Each app registers its functions from its AppConfig.ready(); the yard calls them, in registration order
+(the order of INSTALLED_APPS), inside the transaction of the service that asks. A hook that raises a
+DomainError refuses the whole operation; nothing is partly done.
+
+- `placement_rules`: `rule(box, block, slots, tier, snapshot) -> Verdict`, asked for every placement
+  (allocation, a clerk's move, a completion). Refuse with `Verdict.refuse(...)`, or allow at a cost.
+  Dangerous goods register segregation.
+- `arrival_goods_checks`: `check(lines) -> lines`, run on the dangerous-goods lines declared for a box
+  before its stay opens (and on a train list before anything is saved). Return the lines completed (e.g.
+  subsidiary risks from the UN list), or raise a DomainError (unknown UN number, a class not admitted).
+- `visit_opened`: `reaction(*, visit, actor)`, after a container's stay opened. Customs places its hold
+  on arrival; dangerous goods record the declaration.
+- `move_completed`: `reaction(*, move, actor)`, after a move is done. Rail notes the box off its wagon;
+  customs notes the box at the inspection area.
+- `load_plan_checks`: `check(*, mode, units) -> [warning, ...]`, on an outbound carrier's load plan:
+  units (wagons) in order, each `{"position", "unit", "containers": [{"container", "dangerous_goods"}]}`.
+  Warnings are passed on to the carrier (the railway's DG cover rules); they refuse nothing.
+
+Reactions carry the main flow of the terminal, so they are explicit here rather than Django signals.
+"""
+
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
+
+Function = TypeVar("Function", bound=Callable)
+
+
+class Hook(Generic[Function]):
+    """An ordered list of registered functions; registering the same one twice keeps one."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._functions: list[Function] = []
+
+    def register(self, function: Function) -> Function:
+        if function not in self._functions:
+            self._functions.append(function)
+        return function
+
+    def __iter__(self) -> Iterator[Function]:
+        return iter(list(self._functions))
+
+    def __repr__(self) -> str:
+        return f"<Hook {self.name}: {[function.__qualname__ for function in self._functions]}>"
+
+
+placement_rules: Hook = Hook("placement_rules")
+arrival_goods_checks: Hook = Hook("arrival_goods_checks")
+visit_opened: Hook = Hook("visit_opened")
+move_completed: Hook = Hook("move_completed")
+load_plan_checks: Hook = Hook("load_plan_checks")
+
+
+def arrival_goods_checked(lines: list[dict]) -> list[dict]:
+    """The declared dangerous-goods lines after every registered check (which may refuse them)."""
+    for check in arrival_goods_checks:
+        lines = check(lines)
+    return lines
+
+
+def visit_opened_announce(*, visit, actor) -> None:
+    for reaction in visit_opened:
+        reaction(visit=visit, actor=actor)
+
+
+def move_completed_announce(*, move, actor) -> None:
+    for reaction in move_completed:
+        reaction(move=move, actor=actor)
+
+
+def load_plan_warnings(*, mode: str, units: list[dict]) -> list[str]:
+    return [warning for check in load_plan_checks for warning in check(mode=mode, units=units)]
