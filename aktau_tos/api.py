@@ -1,7 +1,8 @@
-"""API conventions shared by every app: problem+json errors, idempotent POSTs, pagination, schema.
+"""API conventions shared by every app: problem+json errors, idempotent POSTs, who may call what, pagination.
 
-See SCANNER_API.md. Views subclass `CommandView` (writes) or use `IdempotentMixin` on viewsets so
-that every POST honours `Idempotency-Key`; a test walks the URL conf to keep it that way.
+See docs/api/scanner.md. Every API view derives from `ApiView` (a command or a small read) or `ApiViewSet`:
+both honour `Idempotency-Key` on POST and take their permissions from a role map per action; a test walks
+the URL conf to keep it that way, and the permission matrix test checks every map.
 """
 
 import hashlib
@@ -10,10 +11,12 @@ import logging
 import uuid
 from functools import partial
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.http import Http404
-from rest_framework import exceptions, pagination, routers, status
+from rest_framework import exceptions, routers, status, viewsets
+from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,6 +30,7 @@ from aktau_tos.errors import (
     ValueNotStorable,
 )
 from aktau_tos.models import IdempotentRequest
+from aktau_tos.roles import ALL_ROLES, roles_allowed
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -161,8 +165,38 @@ class IdempotentMixin:
         self.post = partial(_run_idempotent, self.post, key=key)
 
 
-class CommandView(IdempotentMixin, APIView):
-    """Base for write endpoints: thin translation of a request into one service call."""
+# --- Who may call what --------------------------------------------------------------------------
+
+# A role map: action (a viewset's list, retrieve, create or @action name) or method (a view's get, post,
+# delete) -> the roles admitted (superusers always are), or a DRF permission class for the few endpoints
+# that are not about roles (log-in is open to anyone). "*" stands for every action the map does not name.
+RoleMap = dict[str, tuple[str, ...] | type[BasePermission]]
+
+
+class RoleMapMixin:
+    roles: RoleMap = {}
+
+    def get_permissions(self):
+        key = getattr(self, "action", None) or self.request.method.lower()
+        key = "get" if key == "head" else key
+        allowed = self.roles.get(key, self.roles.get("*"))
+        if allowed is None:
+            if key in ("options", "metadata") or not hasattr(self, key):
+                return [roles_allowed(*ALL_ROLES)()]  # OPTIONS, or a method the path lacks (405 follows)
+            raise ImproperlyConfigured(f"{type(self).__name__}.roles names nobody for {key!r}")
+        if isinstance(allowed, type):
+            return [allowed()]
+        return [roles_allowed(*allowed)()]
+
+
+class ApiView(RoleMapMixin, IdempotentMixin, APIView):
+    """Base for endpoints that are not a collection: a command (a thin translation of a request into one
+    service call) or a small read. Declare `roles = {"post": (...)}`."""
+
+
+class ApiViewSet(RoleMapMixin, IdempotentMixin, viewsets.GenericViewSet):
+    """Base for collections: reads through selectors, writes as actions calling one service each.
+    Declare `roles = {"list": (...), "create": (...), "<action>": (...)}`."""
 
 
 # --- Routing -----------------------------------------------------------------------------------
@@ -181,12 +215,3 @@ class Router(routers.SimpleRouter):
         lookup_url_kwarg = getattr(viewset, "lookup_url_kwarg", None) or lookup_field
         converter = getattr(viewset, "lookup_value_converter", "int")
         return f"<{converter}:{lookup_prefix}{lookup_url_kwarg}>"
-
-
-# --- Pagination --------------------------------------------------------------------------------
-
-
-class Pagination(pagination.PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500

@@ -13,9 +13,9 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from aktau_tos import services
-from aktau_tos.api import PROBLEM_CONTENT_TYPE, problem
+from aktau_tos.api import PROBLEM_CONTENT_TYPE, ApiView, RoleMapMixin, problem
 from aktau_tos.models import ApiToken
-from aktau_tos.roles import ALL_ROLES, roles_allowed, user_roles
+from aktau_tos.roles import ALL_ROLES, user_roles
 
 
 class TokenObtainInput(serializers.Serializer):
@@ -36,18 +36,18 @@ class TokenOutput(serializers.Serializer):
     expires_at = serializers.DateTimeField()
 
 
-class TokenView(APIView):
+class TokenView(RoleMapMixin, APIView):
     """Log in: exchange user name and password for a device token that expires (throttled; repeated failures
     lock the user name out from that address). DELETE logs this token out.
 
-    Safe to retry without an Idempotency-Key: a repeated log-in from a named device leaves one live token.
+    Safe to retry without an Idempotency-Key: a repeated log-in from a named device leaves one live token. (So it
+    is the one POST that does not take a key: nobody is logged in yet to own one.)
     """
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth_token"
 
-    def get_permissions(self):
-        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+    roles = {"post": AllowAny, "delete": IsAuthenticated}  # log-in is open to anyone; any token may log out
 
     def get_throttles(self):
         return super().get_throttles() if self.request.method == "POST" else []
@@ -66,10 +66,10 @@ class TokenView(APIView):
         return Response(status=204)
 
 
-class MeView(APIView):
+class MeView(ApiView):
     """Who the token belongs to, and its roles: scanners show only what the user may do."""
 
-    permission_classes = [roles_allowed(*ALL_ROLES)]
+    roles = {"get": ALL_ROLES}
 
     @extend_schema(
         responses=inline_serializer(

@@ -1,12 +1,11 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from aktau_tos.api import IdempotentMixin
-from aktau_tos.roles import CUSTOMS_OFFICER, MANAGER, OPERATOR, roles_allowed
+from aktau_tos.api import ApiViewSet
+from aktau_tos.roles import CUSTOMS_OFFICER, MANAGER, OPERATOR
 from customs import services
 from customs.api.serializers import (
     CustomsDeclarationInput,
@@ -21,15 +20,16 @@ from customs.models import CustomsDeclaration, InspectionOrder
 from yard.api.serializers import HoldOutput
 from yard.models import Hold
 
-OFFICER = roles_allowed(CUSTOMS_OFFICER)
+OFFICER = (CUSTOMS_OFFICER,)
+READERS = (CUSTOMS_OFFICER, OPERATOR, MANAGER)
 
 
-class CustomsHoldViewSet(IdempotentMixin, viewsets.GenericViewSet):
+class CustomsHoldViewSet(ApiViewSet):
     """Customs holds: only customs officers place or release them, always with a reason."""
 
     queryset = Hold.objects.none()
     serializer_class = HoldOutput
-    permission_classes = [OFFICER]
+    roles = {"*": OFFICER}
 
     @extend_schema(request=CustomsHoldInput, responses={201: HoldOutput})
     def create(self, request: Request) -> Response:
@@ -44,10 +44,10 @@ class CustomsHoldViewSet(IdempotentMixin, viewsets.GenericViewSet):
         return Response(HoldOutput(services.hold_release(hold_id=int(pk), actor=request.user)).data)
 
 
-class CustomsDeclarationViewSet(IdempotentMixin, viewsets.GenericViewSet):
+class CustomsDeclarationViewSet(ApiViewSet):
     queryset = CustomsDeclaration.objects.none()
     serializer_class = CustomsDeclarationOutput
-    permission_classes = [OFFICER]
+    roles = {"*": OFFICER}
 
     @extend_schema(request=CustomsDeclarationInput, responses={201: CustomsDeclarationOutput})
     def create(self, request: Request) -> Response:
@@ -63,16 +63,13 @@ class CustomsDeclarationViewSet(IdempotentMixin, viewsets.GenericViewSet):
         return Response(CustomsDeclarationOutput(declaration).data)
 
 
-class InspectionViewSet(IdempotentMixin, viewsets.GenericViewSet):
+class InspectionViewSet(ApiViewSet):
     """Inspection orders: X-ray scan, physical examination, seal check; results from the officer's handheld."""
 
     queryset = InspectionOrder.objects.select_related("visit__container", "hold").prefetch_related("photos")
     serializer_class = InspectionOrderOutput
     filterset_fields = ["status", "kind"]
-
-    def get_permissions(self):
-        readers = (CUSTOMS_OFFICER, OPERATOR, MANAGER)
-        return [roles_allowed(*(readers if self.action in ("list", "retrieve") else (CUSTOMS_OFFICER,)))()]
+    roles = {"list": READERS, "retrieve": READERS, "*": OFFICER}
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

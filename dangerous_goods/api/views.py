@@ -9,10 +9,9 @@ from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from aktau_tos.api import CommandView
-from aktau_tos.roles import ALL_ROLES, DG_OFFICER, MANAGER, OPERATOR, roles_allowed
+from aktau_tos.api import ApiView
+from aktau_tos.roles import ALL_ROLES, DG_OFFICER, MANAGER, OPERATOR
 from dangerous_goods import selectors, services
 from dangerous_goods.api.serializers import DgDeclarationInput, DgDeclarationOutput, InventoryRow
 from dangerous_goods.errors import UnknownHazardClass
@@ -26,10 +25,10 @@ INVENTORY_COLUMNS = [
 ]  # fmt: skip
 
 
-class SegregationView(APIView):
+class SegregationView(ApiView):
     """IMDG 7.2.4: the segregation two classes or divisions need ("1"-"4", "X", or "*" for class 1 against 1)."""
 
-    permission_classes = [roles_allowed(*ALL_ROLES)]
+    roles = {"get": ALL_ROLES}
 
     @extend_schema(
         parameters=[
@@ -56,10 +55,10 @@ class SegregationView(APIView):
         return Response({"a": a, "b": b, "level": str(level(a, b)), "amendment": IMDG_AMENDMENT})
 
 
-class DeclarationView(CommandView):
+class DeclarationView(ApiView):
     """The DG office declares (or corrects) a container's goods; the container is re-checked where it stands."""
 
-    permission_classes = [roles_allowed(DG_OFFICER, OPERATOR)]
+    roles = {"post": (DG_OFFICER, OPERATOR)}
 
     @extend_schema(request=DgDeclarationInput, responses={200: DgDeclarationOutput})
     def post(self, request: Request) -> Response:
@@ -80,13 +79,13 @@ class InventoryCsvRenderer(BaseRenderer):
         return inventory_csv_text(data).encode()
 
 
-class InventoryView(APIView):
+class InventoryView(ApiView):
     """Every DG container in the terminal now, by block: position, UN number, class, name, quantity, EmS.
 
     `?format=csv` gives the same as a spreadsheet for emergency services.
     """
 
-    permission_classes = [roles_allowed(DG_OFFICER, OPERATOR, MANAGER)]
+    roles = {"get": (DG_OFFICER, OPERATOR, MANAGER)}
     renderer_classes = [JSONRenderer, InventoryCsvRenderer]
 
     @extend_schema(responses=InventoryRow(many=True))

@@ -6,14 +6,14 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from aktau_tos.api import IdempotentMixin
-from aktau_tos.roles import ALL_ROLES, DRIVER, OPERATOR, YARD_CLERK, roles_allowed
+from aktau_tos.api import ApiViewSet
+from aktau_tos.roles import ALL_ROLES, DRIVER, OPERATOR, YARD_CLERK
 from rail import services
 from rail.api.serializers import CheckInInput, LoadInput, TrainListInput, TrainVisitOutput, WagonContainerOutput
 from rail.documents import consist_pdf
@@ -47,7 +47,7 @@ class ConsistCsvRenderer(BaseRenderer):
         return buffer.getvalue().encode()
 
 
-class TrainVisitViewSet(IdempotentMixin, viewsets.GenericViewSet):
+class TrainVisitViewSet(ApiViewSet):
     """Train visits: inbound train lists, and the clerk's check-in of each container on its wagon."""
 
     serializer_class = TrainVisitOutput
@@ -60,15 +60,16 @@ class TrainVisitViewSet(IdempotentMixin, viewsets.GenericViewSet):
         )
     )
 
-    def get_permissions(self):
-        roles = {
-            "create": (OPERATOR,),
-            "plan": (OPERATOR,),
-            "depart": (OPERATOR,),
-            "check_in": (YARD_CLERK, OPERATOR),
-            "load": (YARD_CLERK, DRIVER),
-        }.get(self.action, ALL_ROLES)
-        return [roles_allowed(*roles)()]
+    roles = {
+        "list": ALL_ROLES,
+        "retrieve": ALL_ROLES,
+        "consist": ALL_ROLES,
+        "create": (OPERATOR,),
+        "plan": (OPERATOR,),
+        "depart": (OPERATOR,),
+        "check_in": (YARD_CLERK, OPERATOR),
+        "load": (YARD_CLERK, DRIVER),
+    }
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())

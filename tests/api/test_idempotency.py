@@ -5,13 +5,14 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from aktau_tos import roles, services
-from aktau_tos.api import IdempotentMixin
+from aktau_tos.api import ApiViewSet, IdempotentMixin, RoleMapMixin
 from aktau_tos.models import IdempotentRequest
 from aktau_tos.roles import RolePermission
 from aktau_tos.views import TokenView
@@ -155,12 +156,29 @@ def test_every_endpoint_declares_its_roles_and_every_post_is_idempotent():
     assert len(views) >= 4
     for path, callback in views:
         cls = callback.cls
+        assert issubclass(cls, RoleMapMixin), path  # one base: ApiView or ApiViewSet
         if cls is TokenView:
             continue  # log-in: open to anyone, and naturally idempotent
         actions = getattr(callback, "actions", None) or {m: m for m in ("get", "post") if hasattr(cls, m)}
         for method, action in actions.items():
+            assert action in cls.roles or "*" in cls.roles, (path, action)
             view = cls(**getattr(callback, "initkwargs", {}))
             view.action = action
             assert any(isinstance(p, RolePermission) and p.roles for p in view.get_permissions()), (path, method)
             if method == "post":
                 assert isinstance(view, IdempotentMixin), path
+
+
+def test_an_action_missing_from_the_role_map_is_a_configuration_error_not_an_open_door():
+    class Forgetful(ApiViewSet):
+        roles = {"list": ("operator",)}
+
+        def create(self, request):
+            raise AssertionError("never reached")
+
+    view = Forgetful()
+    view.action = "create"
+    with pytest.raises(ImproperlyConfigured):
+        view.get_permissions()
+    view.action = "list"
+    assert view.get_permissions()[0].roles == ("operator",)

@@ -1,12 +1,11 @@
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from aktau_tos.api import CommandView, IdempotentMixin
-from aktau_tos.roles import ALL_ROLES, DRIVER, OPERATOR, YARD_CLERK, roles_allowed
+from aktau_tos.api import ApiView, ApiViewSet
+from aktau_tos.roles import ALL_ROLES, DRIVER, OPERATOR, YARD_CLERK
 from yard import selectors, services
 from yard.api.serializers import (
     ContainerOutput,
@@ -35,7 +34,7 @@ class ContainerFilter(filters.FilterSet):
         fields = ["owner", "iso_type", "length_ft", "group"]
 
 
-class ContainerViewSet(IdempotentMixin, viewsets.GenericViewSet):
+class ContainerViewSet(ApiViewSet):
     """Containers by ISO 6346 number. Numbers may be sent as scanned: any case, spaces allowed."""
 
     queryset = Container.objects.select_related("iso_type").order_by("number")
@@ -43,10 +42,7 @@ class ContainerViewSet(IdempotentMixin, viewsets.GenericViewSet):
     filterset_class = ContainerFilter
     lookup_field = "number"
     lookup_value_converter = "str"  # as scanned: any case, spaces allowed
-
-    def get_permissions(self):
-        roles = (OPERATOR, YARD_CLERK) if self.action == "create" else ALL_ROLES
-        return [roles_allowed(*roles)()]
+    roles = {"list": ALL_ROLES, "retrieve": ALL_ROLES, "create": (OPERATOR, YARD_CLERK)}
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -66,10 +62,10 @@ class ContainerViewSet(IdempotentMixin, viewsets.GenericViewSet):
         return Response(ContainerOutput(container).data, status=201)
 
 
-class GateInView(CommandView):
+class GateInView(ApiView):
     """A container arrives by truck: its visit opens and a move into the yard is planned to an allocated slot."""
 
-    permission_classes = [roles_allowed(YARD_CLERK, OPERATOR)]
+    roles = {"post": (YARD_CLERK, OPERATOR)}
 
     @extend_schema(request=GateInInput, responses={201: GateInOutput})
     def post(self, request: Request) -> Response:
@@ -81,23 +77,20 @@ class GateInView(CommandView):
         return Response(body, status=201)
 
 
-class MoveViewSet(IdempotentMixin, viewsets.GenericViewSet):
+class MoveViewSet(ApiViewSet):
     """Work instructions. The list is a machine's work queue, in the order it should work."""
 
     serializer_class = MoveOutput
     queryset = YardMove.objects.none()  # reads go through selectors; this types the schema's {id}
     pagination_class = None  # the queue is one ordered list (at most 200), not pages
-
-    def get_permissions(self):
-        roles = {
-            "list": (DRIVER, YARD_CLERK, OPERATOR),
-            "retrieve": ALL_ROLES,
-            "create": (YARD_CLERK, OPERATOR),
-            "complete": (DRIVER, YARD_CLERK),
-            "start": (DRIVER, YARD_CLERK),
-            "cancel": (YARD_CLERK, OPERATOR),
-        }.get(self.action, ALL_ROLES)  # no action: a method the path does not have, answered 405
-        return [roles_allowed(*roles)()]
+    roles = {
+        "list": (DRIVER, YARD_CLERK, OPERATOR),
+        "retrieve": ALL_ROLES,
+        "create": (YARD_CLERK, OPERATOR),
+        "complete": (DRIVER, YARD_CLERK),
+        "start": (DRIVER, YARD_CLERK),
+        "cancel": (YARD_CLERK, OPERATOR),
+    }
 
     @extend_schema(
         parameters=[OpenApiParameter("equipment", str, description="Machine code, e.g. RS-01: its queue only.")],
@@ -144,12 +137,12 @@ class MoveViewSet(IdempotentMixin, viewsets.GenericViewSet):
         return Response(MoveOutput(selectors.move_get(move_id=move.pk)).data)
 
 
-class HoldViewSet(IdempotentMixin, viewsets.GenericViewSet):
+class HoldViewSet(ApiViewSet):
     """Terminal holds placed by operators. Customs and DG officers use their own endpoints."""
 
     serializer_class = HoldOutput
     queryset = Hold.objects.none()  # types the schema's {id}
-    permission_classes = [roles_allowed(OPERATOR)]
+    roles = {"*": (OPERATOR,)}
 
     @extend_schema(request=HoldPlaceInput, responses={201: HoldOutput})
     def create(self, request: Request) -> Response:
