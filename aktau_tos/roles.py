@@ -1,4 +1,4 @@
-"""Roles are Django groups (SCANNER_API.md). Each API view declares who may call it with `roles_allowed`."""
+"""Roles are Django groups (docs/api/scanner.md). Each API view declares who may call it with `roles_allowed`."""
 
 from django.apps import AppConfig, apps
 from django.contrib.auth.management import create_permissions

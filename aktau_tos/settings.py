@@ -181,7 +181,7 @@ vars().update(env.email("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Aktau TOS <tos@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# REST API (SCANNER_API.md): token auth, problem+json errors, pagination, token endpoint throttled.
+# REST API (docs/api/scanner.md): token auth, problem+json errors, pagination, token endpoint throttled.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "aktau_tos.authentication.DeviceTokenAuthentication",
@@ -271,7 +271,7 @@ CELERY_BEAT_SCHEDULE = {
         ),
     },
 }
-# Dangerous goods in the yard (shared/reference/yard_segregation.md): the distance each IMDG segregation
+# Dangerous goods in the yard (dangerous_goods/reference/README.md): the distance each IMDG segregation
 # level needs, in ground slots between the nearest slots of the two containers (1 = side by side), or
 # "block" for another block; and which classes the port admits for storage.
 DG_SEGREGATION_SLOTS = env.dict(

@@ -18,7 +18,7 @@ It is ranked *above* "4" on purpose: whenever two class 1 loads meet, the answer
 else they carry, and the yard configuration must map "*" to something at least as strict as "4"
 (a separate block, or "not accepted") until someone checks the compatibility groups.
 
-Rules applied by ``hazards_segregation`` (IMDG 7.2.3 as summarised in the shared reference README):
+Rules applied by ``hazards_segregation`` (IMDG 7.2.3, as set out in ``reference/README.md`` here):
 
 - Primary class plus one subsidiary risk: the stricter requirement applies. We read this as: between
   line x and line y, take the strictest code over every class of x ({primary} + subsidiary risks)

@@ -34,7 +34,7 @@ from yard.models import AccessPoint, CarrierVisit, ContainerVisit, YardMove
 
 def wagon_check_digit(number: str) -> str:
     """The 8th digit of a 1520 mm wagon number: weights 2,1,2,1,2,1,2 on the first seven, digits of each
-    product summed, topped up to the next multiple of ten (shared/reference/README.md)."""
+    product summed, topped up to the next multiple of ten (rail/reference/README.md)."""
     weights = (2, 1, 2, 1, 2, 1, 2)
     total = sum(sum(divmod(int(digit) * weight, 10)) for digit, weight in zip(number[:7], weights, strict=True))
     return str((10 - total % 10) % 10)

@@ -1,4 +1,4 @@
-# The six roles of SCANNER_API.md as groups. Their admin permissions are granted after every migrate
+# The six roles of docs/api/scanner.md as groups. Their admin permissions are granted after every migrate
 # by aktau_tos.roles.roles_grant_permissions, since permissions of later models do not exist yet here.
 from django.db import migrations
 

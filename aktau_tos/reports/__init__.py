@@ -1,1 +1,1 @@
-"""Management reports that span the apps (ARCHITECTURE.md: they live in aktau_tos)."""
+"""Management reports that span the apps (docs/architecture.md: they live in aktau_tos)."""

@@ -1,4 +1,4 @@
-"""API conventions of SCANNER_API.md: problem+json errors with stable codes, auth, pagination, schema."""
+"""API conventions of docs/api/scanner.md: problem+json errors with stable codes, auth, pagination, schema."""
 
 import pytest
 from django.core.management import call_command

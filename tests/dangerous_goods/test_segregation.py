@@ -149,8 +149,8 @@ def test_unknown_codes_are_rejected(bad):
 
 # --- normalisation ------------------------------------------------------------------------------
 
-# Every distinct class_division in /work/shared/reference/un_numbers.csv (US DOT HMT), collected once
-# and hard-coded so the test does not need that file.
+# Every distinct class_division in dangerous_goods/reference/un_numbers.csv (US DOT HMT), collected once
+# and hard-coded so the test does not depend on that file.
 UN_CLASS_DIVISIONS = {
     "1.1A": "1.1/1.2/1.5",
     "1.1B": "1.1/1.2/1.5",

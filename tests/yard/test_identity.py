@@ -1,4 +1,4 @@
-"""Container identity against the shared reference numbers (tests/data/iso6346_valid.txt) and derived faults."""
+"""Container identity against the reference numbers in tests/data/iso6346_valid.txt and derived faults."""
 
 from pathlib import Path
 

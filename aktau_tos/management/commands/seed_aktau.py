@@ -31,7 +31,7 @@ DEMO_USERS = {
     "dg": (roles.DG_OFFICER, True),
     "manager": (roles.MANAGER, True),
 }
-# Real numbers with valid check digits (shared reference set), with plausible size/types.
+# Real numbers with valid check digits (from tests/data/iso6346_valid.txt), with plausible size/types.
 DEMO_CONTAINERS = [
     ("CSQU3054383", "22G1", 2200, 30480),
     ("TCNU7200794", "45G1", 3900, 32500),
