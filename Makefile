@@ -45,7 +45,7 @@ test: $(DEV_STAMP)
 	scripts/apt-install redis-server redis-server
 	scripts/with-postgres bash -c '$(PY) manage.py makemigrations --check --dry-run && $(PY) -m pytest'
 
-## bench: quality and speed figures on a throwaway PostgreSQL -> bench/results.json, bench/summary.md (< 30 min)
+## bench: quality and speed figures on a throwaway PostgreSQL -> bench/results/results.json and summary.md (< 30 min)
 bench: export DJANGO_SECRET_KEY ?= bench-only-secret-key-not-for-production
 bench: export DJANGO_SETTINGS_MODULE := bench.settings
 bench: $(DEV_STAMP)

@@ -1,4 +1,4 @@
-"""The readable side of `make bench`: bench/summary.md, written from the same figures as results.json."""
+"""The readable side of `make bench`: bench/results/summary.md, written from the same figures as results.json."""
 
 
 def _row(cells) -> str:

@@ -1,4 +1,4 @@
-"""`make bench` / `make bench-quick`: speed and quality figures -> bench/results.json and bench/summary.md.
+"""`make bench` / `make bench-quick`: speed and quality figures -> bench/results/results.json and summary.md.
 
 Run it on a throwaway PostgreSQL database (the make targets start one): it writes simulated traffic and
 bulk-loads years of synthetic history. Sections, in order (each is timed):
@@ -63,7 +63,7 @@ PROFILES = {
 
 
 class Command(BaseCommand):
-    help = "Benchmarks quality and speed (see make bench); writes bench/results.json and bench/summary.md."
+    help = "Benchmarks quality and speed (see make bench); writes bench/results/results.json and summary.md."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--quick", action="store_true", help="a reduced run of a few minutes, same files")
