@@ -12,6 +12,10 @@ then again at ten.
 Not through the services: this is what the services would have written, produced at COPY speed. The base
 rows are generated with numpy and streamed with COPY; the history rows are derived from them in the
 database (INSERT ... SELECT, one statement per table and chunk), so they agree with the rows exactly.
+Each table's rows come from a builder of its own that gives values only for the columns it has something
+to say about; the columns are the model's own (its concrete fields, as _meta has them when the rows are
+made), and the others get the field's default, else NULL. So a migration that adds a column needs no edit
+here; a NOT NULL column without a default that no builder fills stops the load with an error naming it.
 Ids come from the tables' own sequences (reserved before the COPY), so rows created afterwards through
 the services get fresh ids. A large load drops the loaded tables' plain indexes and foreign keys and
 recreates them afterwards (one sort per index and one join per foreign key instead of a million single
@@ -27,12 +31,15 @@ import json
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
+from datetime import time as dt_time
+from decimal import Decimal
+from uuid import UUID
 
 import numpy as np
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Min
 from django.utils import timezone
 from psycopg import sql
@@ -152,13 +159,72 @@ def _const(value: str, n: int) -> list[str]:
 
 @dataclass
 class _Table:
-    """Rows for one table as text columns, in the table's column order."""
+    """Rows for one model's table as text columns, in the model's column order (see _rows)."""
 
-    name: str
-    columns: dict[str, list[str]] = field(default_factory=dict)
+    model: type[models.Model]
+    columns: dict[str, list[str]]
+
+    @property
+    def name(self) -> str:
+        return self.model._meta.db_table
 
     def __len__(self) -> int:
         return len(next(iter(self.columns.values()))) if self.columns else 0
+
+
+def _field_text(field: models.Field, value) -> str:
+    """A Python value of `field` as COPY text."""
+    if value is None:
+        return NULL
+    if isinstance(field, models.JSONField):
+        return _escape(json.dumps(value, cls=field.encoder))
+    value = field.get_db_prep_save(value, connection)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, date | dt_time):  # datetimes too
+        return value.isoformat()
+    if isinstance(value, str | int | float | Decimal | UUID):
+        return _escape(str(value))
+    raise ImproperlyConfigured(f"history_load cannot write {field.model.__name__}.{field.name}'s {value!r} for COPY")
+
+
+def _unset(model: type[models.Model], field: models.Field) -> str:
+    """A column the builder leaves out, as a row written without it would hold it: the field's default (in
+    Python or a constant one in the database), else NULL; a NOT NULL column with no default is an error."""
+    if field.has_default():
+        return _field_text(field, field.get_default())
+    if isinstance(field.db_default, models.Value):
+        return _field_text(field, field.db_default.value)
+    if field.null:
+        return NULL
+    raise ImproperlyConfigured(
+        f"history_load has no value for {model._meta.db_table}.{field.column}: the column is NOT NULL and has no "
+        f"default; give it one in the loader's builder for {model.__name__}."
+    )
+
+
+def _rows(model: type[models.Model], values: dict[str, list[str]]) -> _Table:
+    """A builder's rows of `model`: one column per concrete field, in _meta's order (read at every call).
+
+    `values` are COPY text columns keyed by field name, attname or column, for the fields the builder has
+    something to say about; every other column is filled by _unset. So a migration that adds a column needs
+    no edit in the loader, and one the loader cannot fill stops it before its table is copied.
+    """
+    fields = model._meta.concrete_fields
+    lengths = {len(column) for column in values.values()}
+    if len(lengths) != 1:
+        raise ValueError(f"history_load's rows of {model._meta.db_table}: columns of {sorted(lengths)} rows")
+    (n,) = lengths
+    columns, used = {}, set()
+    for f in fields:
+        keys = [key for key in dict.fromkeys((f.name, f.attname, f.column)) if key in values]
+        if len(keys) > 1:
+            raise ValueError(f"history_load's rows of {model._meta.db_table}: {' and '.join(keys)} are one column")
+        columns[f.column] = values[keys[0]] if keys else [_unset(model, f)] * n
+        used.update(keys)
+    if unknown := set(values) - used:
+        raise ImproperlyConfigured(f"history_load writes {', '.join(sorted(unknown))}: not in {model.__name__}")
+    return _Table(model, columns)
 
 
 def _copy(cursor, table: _Table, batch: int = 20_000) -> int:
@@ -323,28 +389,23 @@ def _carriers_plan(ids: _Ids, rng, visits: int, start: float, end: float) -> _Ca
     return _Carriers(ids_of, arrived, departed, used)
 
 
-def _carrier_rows(ids: _Ids, rng, carriers: _Carriers, ctx: _Context) -> tuple[_Table, _Table]:
-    table, trains = _Table("yard_carriervisit"), _Table("rail_trainvisit")
-    parts = {name: [] for name in ("id", "mode", "arrived", "departed")}
-    train_parts = {name: [] for name in ("id", "direction", "arrived")}
-    for (name, direction), used in carriers.used.items():
-        called = carriers.ids[name, direction][used]
-        parts["id"].append(called)
-        parts["mode"].extend([name] * len(called))
-        parts["arrived"].append(carriers.arrived[name, direction][used])
-        parts["departed"].append(carriers.departed[name, direction][used])
-        if name == "rail":
-            train_parts["id"].append(called)
-            train_parts["direction"].extend(["inbound" if direction == 0 else "outbound"] * len(called))
-            train_parts["arrived"].append(carriers.arrived[name, direction][used])
-    carrier_ids = np.concatenate(parts["id"])
+def _called(carriers: _Carriers, keys: list[tuple[str, int]], of: dict[tuple[str, int], np.ndarray]) -> np.ndarray:
+    """`of` for the calls of `keys` that some stay used (the others never happened), key after key."""
+    return np.concatenate([of[key][carriers.used[key]] for key in keys])
+
+
+def _carrier_visits(rng, carriers: _Carriers) -> _Table:
+    """The trains' and vessels' calls, departed."""
+    keys = list(carriers.used)
+    carrier_ids = _called(carriers, keys, carriers.ids)
     n = len(carrier_ids)
-    arrived, departed = np.concatenate(parts["arrived"]), np.concatenate(parts["departed"])
+    mode = np.repeat([name for name, _ in keys], [int(carriers.used[key].sum()) for key in keys]).tolist()
+    arrived, departed = _called(carriers, keys, carriers.arrived), _called(carriers, keys, carriers.departed)
     created = arrived - rng.uniform(1, 5, n) * DAY
-    prefix = np.where(np.array(parts["mode"]) == "rail", "KTZ-", "CSP-")
-    table.columns = {
+    prefix = np.where(np.array(mode) == "rail", "KTZ-", "CSP-")
+    return _rows(CarrierVisit, {
         "id": _ints(carrier_ids),
-        "mode": parts["mode"],
+        "mode": mode,
         "reference": [p + str(i) for p, i in zip(prefix.tolist(), carrier_ids.tolist(), strict=True)],
         "status": _const("departed", n),
         "eta": _times(arrived + rng.normal(0, 2, n) * HOUR),
@@ -352,37 +413,104 @@ def _carrier_rows(ids: _Ids, rng, carriers: _Carriers, ctx: _Context) -> tuple[_
         "arrived_at": _times(arrived),
         "departed_at": _times(departed),
         "created_at": _times(created),
-    }
-    if train_parts["id"]:
-        train_ids = np.concatenate(train_parts["id"])
-        k = len(train_ids)
-        direction = train_parts["direction"]
-        inbound = np.array(direction) == "inbound"
-        origins = _pick(ORIGINS, rng.integers(len(ORIGINS), size=k))
-        onwards = _pick(DESTINATIONS["rail"], rng.integers(len(DESTINATIONS["rail"]), size=k))
-        lines = ctx.line_ids
-        trains.columns = {
-            "id": _ints(ids.take("rail_trainvisit", k)),
-            "carrier_id": _ints(train_ids),
-            "train_number": [str(1000 + i % 9000) for i in train_ids.tolist()],
-            "direction": direction,
-            "origin": np.where(inbound, origins, "Aktau").tolist(),
-            "destination": np.where(inbound, "Aktau", onwards).tolist(),
-            "line_id": [str(v) for v in _pick(lines, rng.integers(len(lines), size=k))] if lines else _const(NULL, k),
-            "created_by_id": _const(str(ctx.actor_id), k),
-            "created_at": _times(np.concatenate(train_parts["arrived"]) - rng.uniform(1, 3, k) * DAY),
-        }
-    return table, trains
+    })  # fmt: skip
+
+
+def _train_visits(ids: _Ids, rng, ctx: _Context, carriers: _Carriers) -> _Table:
+    """The train visit of each train's call: block trains in from China, out to Central Asia and Russia."""
+    keys = [key for key in carriers.used if key[0] == "rail"]
+    carrier_ids = _called(carriers, keys, carriers.ids)
+    k = len(carrier_ids)
+    inbound = np.repeat([direction == 0 for _, direction in keys], [int(carriers.used[key].sum()) for key in keys])
+    origins = _pick(ORIGINS, rng.integers(len(ORIGINS), size=k))
+    onwards = _pick(DESTINATIONS["rail"], rng.integers(len(DESTINATIONS["rail"]), size=k))
+    lines = ctx.line_ids  # none in a layout without loading lines: then NULL
+    line = {"line_id": [str(v) for v in _pick(lines, rng.integers(len(lines), size=k))]} if lines else {}
+    return _rows(TrainVisit, {
+        "id": _ints(ids.take("rail_trainvisit", k)),
+        "carrier_id": _ints(carrier_ids),
+        "train_number": [str(1000 + i % 9000) for i in carrier_ids.tolist()],
+        "direction": np.where(inbound, "inbound", "outbound").tolist(),
+        "origin": np.where(inbound, origins, "Aktau").tolist(),
+        "destination": np.where(inbound, "Aktau", onwards).tolist(),
+        **line,
+        "created_by_id": _const(str(ctx.actor_id), k),
+        "created_at": _times(_called(carriers, keys, carriers.arrived) - rng.uniform(1, 3, k) * DAY),
+    })  # fmt: skip
+
+
+def _trucks(rng, truck_ids: np.ndarray, arrived: np.ndarray, at_gate: np.ndarray) -> _Table:
+    """A truck's gate visit per box brought or taken by road: from `arrived` until shortly after `at_gate`."""
+    n = len(truck_ids)
+    plates = rng.integers(0, 1000, n)
+    letters = np.array(list("ABCEHKMOPTXY"))[rng.integers(0, 12, (n, 3))]
+    return _rows(CarrierVisit, {
+        "id": _ints(truck_ids),
+        "mode": _const("truck", n),
+        "reference": [f"{p:03d}{''.join(l3)}12" for p, l3 in zip(plates.tolist(), letters.tolist(), strict=True)],
+        "status": _const("departed", n),
+        "arrived_at": _times(arrived),
+        "departed_at": _times(at_gate + rng.uniform(5, 40, n) * 60),
+        "created_at": _times(arrived),
+    })  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------- one chunk of stays
 
 
+@dataclass
+class _Stays:
+    """One chunk's stays, one value per stay, as the builders share them."""
+
+    visit_ids: np.ndarray
+    container_ids: np.ndarray
+    created: np.ndarray  # announced
+    arrived: np.ndarray
+    departed: np.ndarray
+    in_mode: np.ndarray
+    in_carrier: np.ndarray
+    out_mode: np.ndarray
+    out_carrier: np.ndarray
+    deadline: np.ndarray  # the outbound train's or vessel's departure; NaN for trucks
+    category: np.ndarray  # index into CATEGORIES
+    empty: np.ndarray
+    gross: np.ndarray
+    area: np.ndarray  # index into AREAS: where the box is kept
+    dangerous: np.ndarray
+    un_pick: np.ndarray  # index into the context's UN entries, for the dangerous ones
+    seal_numbers: np.ndarray
+
+
+@dataclass
+class _MovePlan:
+    """One chunk's moves in order of stay and time: what, where from and to, when, by which machine."""
+
+    visit: np.ndarray  # index of the stay
+    kind: np.ndarray  # index into KIND_NAMES
+    status: np.ndarray  # index into STATUS_NAMES
+    first: np.ndarray
+    last: np.ndarray
+    from_slot: np.ndarray  # index into the context's slots, -1 for none
+    from_tier: np.ndarray
+    to_slot: np.ndarray
+    to_tier: np.ndarray
+    created: np.ndarray
+    dispatched: np.ndarray
+    started: np.ndarray
+    finished: np.ndarray
+    machine: np.ndarray  # equipment id, 0 for none
+    inspected: np.ndarray  # the stays inspected
+    inspection_at: np.ndarray  # their moves to the inspection area (the move back is the next one)
+
+
 def _chunk(ids: _Ids, rng, ctx: _Context, carriers: _Carriers, first_serial: int, n: int, window: tuple[float, float],
            moves_per_visit: float) -> list[_Table]:  # fmt: skip
-    """n finished stays departing within `window`, with everything they leave behind."""
+    """n finished stays departing within `window`, with everything they leave behind.
+
+    Computes what the tables share (times, modes, carriers, which stays get what) and has each table's
+    builder make its rows; the random draws stay in one order, so a seed gives the same history.
+    """
     lo, hi = window
-    actor = str(ctx.actor_id)
 
     # Outbound: a train or vessel departing in the window (loaded during its stay), else a truck.
     out_mode = rng.choice(3, size=n, p=[OUT_MODES["rail"], OUT_MODES["vessel"], OUT_MODES["truck"]])
@@ -421,7 +549,7 @@ def _chunk(ids: _Ids, rng, ctx: _Context, carriers: _Carriers, first_serial: int
         arrived[chosen] = np.maximum(arrive, np.minimum(landed, departed[chosen] - 2 * HOUR))
         in_carrier[chosen] = carriers.ids[key][pick]
         in_carrier_arrived[chosen] = arrive
-    # Trucks: one carrier visit each way per box, at the gate for an hour or so.
+    # Trucks: one carrier visit each way per box.
     truck_in, truck_out = np.flatnonzero(in_mode == TRUCK), np.flatnonzero(out_mode == TRUCK)
     trucks = len(truck_in) + len(truck_out)
     truck_ids = ids.take("yard_carriervisit", trucks)
@@ -429,21 +557,9 @@ def _chunk(ids: _Ids, rng, ctx: _Context, carriers: _Carriers, first_serial: int
     truck_at = np.concatenate([arrived[truck_in], departed[truck_out]])
     truck_arrived = truck_at - rng.uniform(10, 60, trucks) * 60
     in_carrier_arrived[truck_in] = truck_arrived[: len(truck_in)]
-    plates = rng.integers(0, 1000, trucks)
-    letters = np.array(list("ABCEHKMOPTXY"))[rng.integers(0, 12, (trucks, 3))]
-    truck_table = _Table("yard_carriervisit", {
-        "id": _ints(truck_ids),
-        "mode": _const("truck", trucks),
-        "reference": [f"{p:03d}{''.join(l3)}12" for p, l3 in zip(plates.tolist(), letters.tolist(), strict=True)],
-        "status": _const("departed", trucks),
-        "eta": _const(NULL, trucks),
-        "etd": _const(NULL, trucks),
-        "arrived_at": _times(truck_arrived),
-        "departed_at": _times(truck_at + rng.uniform(5, 40, trucks) * 60),
-        "created_at": _times(truck_arrived),
-    })  # fmt: skip
+    truck_rows = _trucks(rng, truck_ids, truck_arrived, truck_at)
 
-    # The boxes and their stays.
+    # The boxes.
     visit_created = np.minimum(in_carrier_arrived - rng.uniform(0.5, 48, n) * HOUR, arrived - HOUR)
     iso = rng.choice(len(ctx.iso_codes), size=n, p=ctx.iso_weights)
     length, reefer, tank = ctx.iso_length[iso], ctx.iso_reefer[iso], ctx.iso_tank[iso]
@@ -455,173 +571,28 @@ def _chunk(ids: _Ids, rng, ctx: _Context, carriers: _Carriers, first_serial: int
     max_gross = np.where(length == 20, 30480, 32500) + reefer * 1500
     gross = np.where(empty, tare, tare + rng.integers(4000, 20000, n))
     gross = np.minimum(gross, max_gross)
-    serial = first_serial + np.arange(n)
-    owners = serial // 1_000_000
     container_ids = ids.take("yard_container", n)
-    numbers = np.empty(n, dtype=object)
-    for owner in np.unique(owners).tolist():
-        mine = owners == owner
-        code, serials = owner_code(owner), serial[mine] % 1_000_000
-        digits = check_digits(code, serials)
-        numbers[mine] = [f"{code}{s:06d}{d}" for s, d in zip(serials.tolist(), digits.tolist(), strict=True)]
-    containers = _Table("yard_container", {
-        "id": _ints(container_ids),
-        "number": numbers.tolist(),
-        "iso_type_id": _pick(ctx.iso_codes, iso),
-        "tare_kg": _ints(tare),
-        "max_gross_kg": _ints(max_gross),
-        "created_at": _times(visit_created - rng.uniform(0, 2, n) * HOUR),
-    })  # fmt: skip
-    visit_ids = ids.take("yard_containervisit", n)
-    seal_numbers = rng.integers(1_000_000, 9_999_999, n)
-    un_pick = rng.integers(len(ctx.un_entries) or 1, size=n)
-    dg_json = np.full(n, "[]", dtype=object)
-    for i in np.flatnonzero(dangerous).tolist():
-        _, un, hazard, group, _ = ctx.un_entries[un_pick[i]]
-        dg_json[i] = _escape(json.dumps([{"un_number": un, "class": hazard, "packing_group": group}]))
-    booked_rail_or_vessel = out_mode != TRUCK
-    destination = np.empty(n, dtype=object)
-    for mode in (RAIL, VESSEL, TRUCK):
-        mine = out_mode == mode
-        names = DESTINATIONS[MODE_NAMES[mode]]
-        destination[mine] = np.asarray(names, dtype=object)[rng.integers(len(names), size=int(mine.sum()))]
-    visits = _Table("yard_containervisit", {
-        "id": _ints(visit_ids),
-        "state": _const("departed", n),
-        "category": _pick(list(CATEGORIES), category),
-        "freight_kind": np.where(empty, "empty", "full").tolist(),
-        "gross_kg": _ints(gross),
-        "seals": np.where(empty, "[]", np.char.add('["KZ', np.char.add(seal_numbers.astype(str), '"]'))).tolist(),
-        "dangerous_goods": dg_json.tolist(),
-        "outbound_mode": _pick(MODE_NAMES, out_mode),
-        "destination": destination.tolist(),
-        "expected_departure": _times(deadline, ~booked_rail_or_vessel),
-        "arrived_at": _times(arrived),
-        "departed_at": _times(departed),
-        "created_at": _times(visit_created),
-        "container_id": _ints(container_ids),
-        "inbound_carrier_id": _ints(in_carrier),
-        "outbound_carrier_id": _ints(out_carrier),
-    })  # fmt: skip
-
-    # Moves: in (discharge/receive), in-between (shifts, housekeeping, a pair for an inspection), out.
+    containers = _containers(rng, ctx, container_ids, first_serial, iso, tare, max_gross, visit_created)
     area = np.zeros(n, dtype=np.int64)
     area[empty] = AREAS.index("empty")
     area[reefer & ~empty] = AREAS.index("reefer")
     area[dangerous] = AREAS.index("dg")
-    inspected = ~empty & (rng.random(n) < INSPECTED_SHARE)
-    extra = rng.poisson(max(0.0, moves_per_visit - 2 - 2 * INSPECTED_SHARE), n)
-    per_visit = 2 + extra + 2 * inspected
-    total = int(per_visit.sum())
-    owner_visit = np.repeat(np.arange(n), per_visit)
-    starts = np.cumsum(per_visit) - per_visit
-    position = np.arange(total) - starts[owner_visit]
-    last = position == per_visit[owner_visit] - 1
-    first = position == 0
-    fraction = rng.random(total)
-    fraction[first], fraction[last] = 0.0, 1.0
-    order = np.lexsort((fraction, owner_visit))
-    fraction = fraction[order]
-    finish = arrived[owner_visit] + fraction * (departed - arrived)[owner_visit]
+    stays = _Stays(
+        visit_ids=ids.take("yard_containervisit", n), container_ids=container_ids, created=visit_created,
+        arrived=arrived, departed=departed, in_mode=in_mode, in_carrier=in_carrier, out_mode=out_mode,
+        out_carrier=out_carrier, deadline=deadline, category=category, empty=empty, gross=gross, area=area,
+        dangerous=dangerous, seal_numbers=rng.integers(1_000_000, 9_999_999, n),
+        un_pick=rng.integers(len(ctx.un_entries) or 1, size=n),
+    )  # fmt: skip
+    visits = _visits(rng, ctx, stays)
 
-    kind = np.where(rng.random(total) < 0.45, HOUSEKEEPING, SHIFT)
-    kind[first] = np.where(in_mode == TRUCK, RECEIVE, DISCHARGE)
-    kind[last] = np.where(out_mode == TRUCK, DELIVERY, LOAD)
-    pair = np.flatnonzero(inspected)
-    pair_at = starts[pair] + 1 + (rng.random(len(pair)) * (extra[pair] + 1)).astype(np.int64)
-    kind[pair_at], kind[pair_at + 1] = INSPECTION, INSPECTION
-    status = np.zeros(total, dtype=np.int64)
-    middle = (kind == HOUSEKEEPING) | (kind == SHIFT)
-    roll = rng.random(total)
-    status[middle & (roll < CANCELLED_SHARE)] = 1
-    status[middle & (roll >= CANCELLED_SHARE) & (roll < CANCELLED_SHARE + FAILED_SHARE)] = 2
-    done = status == 0
-
-    # Where to: a slot in the box's area (the inspection area for the way in), a carrier or the gate at the end.
-    target_area = area[owner_visit].copy()
-    target_area[pair_at] = AREAS.index("inspection")
-    to_slot = np.full(total, -1, dtype=np.int64)
-    for a, name in enumerate(AREAS):
-        mine = np.flatnonzero((target_area == a) & ~last)
-        to_slot[mine] = ctx.area_slots[name][rng.integers(len(ctx.area_slots[name]), size=len(mine))]
-    has_slot = to_slot >= 0
-    tier_limit = ctx.block_max_tier[ctx.slot_block[np.where(has_slot, to_slot, 0)]]
-    to_tier = np.where(has_slot, 1 + (rng.random(total) * tier_limit).astype(np.int64), 0)
-    # Where from: where the previous completed move left it (the carrier for the first move).
-    placed = np.where(done & has_slot, np.arange(total), -1)
-    placed = np.maximum.accumulate(placed)
-    previous = np.where(first, 0, placed[np.maximum(np.arange(total) - 1, 0)])
-    from_slot = np.where(first, -1, to_slot[previous])
-    from_tier = np.where(first, 0, to_tier[previous])
-    work_slot = np.where(has_slot, to_slot, from_slot)
-    work_block = ctx.slot_block[np.maximum(work_slot, 0)]
-
-    # When: planned after the previous move finished, dispatched, sometimes started, finished.
-    before = np.empty(total)
-    before[1:] = finish[:-1]
-    first_rows = np.flatnonzero(first)
-    before[first_rows] = arrived - np.minimum(6 * HOUR, arrived - visit_created)
-    created = before + rng.uniform(0.05, 0.5, total) * (finish - before)
-    dispatched = created + rng.uniform(0.02, 0.3, total) * (finish - created)
-    never_dispatched = (status == 1) & (rng.random(total) < 0.5)
-    dispatched[never_dispatched] = np.nan
-    started = np.where(rng.random(total) < STARTED_SHARE, dispatched + rng.uniform(0.3, 0.9, total) *
-                       (finish - dispatched), finish)  # fmt: skip
-    started[status == 1] = np.nan
-    started[status == 2] = (dispatched + 0.5 * (finish - dispatched))[status == 2]
-
-    machine = np.zeros(total, dtype=np.int64)
-    with_machine = np.zeros(total, dtype=bool)
-    for b, machines in enumerate(ctx.block_machines):
-        mine = np.flatnonzero((work_block == b) & ~never_dispatched)
-        if len(machines) and len(mine):
-            machine[mine] = machines[rng.integers(len(machines), size=len(mine))]
-            with_machine[mine] = True
-
-    move_ids = ids.take("yard_yardmove", total)
-    to_carrier = np.where(last & (out_mode[owner_visit] != TRUCK), out_carrier[owner_visit], 0)
-    to_gate = last & (out_mode[owner_visit] == TRUCK)
-    from_carrier = np.where(first, in_carrier[owner_visit], 0)
-    planned_to = np.empty(total, dtype=object)
-    slot_rows = np.flatnonzero(has_slot)
-    deviation = done & has_slot & (rng.random(total) < DEVIATION_SHARE)
-    shown_tier = np.where(deviation, np.maximum(1, to_tier - 1) + (to_tier == 1), to_tier)
-    planned_to[slot_rows] = ctx.slot_prefix[to_slot[slot_rows]] + shown_tier[slot_rows].astype(str).astype(object)
-    planned_to[to_gate] = "GATE"
-    carrier_rows = np.flatnonzero(to_carrier)
-    label = np.where(out_mode[owner_visit[carrier_rows]] == RAIL, "RAIL:KTZ-", "VESSEL:CSP-")
-    planned_to[carrier_rows] = [f"{p}{c}" for p, c in zip(label.tolist(), to_carrier[carrier_rows].tolist(),
-                                                           strict=True)]  # fmt: skip
-    move_deadline = np.where(kind == LOAD, deadline[owner_visit], np.nan)
-    moves = _Table("yard_yardmove", {
-        "id": _ints(move_ids),
-        "kind": KIND_NAMES[kind].tolist(),
-        "status": STATUS_NAMES[status].tolist(),
-        "priority": _ints(PRIORITY[kind]),
-        "deadline": _times(move_deadline),
-        "from_tier": _ints(from_tier, from_slot < 0),
-        "to_tier": _ints(to_tier, ~has_slot),
-        "to_gate": _bools(to_gate),
-        "planned_to": planned_to.tolist(),
-        "deviation": _bools(deviation),
-        "allocation": _const(NULL, total),
-        "created_at": _times(created),
-        "dispatched_at": _times(dispatched),
-        "started_at": _times(started),
-        "finished_at": _times(finish),
-        "created_by_id": _const(actor, total),
-        "equipment_id": _ints(machine, ~with_machine),
-        "finished_by_id": _const(actor, total),
-        "from_carrier_id": _ints(from_carrier, from_carrier == 0),
-        "from_slot_id": _ints(ctx.slot_ids[np.maximum(from_slot, 0)], from_slot < 0),
-        "to_carrier_id": _ints(to_carrier, to_carrier == 0),
-        "to_slot_id": _ints(ctx.slot_ids[np.maximum(to_slot, 0)], ~has_slot),
-        "visit_id": _ints(visit_ids[owner_visit]),
-    })  # fmt: skip
+    plan = _move_plan(rng, ctx, stays, moves_per_visit)
+    move_ids = ids.take("yard_yardmove", len(plan.visit))
+    moves = _moves(rng, ctx, stays, plan, move_ids)
 
     # Holds: customs control on arrival for import and transit (released with the declaration), officers'
     # document holds, terminal and line holds, and the inspections' holds; all released before the box left.
-    last_planned = created[np.flatnonzero(last)]
+    last_planned = plan.created[plan.last]
     controlled = np.isin(category, [list(CATEGORIES).index("import"), list(CATEGORIES).index("transit")])
     hold_visit, hold_authority, hold_kind, hold_placed, hold_released = [], [], [], [], []
 
@@ -644,110 +615,321 @@ def _chunk(ids: _Ids, rng, ctx: _Context, carriers: _Carriers, first_serial: int
         name = {"documents": "documents", "terminal": "damage_survey", "line": "line_release"}[kind_name]
         add_holds(rng.random(n) < share, authority, name, placed_at, released_at)
     # Inspections: ordered with the move in, at the area when it is done, result before the move back.
-    physical = rng.random(len(pair)) < 0.2
-    ordered = created[pair_at]
-    at_area = finish[pair_at]
-    recorded = at_area + rng.uniform(0.2, 0.8, len(pair)) * (created[pair_at + 1] - at_area)
-    inspection_placed = np.full(n, np.nan)
-    inspection_released = np.full(n, np.nan)
-    inspection_placed[pair], inspection_released[pair] = ordered, recorded
+    inspected, move_in = plan.inspected, plan.inspection_at
+    physical = rng.random(len(inspected)) < 0.2
+    ordered = plan.created[move_in]
+    at_area = plan.finished[move_in]
+    recorded = at_area + rng.uniform(0.2, 0.8, len(inspected)) * (plan.created[move_in + 1] - at_area)
     first_inspection_hold = sum(len(v) for v in hold_visit)
-    hold_visit.append(pair)
-    hold_authority.extend(["customs"] * len(pair))
+    hold_visit.append(inspected)
+    hold_authority.extend(["customs"] * len(inspected))
     hold_kind.extend(np.where(physical, "physical_exam", "scan_required").tolist())
     hold_placed.append(ordered)
     hold_released.append(recorded)
     holds_visit = np.concatenate(hold_visit)
-    holds_n = len(holds_visit)
-    hold_ids = ids.take("yard_hold", holds_n)
-    reasons = {"customs_control": "Under customs control on arrival until its declaration is released",
-               "documents": "Documents incomplete", "damage_survey": "Damage survey before delivery",
-               "line_release": "Awaiting the line's release", "scan_required": "X-ray scan ordered",
-               "physical_exam": "Physical examination ordered"}  # fmt: skip
-    holds = _Table("yard_hold", {
-        "id": _ints(hold_ids),
-        "authority": hold_authority,
-        "kind": hold_kind,
-        "reason": [reasons[k] for k in hold_kind],
-        "blocked_move_kinds": _const('["load", "delivery"]', holds_n),
-        "placed_at": _times(np.concatenate(hold_placed)),
-        "released_at": _times(np.concatenate(hold_released)),
-        "placed_by_id": _const(actor, holds_n),
-        "released_by_id": _const(actor, holds_n),
-        "visit_id": _ints(visit_ids[holds_visit]),
+    hold_ids = ids.take("yard_hold", len(holds_visit))
+    holds = _holds(ctx, hold_ids, stays.visit_ids[holds_visit], hold_authority, hold_kind,
+                   np.concatenate(hold_placed), np.concatenate(hold_released))  # fmt: skip
+    orders = _inspection_orders(
+        ids, rng, ctx, visit_ids=stays.visit_ids[inspected], hold_ids=hold_ids[first_inspection_hold:],
+        physical=physical, ordered=ordered, at_area=at_area, recorded=recorded, move_in=move_ids[move_in],
+        move_out=move_ids[move_in + 1],
+    )  # fmt: skip
+
+    # Customs declarations: one per controlled box (transit or import), released with its control hold.
+    declared = np.flatnonzero(controlled)
+    declaration_ids = ids.take("customs_customsdeclaration", len(declared))
+    declarations = _customs_declarations(rng, ctx, declaration_ids, category[declared] == list(CATEGORIES).index(
+        "import"), control_placed[declared], control_released[declared])  # fmt: skip
+    declaration_visits = _customs_declaration_visits(ids, declaration_ids, stays.visit_ids[declared])
+    # Dangerous goods: a declaration per DG box, one line (sometimes two).
+    dg = np.flatnonzero(dangerous)
+    dg_ids = ids.take("dangerous_goods_declaration", len(dg))
+    dg_declarations = _dg_declarations(rng, ctx, dg_ids, stays.visit_ids[dg], visit_created[dg])
+    dg_lines = _dg_lines(ids, rng, ctx, dg_ids, stays.un_pick[dg])
+    return [truck_rows, containers, visits, moves, holds, orders, declarations, declaration_visits,
+            dg_declarations, dg_lines]  # fmt: skip
+
+
+def _containers(rng, ctx: _Context, container_ids: np.ndarray, first_serial: int, iso: np.ndarray, tare: np.ndarray,
+                max_gross: np.ndarray, visit_created: np.ndarray) -> _Table:  # fmt: skip
+    """The boxes, numbered from `first_serial` (HYAU000000 on), registered shortly before their stays."""
+    n = len(container_ids)
+    serial = first_serial + np.arange(n)
+    owners = serial // 1_000_000
+    numbers = np.empty(n, dtype=object)
+    for owner in np.unique(owners).tolist():
+        mine = owners == owner
+        code, serials = owner_code(owner), serial[mine] % 1_000_000
+        digits = check_digits(code, serials)
+        numbers[mine] = [f"{code}{s:06d}{d}" for s, d in zip(serials.tolist(), digits.tolist(), strict=True)]
+    return _rows(Container, {
+        "id": _ints(container_ids),
+        "number": numbers.tolist(),
+        "iso_type_id": _pick(ctx.iso_codes, iso),
+        "tare_kg": _ints(tare),
+        "max_gross_kg": _ints(max_gross),
+        "created_at": _times(visit_created - rng.uniform(0, 2, n) * HOUR),
     })  # fmt: skip
-    k = len(pair)
-    order_ids = ids.take("customs_inspectionorder", k)
-    orders = _Table("customs_inspectionorder", {
-        "id": _ints(order_ids),
+
+
+def _visits(rng, ctx: _Context, stays: _Stays) -> _Table:
+    """The stays, departed; booked onto their outbound carrier (trucks are not booked ahead)."""
+    n = len(stays.visit_ids)
+    dg_json = np.full(n, "[]", dtype=object)
+    for i in np.flatnonzero(stays.dangerous).tolist():
+        _, un, hazard, group, _ = ctx.un_entries[stays.un_pick[i]]
+        dg_json[i] = _escape(json.dumps([{"un_number": un, "class": hazard, "packing_group": group}]))
+    destination = np.empty(n, dtype=object)
+    for mode in (RAIL, VESSEL, TRUCK):
+        mine = stays.out_mode == mode
+        names = DESTINATIONS[MODE_NAMES[mode]]
+        destination[mine] = np.asarray(names, dtype=object)[rng.integers(len(names), size=int(mine.sum()))]
+    seals = np.char.add('["KZ', np.char.add(stays.seal_numbers.astype(str), '"]'))
+    return _rows(ContainerVisit, {
+        "id": _ints(stays.visit_ids),
+        "state": _const("departed", n),
+        "category": _pick(list(CATEGORIES), stays.category),
+        "freight_kind": np.where(stays.empty, "empty", "full").tolist(),
+        "gross_kg": _ints(stays.gross),
+        "seals": np.where(stays.empty, "[]", seals).tolist(),
+        "dangerous_goods": dg_json.tolist(),
+        "outbound_mode": _pick(MODE_NAMES, stays.out_mode),
+        "destination": destination.tolist(),
+        "expected_departure": _times(stays.deadline, stays.out_mode == TRUCK),
+        "arrived_at": _times(stays.arrived),
+        "departed_at": _times(stays.departed),
+        "created_at": _times(stays.created),
+        "container_id": _ints(stays.container_ids),
+        "inbound_carrier_id": _ints(stays.in_carrier),
+        "outbound_carrier_id": _ints(stays.out_carrier),
+    })  # fmt: skip
+
+
+def _move_plan(rng, ctx: _Context, stays: _Stays, moves_per_visit: float) -> _MovePlan:
+    """Moves in (discharge/receive), in between (shifts, housekeeping, a pair for an inspection) and out."""
+    n = len(stays.visit_ids)
+    arrived, departed = stays.arrived, stays.departed
+    inspected = ~stays.empty & (rng.random(n) < INSPECTED_SHARE)
+    extra = rng.poisson(max(0.0, moves_per_visit - 2 - 2 * INSPECTED_SHARE), n)
+    per_visit = 2 + extra + 2 * inspected
+    total = int(per_visit.sum())
+    owner_visit = np.repeat(np.arange(n), per_visit)
+    starts = np.cumsum(per_visit) - per_visit
+    position = np.arange(total) - starts[owner_visit]
+    last = position == per_visit[owner_visit] - 1
+    first = position == 0
+    fraction = rng.random(total)
+    fraction[first], fraction[last] = 0.0, 1.0
+    order = np.lexsort((fraction, owner_visit))
+    fraction = fraction[order]
+    finish = arrived[owner_visit] + fraction * (departed - arrived)[owner_visit]
+
+    kind = np.where(rng.random(total) < 0.45, HOUSEKEEPING, SHIFT)
+    kind[first] = np.where(stays.in_mode == TRUCK, RECEIVE, DISCHARGE)
+    kind[last] = np.where(stays.out_mode == TRUCK, DELIVERY, LOAD)
+    pair = np.flatnonzero(inspected)
+    pair_at = starts[pair] + 1 + (rng.random(len(pair)) * (extra[pair] + 1)).astype(np.int64)
+    kind[pair_at], kind[pair_at + 1] = INSPECTION, INSPECTION
+    status = np.zeros(total, dtype=np.int64)
+    middle = (kind == HOUSEKEEPING) | (kind == SHIFT)
+    roll = rng.random(total)
+    status[middle & (roll < CANCELLED_SHARE)] = 1
+    status[middle & (roll >= CANCELLED_SHARE) & (roll < CANCELLED_SHARE + FAILED_SHARE)] = 2
+    done = status == 0
+
+    # Where to: a slot in the box's area (the inspection area for the way in), a carrier or the gate at the end.
+    target_area = stays.area[owner_visit].copy()
+    target_area[pair_at] = AREAS.index("inspection")
+    to_slot = np.full(total, -1, dtype=np.int64)
+    for a, name in enumerate(AREAS):
+        mine = np.flatnonzero((target_area == a) & ~last)
+        to_slot[mine] = ctx.area_slots[name][rng.integers(len(ctx.area_slots[name]), size=len(mine))]
+    has_slot = to_slot >= 0
+    tier_limit = ctx.block_max_tier[ctx.slot_block[np.where(has_slot, to_slot, 0)]]
+    to_tier = np.where(has_slot, 1 + (rng.random(total) * tier_limit).astype(np.int64), 0)
+    # Where from: where the previous completed move left it (the carrier for the first move).
+    placed = np.where(done & has_slot, np.arange(total), -1)
+    placed = np.maximum.accumulate(placed)
+    previous = np.where(first, 0, placed[np.maximum(np.arange(total) - 1, 0)])
+    from_slot = np.where(first, -1, to_slot[previous])
+    from_tier = np.where(first, 0, to_tier[previous])
+    work_slot = np.where(has_slot, to_slot, from_slot)
+    work_block = ctx.slot_block[np.maximum(work_slot, 0)]
+
+    # When: planned after the previous move finished, dispatched, sometimes started, finished.
+    before = np.empty(total)
+    before[1:] = finish[:-1]
+    first_rows = np.flatnonzero(first)
+    before[first_rows] = arrived - np.minimum(6 * HOUR, arrived - stays.created)
+    created = before + rng.uniform(0.05, 0.5, total) * (finish - before)
+    dispatched = created + rng.uniform(0.02, 0.3, total) * (finish - created)
+    never_dispatched = (status == 1) & (rng.random(total) < 0.5)
+    dispatched[never_dispatched] = np.nan
+    started = np.where(rng.random(total) < STARTED_SHARE, dispatched + rng.uniform(0.3, 0.9, total) *
+                       (finish - dispatched), finish)  # fmt: skip
+    started[status == 1] = np.nan
+    started[status == 2] = (dispatched + 0.5 * (finish - dispatched))[status == 2]
+
+    machine = np.zeros(total, dtype=np.int64)
+    for b, machines in enumerate(ctx.block_machines):
+        mine = np.flatnonzero((work_block == b) & ~never_dispatched)
+        if len(machines) and len(mine):
+            machine[mine] = machines[rng.integers(len(machines), size=len(mine))]
+    return _MovePlan(
+        visit=owner_visit, kind=kind, status=status, first=first, last=last, from_slot=from_slot,
+        from_tier=from_tier, to_slot=to_slot, to_tier=to_tier, created=created, dispatched=dispatched,
+        started=started, finished=finish, machine=machine, inspected=pair, inspection_at=pair_at,
+    )  # fmt: skip
+
+
+def _moves(rng, ctx: _Context, stays: _Stays, plan: _MovePlan, move_ids: np.ndarray) -> _Table:
+    """The planned moves, finished (done, or cancelled or failed in between), as the handheld left them."""
+    total, actor = len(move_ids), str(ctx.actor_id)
+    visit, last, has_slot = plan.visit, plan.last, plan.to_slot >= 0
+    out_mode = stays.out_mode[visit]
+    to_carrier = np.where(last & (out_mode != TRUCK), stays.out_carrier[visit], 0)
+    to_gate = last & (out_mode == TRUCK)
+    from_carrier = np.where(plan.first, stays.in_carrier[visit], 0)
+    # What the plan showed: the place with its tier (one off where the driver deviated), the carrier, the gate.
+    planned_to = np.empty(total, dtype=object)
+    slot_rows = np.flatnonzero(has_slot)
+    deviation = (plan.status == 0) & has_slot & (rng.random(total) < DEVIATION_SHARE)
+    to_tier = plan.to_tier
+    shown_tier = np.where(deviation, np.maximum(1, to_tier - 1) + (to_tier == 1), to_tier)
+    planned_to[slot_rows] = ctx.slot_prefix[plan.to_slot[slot_rows]] + shown_tier[slot_rows].astype(str).astype(object)
+    planned_to[to_gate] = "GATE"
+    carrier_rows = np.flatnonzero(to_carrier)
+    label = np.where(out_mode[carrier_rows] == RAIL, "RAIL:KTZ-", "VESSEL:CSP-")
+    planned_to[carrier_rows] = [f"{p}{c}" for p, c in zip(label.tolist(), to_carrier[carrier_rows].tolist(),
+                                                           strict=True)]  # fmt: skip
+    return _rows(YardMove, {
+        "id": _ints(move_ids),
+        "kind": KIND_NAMES[plan.kind].tolist(),
+        "status": STATUS_NAMES[plan.status].tolist(),
+        "priority": _ints(PRIORITY[plan.kind]),
+        "deadline": _times(np.where(plan.kind == LOAD, stays.deadline[visit], np.nan)),
+        "from_tier": _ints(plan.from_tier, plan.from_slot < 0),
+        "to_tier": _ints(to_tier, ~has_slot),
+        "to_gate": _bools(to_gate),
+        "planned_to": planned_to.tolist(),
+        "deviation": _bools(deviation),
+        "created_at": _times(plan.created),
+        "dispatched_at": _times(plan.dispatched),
+        "started_at": _times(plan.started),
+        "finished_at": _times(plan.finished),
+        "created_by_id": _const(actor, total),
+        "equipment_id": _ints(plan.machine, plan.machine == 0),
+        "finished_by_id": _const(actor, total),
+        "from_carrier_id": _ints(from_carrier, from_carrier == 0),
+        "from_slot_id": _ints(ctx.slot_ids[np.maximum(plan.from_slot, 0)], plan.from_slot < 0),
+        "to_carrier_id": _ints(to_carrier, to_carrier == 0),
+        "to_slot_id": _ints(ctx.slot_ids[np.maximum(plan.to_slot, 0)], ~has_slot),
+        "visit_id": _ints(stays.visit_ids[visit]),
+    })  # fmt: skip
+
+
+_HOLD_REASONS = {"customs_control": "Under customs control on arrival until its declaration is released",
+                 "documents": "Documents incomplete", "damage_survey": "Damage survey before delivery",
+                 "line_release": "Awaiting the line's release", "scan_required": "X-ray scan ordered",
+                 "physical_exam": "Physical examination ordered"}  # fmt: skip
+
+
+def _holds(ctx: _Context, hold_ids: np.ndarray, visit_ids: np.ndarray, authority: list[str], kind: list[str],
+           placed: np.ndarray, released: np.ndarray) -> _Table:  # fmt: skip
+    """Holds placed and released, blocking the box's way out meanwhile."""
+    n, actor = len(hold_ids), str(ctx.actor_id)
+    return _rows(Hold, {
+        "id": _ints(hold_ids),
+        "authority": authority,
+        "kind": kind,
+        "reason": [_HOLD_REASONS[k] for k in kind],
+        "blocked_move_kinds": _const('["load", "delivery"]', n),
+        "placed_at": _times(placed),
+        "released_at": _times(released),
+        "placed_by_id": _const(actor, n),
+        "released_by_id": _const(actor, n),
+        "visit_id": _ints(visit_ids),
+    })  # fmt: skip
+
+
+def _inspection_orders(ids: _Ids, rng, ctx: _Context, *, visit_ids: np.ndarray, hold_ids: np.ndarray,
+                       physical: np.ndarray, ordered: np.ndarray, at_area: np.ndarray, recorded: np.ndarray,
+                       move_in: np.ndarray, move_out: np.ndarray) -> _Table:  # fmt: skip
+    """X-ray scans and physical examinations, done: nearly always without suspicion."""
+    k, actor = len(visit_ids), str(ctx.actor_id)
+    return _rows(InspectionOrder, {
+        "id": _ints(ids.take("customs_inspectionorder", k)),
         "kind": np.where(physical, "physical_exam", "scan").tolist(),
         "status": _const("done", k),
         "appointment_at": _times(ordered + rng.uniform(1, 12, k) * HOUR),
         "ordered_at": _times(ordered),
         "arrived_at": _times(at_area),
-        "seals_before": _const("[]", k),
         "result": np.where(rng.random(k) < 0.95, "no_suspicion", "findings").tolist(),
         "findings": _const("", k),
-        "seals_after": _const("[]", k),
         "recorded_at": _times(recorded),
-        "hold_id": _ints(hold_ids[first_inspection_hold:]),
-        "move_in_id": _ints(move_ids[pair_at]),
-        "move_out_id": _ints(move_ids[pair_at + 1]),
+        "hold_id": _ints(hold_ids),
+        "move_in_id": _ints(move_in),
+        "move_out_id": _ints(move_out),
         "ordered_by_id": _const(actor, k),
         "recorded_by_id": _const(actor, k),
-        "visit_id": _ints(visit_ids[pair]),
+        "visit_id": _ints(visit_ids),
     })  # fmt: skip
-    # Customs declarations: one per controlled box (transit or import), released with its control hold.
-    declared = np.flatnonzero(controlled)
-    d = len(declared)
-    declaration_ids = ids.take("customs_customsdeclaration", d)
-    declarations = _Table("customs_customsdeclaration", {
+
+
+def _customs_declarations(rng, ctx: _Context, declaration_ids: np.ndarray, imported: np.ndarray,
+                          control_placed: np.ndarray, control_released: np.ndarray) -> _Table:  # fmt: skip
+    """Import and transit declarations, registered while the box was under control and released with it."""
+    d, actor = len(declaration_ids), str(ctx.actor_id)
+    return _rows(CustomsDeclaration, {
         "id": _ints(declaration_ids),
         "number": [f"HYL-{i}" for i in declaration_ids.tolist()],
-        "procedure": np.where(category[declared] == list(CATEGORIES).index("import"), "import", "transit").tolist(),
+        "procedure": np.where(imported, "import", "transit").tolist(),
         "status": _const("released", d),
-        "created_at": _times(control_placed[declared] + rng.uniform(0.05, 0.5, d) *
-                             (control_released - control_placed)[declared]),
-        "released_at": _times(control_released[declared]),
+        "created_at": _times(control_placed + rng.uniform(0.05, 0.5, d) * (control_released - control_placed)),
+        "released_at": _times(control_released),
         "created_by_id": _const(actor, d),
         "released_by_id": _const(actor, d),
     })  # fmt: skip
-    link_ids = ids.take("customs_customsdeclaration_visits", d)
-    declaration_visits = _Table("customs_customsdeclaration_visits", {
-        "id": _ints(link_ids),
+
+
+def _customs_declaration_visits(ids: _Ids, declaration_ids: np.ndarray, visit_ids: np.ndarray) -> _Table:
+    """The declarations' containers (a many-to-many table: its columns come from the through model)."""
+    return _rows(CustomsDeclaration.visits.through, {
+        "id": _ints(ids.take("customs_customsdeclaration_visits", len(declaration_ids))),
         "customsdeclaration_id": _ints(declaration_ids),
-        "containervisit_id": _ints(visit_ids[declared]),
+        "containervisit_id": _ints(visit_ids),
     })  # fmt: skip
-    # Dangerous goods: a declaration per DG box, one line (sometimes two).
-    dg = np.flatnonzero(dangerous)
-    g = len(dg)
-    dg_ids = ids.take("dangerous_goods_declaration", g)
-    dg_declarations = _Table("dangerous_goods_declaration", {
+
+
+def _dg_declarations(rng, ctx: _Context, dg_ids: np.ndarray, visit_ids: np.ndarray,
+                     visit_created: np.ndarray) -> _Table:  # fmt: skip
+    """A dangerous goods declaration per DG box, within an hour of its announcement."""
+    g = len(dg_ids)
+    return _rows(Declaration, {
         "id": _ints(dg_ids),
-        "updated_at": _times(visit_created[dg] + rng.uniform(0.1, 1, g) * HOUR),
-        "declared_by_id": _const(actor, g),
-        "visit_id": _ints(visit_ids[dg]),
+        "updated_at": _times(visit_created + rng.uniform(0.1, 1, g) * HOUR),
+        "declared_by_id": _const(str(ctx.actor_id), g),
+        "visit_id": _ints(visit_ids),
     })  # fmt: skip
-    line_owner = np.repeat(np.arange(g), 1 + (rng.random(g) < 0.2))
-    line_count = len(line_owner)
-    line_ids = ids.take("dangerous_goods_declarationline", line_count)
-    entries = [ctx.un_entries[i] for i in un_pick[dg][line_owner].tolist()] if ctx.un_entries else []
-    dg_lines = _Table("dangerous_goods_declarationline", {
-        "id": _ints(line_ids),
+
+
+def _dg_lines(ids: _Ids, rng, ctx: _Context, dg_ids: np.ndarray, un_pick: np.ndarray) -> _Table:
+    """The declarations' lines: one each (a fifth have two), of the box's UN entry."""
+    owner = np.repeat(np.arange(len(dg_ids)), 1 + (rng.random(len(dg_ids)) < 0.2))
+    count = len(owner)
+    entries = [ctx.un_entries[i] for i in un_pick[owner].tolist()] if ctx.un_entries else []
+    return _rows(DeclarationLine, {
+        "id": _ints(ids.take("dangerous_goods_declarationline", count)),
         "class_division": [_escape(e[2]) for e in entries],
-        "subsidiary_risks": _const("", line_count),
+        "subsidiary_risks": _const("", count),
         "packing_group": [_escape(e[3]) for e in entries],
         "proper_shipping_name": [_escape(e[4]) for e in entries],
-        "net_mass_kg": [f"{m:.2f}" for m in rng.uniform(500, 18000, line_count).tolist()],
-        "flash_point_c": _const(NULL, line_count),
-        "limited_quantity": _const("f", line_count),
-        "marine_pollutant": _const("f", line_count),
-        "ems": _const("F-E, S-D", line_count),
-        "declaration_id": _ints(dg_ids[line_owner]),
+        "net_mass_kg": [f"{m:.2f}" for m in rng.uniform(500, 18000, count).tolist()],
+        "ems": _const("F-E, S-D", count),
+        "declaration_id": _ints(dg_ids[owner]),
         "un_entry_id": _ints(np.array([e[0] for e in entries], dtype=np.int64)),
     })  # fmt: skip
-    return [truck_table, containers, visits, moves, holds, orders, declarations, declaration_visits,
-            dg_declarations, dg_lines]  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------------- history rows
@@ -1070,7 +1252,7 @@ def history_load(
                 history_seconds += time.perf_counter() - tick
                 say(f"{before + done + n:,} stays loaded ({(before + done + n) / visits_per_year:.2f} years)")
         tick = time.perf_counter()
-        for table in _carrier_rows(ids, rng, carriers, ctx):
+        for table in (_carrier_visits(rng, carriers), _train_visits(ids, rng, ctx, carriers)):
             note(table.name, _copy(cursor, table))
             if len(table):
                 low, high = min(map(int, table.columns["id"])), max(map(int, table.columns["id"]))

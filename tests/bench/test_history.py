@@ -7,8 +7,9 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Count, F, Max, Min
 from django.utils import timezone
 from stdnum import iso6346
@@ -46,6 +47,31 @@ def _constraints_checked_now() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+@pytest.fixture
+def column_added():
+    """Adds a field to a model and its table, the way a migration would, for the test; takes both away again
+    afterwards whatever happened (the table change would also go with the test's transaction)."""
+    added = []
+
+    def add(model, name: str, field: models.Field) -> None:
+        field.contribute_to_class(model, name)
+        added.append((model, field))
+        with connection.schema_editor() as editor:
+            editor.add_field(model, field)
+
+    yield add
+    try:
+        _constraints_checked_now()  # a table with foreign-key checks pending cannot be altered
+        with connection.schema_editor() as editor:
+            for model, field in reversed(added):
+                editor.remove_field(model, field)
+    finally:
+        for model, field in added:
+            model._meta.local_fields.remove(field)
+            delattr(model, field.attname)
+            model._meta._expire_cache()
 
 
 def _schema(tables: list[str]) -> tuple[set, set]:
@@ -158,6 +184,49 @@ def test_after_loading_the_services_get_fresh_ids_and_the_report_renders(aktau_y
     assert kpis.trains  # trains that left yesterday, with their moves
     assert kpis.day == day and "THROUGHPUT" in text and "<html" in html.lower()
     assert images["throughput"][:4] == b"\x89PNG" and workbook[:2] == b"PK"
+
+
+def test_every_loaded_table_is_copied_with_its_models_columns(aktau_yard):
+    by_table = {model._meta.db_table: model for model in apps.get_models(include_auto_created=True)}
+    copied, copy = [], history._copy
+
+    def spy(cursor, table, *args, **kwargs):
+        copied.append((table.name, list(table.columns)))
+        return copy(cursor, table, *args, **kwargs)
+
+    with mock.patch.object(history, "_copy", spy):
+        history_load(years=YEARS, chunk_visits=1000)  # two chunks
+
+    assert {name for name, _ in copied} == set(history._BIG_TABLES)
+    for name, columns in copied:
+        assert columns == [f.column for f in by_table[name]._meta.concrete_fields], name
+
+
+def test_a_column_a_migration_adds_is_loaded_from_its_field_without_an_edit_in_the_loader(aktau_yard, column_added):
+    """A nullable column comes in as NULL, a NOT NULL one with a default as its default; history rows too."""
+    historical = Container.history.model
+    for model in (Container, historical):
+        column_added(model, "loader_probe", models.CharField(max_length=20, null=True))
+        column_added(model, "loader_flag", models.BooleanField(default=True))
+
+    assert history_load(years=YEARS / 5)["visits_added"] == 300
+
+    with connection.cursor() as cursor:
+        for table in (Container._meta.db_table, historical._meta.db_table):
+            cursor.execute(f"SELECT count(*), count(loader_probe), count(*) FILTER (WHERE loader_flag) FROM {table}")
+            assert cursor.fetchone() == (300, 0, 300), table
+    _constraints_checked_now()
+
+
+@pytest.mark.parametrize("model", [Container, TrainVisit])  # copied with each chunk; after the last chunk
+def test_a_not_null_column_without_a_default_stops_the_load_with_a_clear_error(aktau_yard, column_added, model):
+    column_added(model, "loader_probe", models.IntegerField())
+    table = model._meta.db_table
+
+    with pytest.raises(ImproperlyConfigured, match=rf"no value for {table}\.loader_probe: the column is NOT NULL"):
+        history_load(years=YEARS / 5)
+
+    assert loaded_visits() == 0 and not model.objects.exists()  # nothing of the load is left
 
 
 def test_the_loader_refuses_a_database_without_copy(db):
