@@ -1,3 +1,5 @@
+import sys
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
@@ -6,6 +8,71 @@ from rest_framework.test import APIClient
 
 from aktau_tos import roles
 from tests.factories.accounts import UserFactory
+
+# --- Test tiers ---------------------------------------------------------------------------------------------------
+# `make test-fast` leaves out the tests marked `system`: those that start programs or a live server. So that none
+# slips in unmarked, a test that starts a process (seen through Python's audit events) or uses the live server
+# without the mark fails.
+
+_PROCESS_EVENTS = frozenset(
+    {"subprocess.Popen", "os.system", "os.posix_spawn", "os.spawn", "os.exec", "os.fork", "os.forkpty"}
+)
+
+
+class _ProcessWatch:
+    """An audit hook noting the processes started while a test (with its fixtures) runs."""
+
+    def __init__(self) -> None:
+        self.watching = False
+        self.started: list[str] = []
+
+    def __call__(self, event: str, args: tuple) -> None:
+        if self.watching and event in _PROCESS_EVENTS and not _importing():
+            self.started.append(f"{event} {next((str(arg) for arg in args[:2] if arg), '')}"[:200])
+
+
+def _importing() -> bool:
+    """A library may run a program once as it is first imported (matplotlib builds its font cache with fc-list):
+    that is its set-up, not something the test does."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+_process_watch = _ProcessWatch()
+
+
+def pytest_configure(config):
+    sys.addaudithook(_process_watch)  # audit hooks cannot be removed: one for the run, switched on per test
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    _process_watch.watching, _process_watch.started = True, []
+    try:
+        return (yield)
+    finally:
+        _process_watch.watching = False
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if call.when == "teardown" and not item.get_closest_marker("system"):
+        reasons = list(_process_watch.started)
+        if "live_server" in item.fixturenames:
+            reasons.append("the live_server fixture")
+        if reasons:
+            report.outcome = "failed"
+            report.longrepr = (
+                f"{item.nodeid} is not marked system but started a process or server: "
+                + "; ".join(reasons)
+                + ". Mark it @pytest.mark.system (make test-fast leaves those out)."
+            )
+    return report
 
 
 @pytest.fixture(scope="session", autouse=True)
