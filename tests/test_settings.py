@@ -38,6 +38,7 @@ def test_production_refuses_to_start_without_a_secret_key():
 def test_production_refuses_the_development_key():
     result = start(DJANGO_DEBUG="false", DJANGO_SECRET_KEY="dev-only-insecure")
     assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set to a real secret" in result.stderr
 
 
 @pytest.mark.system  # starts Python afresh, as a deployment would
