@@ -241,8 +241,9 @@ class TestThroughTheServices:
         visit = put("A-01-01-1")
         move = services.move_create_adhoc(container=visit.container.number, to="A-02-01-1", actor=clerk)
         put("A-03-01-1")
-        with pytest.raises(DomainError):
+        with pytest.raises(DomainError) as error:
             services.move_complete(move_id=move.pk, container=visit.container.number, position="A-03-01-1", actor=clerk)
+        assert error.value.code == "position_occupied"
         assert selectors.visit_position(visit) == "A-01-01-1"
         move.refresh_from_db()
         assert move.status == YardMove.Status.PLANNED
