@@ -7,7 +7,7 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 WEB_ADDR ?= 127.0.0.1:8000
 
-.PHONY: run test bench bench-quick check-all audit lint clean
+.PHONY: run test test-fast bench bench-quick check-all audit lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ test: $(DEV_STAMP)
 	scripts/apt-install chromium chromium
 	scripts/apt-install redis-server redis-server
 	scripts/with-postgres bash -c '$(PY) manage.py makemigrations --check --dry-run && $(PY) -m pytest'
+
+## test-fast: quick feedback while developing: the suite without the system and bench tests, no lint (make test runs all)
+# The API fuzzer is all system tests, and schemathesis builds its requests while collecting it (4 s): not collected.
+test-fast: export DJANGO_SECRET_KEY ?= test-only-secret-key-not-for-production
+test-fast: $(DEV_STAMP)
+	scripts/with-postgres $(PY) -m pytest -q -m "not system and not bench" --ignore=tests/api/test_fuzz.py $(PYTEST_ARGS)
 
 ## bench: quality and speed figures on a throwaway PostgreSQL -> bench/results/results.json and summary.md (< 30 min)
 bench: export DJANGO_SECRET_KEY ?= bench-only-secret-key-not-for-production

@@ -46,4 +46,6 @@ def _lock_timeout_marker():
 
 
 def _still_registered(marker) -> bool:
+    # Django's private list of (savepoint ids, callback, robust): tests/test_locking.py fails, saying so, if it
+    # changes. No public API tells whether a callback was dropped.
     return any(callback is marker for _savepoints, callback, _robust in connection.run_on_commit)

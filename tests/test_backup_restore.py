@@ -27,6 +27,7 @@ from psycopg import sql
 from aktau_tos import backup
 from yard.models import Hold, Occupancy, YardMove
 
+pytestmark = pytest.mark.system  # pg_dump, pg_restore and manage.py in processes of their own
 OUR_APPS = ("yard", "rail", "customs", "dangerous_goods", "aktau_tos", "auth")
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_dump and pg_restore: PostgreSQL")
 

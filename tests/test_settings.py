@@ -27,23 +27,28 @@ def start(**env: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.system  # starts Python afresh, as a deployment would
 def test_production_refuses_to_start_without_a_secret_key():
     result = start(DJANGO_DEBUG="false")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
+@pytest.mark.system  # starts Python afresh, as a deployment would
 def test_production_refuses_the_development_key():
     result = start(DJANGO_DEBUG="false", DJANGO_SECRET_KEY="dev-only-insecure")
     assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set to a real secret" in result.stderr
 
 
+@pytest.mark.system  # starts Python afresh, as a deployment would
 def test_debug_runs_with_the_development_key():
     result = start(DJANGO_DEBUG="true")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
 
 
+@pytest.mark.system  # starts Python afresh, as a deployment would
 @pytest.mark.parametrize("value", ["ture", "maybe", "2"])
 def test_a_malformed_flag_stops_the_start(value):
     result = start(DJANGO_DEBUG=value, DJANGO_SECRET_KEY="x" * 50)
@@ -69,6 +74,7 @@ def test_every_variable_is_documented_in_env_example():
     assert read == documented
 
 
+@pytest.mark.system  # starts Python afresh, as a deployment would
 def test_production_settings_pass_the_deployment_checklist():
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_"))},
            "DJANGO_SETTINGS_MODULE": "aktau_tos.settings", "DJANGO_DEBUG": "false",

@@ -37,6 +37,7 @@ from aktau_tos.roles import ALL_ROLES
 from aktau_tos.wsgi import application
 from tests.factories.accounts import PASSWORD, UserFactory
 
+pytestmark = pytest.mark.system  # thousands of generated requests: the slow tier
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "code"}
 

@@ -13,6 +13,7 @@ from yard.allocation import allocation_strategies, slot_choose
 from yard.models import Block
 from yard.stacking import Box, SlotRef, YardSnapshot, snapshot_load
 
+pytestmark = pytest.mark.bench
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
 
 

@@ -29,6 +29,7 @@ from yard.models import Block, CarrierVisit, Container, ContainerVisit, Equipmen
 from yard.services import container_register
 
 pytestmark = [
+    pytest.mark.bench,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY and SKIP LOCKED: PostgreSQL"),
     pytest.mark.django_db,
 ]

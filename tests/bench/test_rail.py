@@ -9,7 +9,7 @@ from yard import reference
 from yard.layout import layout_apply
 from yard.models import CarrierVisit, ContainerVisit, Occupancy, YardMove
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.bench, pytest.mark.django_db]
 
 
 @pytest.fixture

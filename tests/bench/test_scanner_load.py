@@ -19,6 +19,8 @@ from yard.layout import layout_apply
 from yard.models import YardMove
 
 pytestmark = [
+    pytest.mark.system,
+    pytest.mark.bench,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="real processes on a shared database: PostgreSQL"),
     pytest.mark.django_db(transaction=True),
 ]

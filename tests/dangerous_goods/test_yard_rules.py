@@ -1,4 +1,5 @@
-"""Dangerous goods in the yard: admission, declarations against the UN list, segregation on every side."""
+"""Dangerous goods in the yard: admission, declarations against the UN list, segregation on every side (the rule on
+in-memory snapshots, its enforcement through the services on the database)."""
 
 import itertools
 
@@ -17,11 +18,15 @@ from tests.dangerous_goods.conftest import (
     SULFURIC_ACID,
 )
 from tests.factories.yard import ContainerVisitFactory
+from tests.snapshots import block, box, check, stack, yard_of
+from yard import selectors as yard_selectors
 from yard import services as yard_services
-from yard.models import ContainerVisit, Occupancy
-from yard.stacking import Box, snapshot_load
+from yard.allocation import slot_choose
+from yard.models import Block, ContainerVisit, Occupancy
+from yard.stacking import Box, YardSnapshot
 
-pytestmark = pytest.mark.django_db
+ACETONE = {"un_number": "1090", "class": "3"}
+MIX = [[GASOLINE], [AMMONIUM_NITRATE], [SULFURIC_ACID], [ENV_HAZARDOUS], [HYDROCHLORIC_ACID]]
 
 
 def refused_code(callable_, **kwargs) -> DomainError:
@@ -30,6 +35,7 @@ def refused_code(callable_, **kwargs) -> DomainError:
     return error.value
 
 
+@pytest.mark.django_db
 class TestAdmission:
     @pytest.mark.parametrize(
         ("line", "reason"),
@@ -48,6 +54,7 @@ class TestAdmission:
         assert arrive([CARTRIDGES]).to_slot.block.code == "DG"
 
 
+@pytest.mark.django_db
 class TestDeclaredLines:
     @pytest.mark.parametrize(
         ("line", "message"),
@@ -70,7 +77,15 @@ class TestDeclaredLines:
         assert [(x.un_number, x.subsidiary_risks) for x in declaration.lines.all()] == [("1230", "6.1")]
 
 
-class TestSegregationInTheYard:
+@pytest.fixture
+def dg_area() -> YardSnapshot:
+    """In memory, as `dg_yard` on the database: a DG area of 10 bays x 4 rows x 3 tiers and a full block."""
+    return yard_of(block("DG", kind=Block.Kind.DANGEROUS_GOODS, bays=10, rows=4, max_tier=3), block("A"))
+
+
+class TestSegregationRule:
+    """On in-memory snapshots: every placement rule, segregation among them, as a service would ask them."""
+
     @pytest.mark.parametrize(
         ("position", "allowed"),
         [
@@ -83,25 +98,77 @@ class TestSegregationInTheYard:
             ("DG-05-04-1", True),  # one empty row between
         ],
     )
-    def test_separated_from_needs_one_empty_slot_between(self, place, position, allowed):
-        gasoline = place([GASOLINE], "DG-05-02-1")
+    def test_separated_from_needs_one_empty_slot_between(self, dg_area, position, allowed):
+        gasoline = stack(dg_area, box(1, dangerous_goods=[GASOLINE]), "DG-05-02-1")
+        verdict = check(dg_area, box(2, dangerous_goods=[AMMONIUM_NITRATE]), position)
         if allowed:
-            place([AMMONIUM_NITRATE], position)
+            assert verdict.allowed, verdict.reason
             return
-        error = refused_code(place, lines=[AMMONIUM_NITRATE], position=position)
+        assert (verdict.allowed, verdict.code, verdict.neighbour_visit_id) == (False, "segregation_conflict", 1)
+        assert gasoline.number in verdict.reason and "level 2" in verdict.reason
+
+    def test_stacking_only_on_the_same_class(self, dg_area):
+        stack(dg_area, box(1, dangerous_goods=[GASOLINE]), "DG-05-02-1")
+        stack(dg_area, box(2, dangerous_goods=[ACETONE]), "DG-05-02-2")  # acetone on gasoline: both class 3
+        verdict = check(dg_area, box(3, dangerous_goods=[ENV_HAZARDOUS]), "DG-05-02-3")  # class 9: "X", but stacked
+        assert (verdict.allowed, verdict.code) == (False, "segregation_conflict")
+        assert "same stack" in verdict.reason
+
+    def test_boxes_of_several_classes_are_not_stacked_even_on_the_same_mix(self, dg_area):
+        stack(dg_area, box(1, dangerous_goods=[GASOLINE, SULFURIC_ACID]), "DG-05-02-1")
+        verdict = check(dg_area, box(2, dangerous_goods=[GASOLINE, SULFURIC_ACID]), "DG-05-02-2")
+        assert (verdict.allowed, verdict.code, "same stack" in verdict.reason) == (False, "segregation_conflict", True)
+
+    def test_never_two_different_class_8_cargoes_stacked(self, dg_area):
+        stack(dg_area, box(1, dangerous_goods=[SULFURIC_ACID]), "DG-01-01-1")
+        verdict = check(dg_area, box(2, dangerous_goods=[HYDROCHLORIC_ACID]), "DG-01-01-2")
+        assert (verdict.allowed, verdict.code) == (False, "segregation_conflict")
+        assert check(dg_area, box(3, dangerous_goods=[SULFURIC_ACID]), "DG-01-01-2").allowed  # the same cargo may
+
+    def test_class_1_against_class_1_needs_another_block(self, dg_area):
+        stack(dg_area, box(1, dangerous_goods=[CARTRIDGES]), "DG-01-01-1")
+        assert slot_choose(box(2, dangerous_goods=[CARTRIDGES]), dg_area) is None  # allocation finds no place
+        verdict = check(dg_area, box(2, dangerous_goods=[CARTRIDGES]), "DG-10-04-1")  # the far corner
+        assert (verdict.allowed, verdict.code) == (False, "segregation_conflict")
+        assert "another block" in verdict.reason
+
+    def test_level_x_neighbours_may_stand_side_by_side(self, dg_area):
+        stack(dg_area, box(1, dangerous_goods=[GASOLINE]), "DG-05-02-1")
+        verdict = check(dg_area, box(2, dangerous_goods=[ENV_HAZARDOUS]), "DG-06-02-1")
+        assert verdict.allowed, verdict.reason
+
+    def test_goods_in_another_block_are_no_neighbours(self, dg_area):
+        other = yard_of(*dg_area.blocks.values(), block("DG2", kind=Block.Kind.DANGEROUS_GOODS))
+        stack(other, box(1, dangerous_goods=[CARTRIDGES]), "DG-01-01-1")
+        assert check(other, box(2, dangerous_goods=[CARTRIDGES]), "DG2-01-01-1").allowed
+
+    def test_allocation_never_proposes_a_conflict_in_a_busy_area(self, dg_area):
+        placed = 0
+        for visit_id, lines in enumerate(itertools.islice(itertools.cycle(MIX), 60), start=1):
+            arriving = box(visit_id, dangerous_goods=lines)
+            allocation = slot_choose(arriving, dg_area)
+            if allocation is None:
+                continue
+            stack(dg_area, arriving, allocation.chosen.position)  # every proposal passes every rule as proposed
+            placed += 1
+        assert placed >= 30
+        for (slot_id, tier), (standing, _) in dg_area.boxes.items():  # the final yard breaks no rule
+            slot = dg_area.slots[slot_id]
+            verdict = segregation_rule(
+                standing, dg_area.blocks[slot.block_id], [slot], tier, dg_area.without(standing.visit_id)
+            )
+            assert verdict.allowed, verdict.reason
+
+
+@pytest.mark.django_db
+class TestSegregationThroughTheServices:
+    def test_a_completion_next_to_a_separated_cargo_is_refused(self, place):
+        gasoline = place([GASOLINE], "DG-05-02-1")
+        error = refused_code(place, lines=[AMMONIUM_NITRATE], position="DG-06-02-1")
         assert error.code == "segregation_conflict"
         assert gasoline.container.number in error.detail and "level 2" in error.detail
-
-    def test_stacking_only_on_the_same_class(self, place):
-        place([GASOLINE], "DG-05-02-1")
-        place([{"un_number": "1090", "class": "3"}], "DG-05-02-2")  # acetone on gasoline: both class 3
-        error = refused_code(place, lines=[ENV_HAZARDOUS], position="DG-05-02-3")  # class 9: "X", but stacked
-        assert error.code == "segregation_conflict" and "same stack" in error.detail
-
-    def test_never_two_different_class_8_cargoes_stacked(self, place):
-        place([SULFURIC_ACID], "DG-01-01-1")
-        assert refused_code(place, lines=[HYDROCHLORIC_ACID], position="DG-01-01-2").code == "segregation_conflict"
-        place([SULFURIC_ACID], "DG-01-01-2")  # the same cargo may
+        visit = place([AMMONIUM_NITRATE], "DG-07-02-1")  # one empty bay between
+        assert yard_selectors.visit_position(visit) == "DG-07-02-1"
 
     def test_class_1_against_class_1_needs_another_block(self, place, arrive, clerk):
         place([CARTRIDGES], "DG-01-01-1")
@@ -114,33 +181,17 @@ class TestSegregationInTheYard:
         )  # fmt: skip
         assert error.code == "segregation_conflict" and "another block" in error.detail
 
-    def test_level_x_neighbours_may_stand_side_by_side(self, place):
-        place([GASOLINE], "DG-05-02-1")
-        place([ENV_HAZARDOUS], "DG-06-02-1")
-
-    def test_allocation_never_proposes_a_conflict_in_a_busy_area(self, arrive, clerk):
-        mix = itertools.cycle([[GASOLINE], [AMMONIUM_NITRATE], [SULFURIC_ACID], [ENV_HAZARDOUS], [HYDROCHLORIC_ACID]])
-        placed = 0
-        for lines in itertools.islice(mix, 60):
-            try:
-                move = arrive(lines)
-            except DomainError as error:
-                assert error.code == "no_slot_available"
-                continue
+    def test_every_proposal_of_the_allocation_is_confirmed_as_proposed(self, arrive, clerk):
+        for lines in itertools.islice(itertools.cycle(MIX), 15):
+            move = arrive(lines)
             yard_services.move_complete(
                 move_id=move.pk, container=move.visit.container.number, position=move.planned_to, actor=clerk
-            )  # every proposal is confirmed as proposed: it must be legal
-            placed += 1
-        assert placed >= 30
-        snapshot = snapshot_load(blocks=[Occupancy.objects.first().slot.block])
-        for (slot_id, tier), (box, _) in snapshot.boxes.items():  # the final yard breaks no rule
-            slot = snapshot.slots[slot_id]
-            verdict = segregation_rule(
-                box, snapshot.blocks[slot.block_id], [slot], tier, snapshot.without(box.visit_id)
             )
-            assert verdict.allowed, verdict.reason
+            assert yard_selectors.visit_position(move.visit) == move.planned_to
+        assert Occupancy.objects.filter(slot__block__code="DG").count() == 15
 
 
+@pytest.mark.django_db
 class TestRedeclaration:
     def test_a_changed_declaration_is_rechecked_where_the_box_stands(self, place, user_with_role):
         officer = user_with_role("dg_officer")
@@ -167,6 +218,7 @@ class TestRedeclaration:
         assert visit.dangerous_goods[0]["un_number"] == "1203"
 
 
+@pytest.mark.django_db
 def test_the_inventory_lists_every_dg_container_by_position(place, django_assert_max_num_queries):
     place([GASOLINE], "DG-05-02-1")
     place([ENV_HAZARDOUS, SULFURIC_ACID], "DG-01-01-1")
@@ -178,6 +230,7 @@ def test_the_inventory_lists_every_dg_container_by_position(place, django_assert
     assert rows[2]["proper_shipping_name"].startswith("Gasoline") and rows[2]["class"] == "3"
 
 
+@pytest.mark.django_db
 def test_box_lines_reach_the_rule(place):
     visit = place([GASOLINE], "DG-05-02-1")
     assert Box.of(ContainerVisit.objects.get(pk=visit.pk)).dangerous_goods[0]["un_number"] == "1203"

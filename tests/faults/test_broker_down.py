@@ -21,6 +21,7 @@ from yard.models import ContainerVisit, Hold, YardMove
 from yard.tasks import dispatch_planned_moves
 
 pytestmark = [
+    pytest.mark.system,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="real processes on a shared database: PostgreSQL"),
     pytest.mark.django_db(transaction=True),
 ]

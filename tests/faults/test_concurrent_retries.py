@@ -17,6 +17,7 @@ from tests.faults.support import WEB, Parallel, held_lock, http, lock_waits, log
 from yard.models import Occupancy, YardMove
 
 pytestmark = [
+    pytest.mark.system,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="real processes on a shared database: PostgreSQL"),
     pytest.mark.django_db(transaction=True),
 ]

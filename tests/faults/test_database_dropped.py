@@ -20,6 +20,7 @@ from yard import services
 from yard.models import CarrierVisit, Container, ContainerVisit, Occupancy, YardMove
 
 pytestmark = [
+    pytest.mark.system,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="kills a PostgreSQL backend"),
     pytest.mark.django_db(transaction=True),
 ]

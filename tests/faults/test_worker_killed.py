@@ -35,6 +35,7 @@ from yard.models import YardMove
 from yard.tasks import dispatch_planned_moves
 
 pytestmark = [
+    pytest.mark.system,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="real processes on a shared database: PostgreSQL"),
     pytest.mark.django_db(transaction=True),
 ]

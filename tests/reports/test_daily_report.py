@@ -100,10 +100,13 @@ def test_the_email_has_text_html_charts_and_the_workbook(known_day, settings):
     [message] = mail.outbox
     assert sorted(message.to) == ["director@aktau-hub.kz", "ops@aktau-hub.kz"]
     assert "THROUGHPUT" in message.body and "Rehandle ratio" in message.body
-    html = message.alternatives[0][0] if hasattr(message.alternatives[0], "__getitem__") else ""
-    assert ('src="cid:occupancy"' in html and "Definitions" not in html) or "Yard occupancy" in html
+    [(html, mimetype)] = message.alternatives
+    assert mimetype == "text/html"
+    assert "<td>A (full)</td>" in html  # the occupancy table
     inline = [part for part in message.attachments if getattr(part, "get_content_type", lambda: "")() == "image/png"]
-    assert len(inline) == 3
+    assert sorted(part["Content-ID"] for part in inline) == ["<dwell>", "<occupancy>", "<throughput>"]
+    for chart in ("throughput", "occupancy", "dwell"):  # each chart shown in the text where it belongs
+        assert f'<img src="cid:{chart}"' in html
     [(name, content, _)] = [a for a in message.attachments if isinstance(a, tuple)]
     assert name == "aktau-tos-2026-11-20.xlsx"
     book = load_workbook(io.BytesIO(content))

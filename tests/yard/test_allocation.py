@@ -1,17 +1,91 @@
-"""Allocation: only legal slots, rehandle-aware choice, explanations, reservations."""
+"""Allocation: only legal slots, rehandle-aware choice, explanations (scored on in-memory snapshots), and on the
+database what the service reads: departures, reservations of open moves, the blocks for each kind of cargo."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
 from tests.factories.yard import BlockFactory, CarrierVisitFactory, ContainerFactory, ContainerVisitFactory
+from tests.snapshots import block, box, stack, yard_of
 from yard import services
-from yard.allocation import _reserved_slots, blocks_for, slot_allocate
+from yard.allocation import GROUPING_BONUS, REHANDLE_UNKNOWN, _reserved_slots, blocks_for, slot_allocate, slot_choose
 from yard.models import Block, IsoSizeType
-from yard.stacking import snapshot_load
+from yard.stacking import YardSnapshot, snapshot_load
 
-pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 1, 5, 8, tzinfo=UTC)
+SOON, LATE = 101, 102  # outbound carrier visits
+
+
+def leaving(visit_id: int, hours: float | None, carrier: int | None = None, **fields):
+    return box(visit_id, departure=None if hours is None else NOW + timedelta(hours=hours), carrier=carrier, **fields)
+
+
+@pytest.fixture
+def stacks_in_memory() -> YardSnapshot:
+    """As `two_stacks` below, in memory: block T, one bay of two rows, three tiers; the box in row 1 leaves with
+    carrier SOON in 10 h, the one in row 2 with LATE in 100 h (20 t each)."""
+    yard = yard_of(block("T", bays=1, rows=2, max_tier=3))
+    stack(yard, leaving(1, 10, SOON), "T-01-01-1")
+    stack(yard, leaving(2, 100, LATE), "T-01-02-1")
+    return yard
+
+
+def test_a_box_is_not_buried_under_nor_put_on_an_earlier_departure(stacks_in_memory):
+    allocation = slot_choose(leaving(3, 50), stacks_in_memory)
+    assert allocation.chosen.position == "T-01-02-2"  # on the box leaving in 100 h, not the one leaving in 10 h
+    assert allocation.chosen.costs.get("rehandle") is None
+    assert [(c.position, c.costs.get("rehandle")) for c in allocation.runners_up] == [("T-01-01-2", 1.0)]
+    assert allocation.considered == 2
+
+
+def test_boxes_for_one_carrier_are_grouped(stacks_in_memory):
+    allocation = slot_choose(leaving(3, 20, SOON), stacks_in_memory)  # leaves later, but with the box below
+    assert allocation.chosen.position == "T-01-01-2"
+    assert allocation.chosen.costs["grouping"] == GROUPING_BONUS and "rehandle" not in allocation.chosen.costs
+
+
+def test_heavier_boxes_for_a_carrier_go_on_top(stacks_in_memory):
+    allocation = slot_choose(leaving(3, 10, SOON, gross_kg=5000), stacks_in_memory)
+    assert allocation.chosen.position == "T-01-01-2"
+    assert allocation.chosen.costs.get("weight") == pytest.approx(0.2)  # lighter than the 20 t box below
+    heavy = slot_choose(leaving(4, 10, SOON, gross_kg=25_000), stacks_in_memory)
+    assert "weight" not in heavy.chosen.costs
+
+
+def test_unknown_departures_prefer_the_ground():
+    yard = yard_of(block("T", bays=2, rows=1, max_tier=3))
+    stack(yard, leaving(1, 100), "T-01-01-1")
+    allocation = slot_choose(leaving(2, None), yard)
+    assert allocation.chosen.position == "T-02-01-1"
+    assert [(c.position, c.costs["rehandle"]) for c in allocation.runners_up] == [("T-01-01-2", REHANDLE_UNKNOWN)]
+
+
+def test_lower_stacks_break_ties():
+    yard = yard_of(block("T", bays=2, rows=1, max_tier=3))
+    stack(yard, leaving(1, 100), "T-01-01-1")
+    allocation = slot_choose(leaving(2, 50), yard)  # on the later box would cost no rehandle either
+    assert (allocation.chosen.position, allocation.chosen.costs["height"]) == ("T-02-01-1", 0.05)
+    assert [(c.position, c.costs) for c in allocation.runners_up] == [("T-01-01-2", {"height": 0.1, "distance": 0})]
+
+
+def test_nearer_and_less_busy_blocks_break_ties():
+    yard = yard_of(block("P", bays=1, rows=1), block("Q", bays=1, rows=1))
+    p_block, q_block = 1, 2
+    near_q = slot_choose(leaving(1, 50), yard, distance_m={p_block: 1000, q_block: 0})
+    assert (near_q.chosen.position, near_q.chosen.costs["distance"]) == ("Q-01-01-1", 0)
+    assert near_q.runners_up[0].costs["distance"] == 0.5
+    busy_q = slot_choose(leaving(1, 50), yard, distance_m={p_block: 1000, q_block: 0}, workload={q_block: 60})
+    assert (busy_q.chosen.position, busy_q.runners_up[0].costs["workload"]) == ("P-01-01-1", 0.6)
+
+
+def test_a_full_area_has_no_place():
+    yard = yard_of(block("T", bays=1, rows=1, max_tier=1))
+    stack(yard, leaving(1, 10), "T-01-01-1")
+    assert slot_choose(leaving(2, 10), yard) is None
+
+
+# --- On the database -----------------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -35,7 +109,8 @@ def arriving(departure_hours: float | None, carrier=None) -> object:
     return ContainerVisitFactory(outbound_carrier=carrier, expected_departure=departure)
 
 
-def test_a_box_is_not_buried_under_nor_put_on_an_earlier_departure(two_stacks):
+@pytest.mark.django_db
+def test_the_service_reads_the_stacks_and_departures_from_the_database(two_stacks):
     block, _, _ = two_stacks
     allocation = slot_allocate(visit=arriving(50), blocks=[block])
     assert allocation.chosen.position == "T-01-02-2"  # on the box leaving in 100 h, not the one leaving in 10 h
@@ -44,32 +119,14 @@ def test_a_box_is_not_buried_under_nor_put_on_an_earlier_departure(two_stacks):
     assert (runner_up.position, runner_up.costs["rehandle"]) == ("T-01-01-2", 1.0)
 
 
-def test_boxes_for_one_carrier_are_grouped(two_stacks):
-    block, soon, _ = two_stacks
-    allocation = slot_allocate(visit=arriving(10, carrier=soon), blocks=[block])
-    assert allocation.chosen.position == "T-01-01-2"
-    assert allocation.chosen.costs["grouping"] < 0
-
-
-def test_heavier_boxes_for_a_carrier_go_on_top(two_stacks, clerk):
-    block, soon, _ = two_stacks
-    light = ContainerVisitFactory(outbound_carrier=soon, expected_departure=soon.etd, gross_kg=5000)
-    allocation = slot_allocate(visit=light, blocks=[block])
-    assert allocation.chosen.costs.get("weight") == pytest.approx(0.2)  # lighter than the 20 t box below
-
-
-def test_unknown_departures_prefer_the_ground(size_types):
-    block = BlockFactory(code="T", bays=2, rows=1, max_tier=3)
-    allocation = slot_allocate(visit=arriving(None), blocks=[block])
-    assert allocation.chosen.tier == 1
-
-
+@pytest.mark.django_db
 def test_open_moves_reserve_their_target(small_yard, clerk):
     first = services.gate_in(container="CSQU3054383", iso_type="22G1", freight_kind="full", truck="T1", actor=clerk)
     second = services.gate_in(container="MSKU2666542", iso_type="22G1", freight_kind="full", truck="T2", actor=clerk)
     assert first.planned_to != second.planned_to
 
 
+@pytest.mark.django_db
 def test_a_40_foot_move_reserves_its_slot_and_the_next_bay(small_yard, clerk):
     long_move = services.gate_in(container="CSQU3054383", iso_type="45G1", freight_kind="full", truck="T1", actor=clerk)
     short_move = services.gate_in(container="MSKU2666542", iso_type="22G1", freight_kind="full", truck="T", actor=clerk)
@@ -83,6 +140,7 @@ def test_a_40_foot_move_reserves_its_slot_and_the_next_bay(small_yard, clerk):
     assert own_excluded == {short_move.to_slot_id}
 
 
+@pytest.mark.django_db
 def test_only_legal_slots_are_proposed(small_yard, clerk, put):
     reefer_visit = ContainerVisitFactory(container=ContainerFactory(iso_type=IsoSizeType.objects.get(code="45R1")))
     blocks = blocks_for(reefer_visit)
@@ -92,6 +150,7 @@ def test_only_legal_slots_are_proposed(small_yard, clerk, put):
     assert allocation.considered == 1
 
 
+@pytest.mark.django_db
 def test_blocks_for_each_kind_of_cargo(small_yard):
     dg = ContainerVisitFactory(dangerous_goods=[{"un_number": "1203", "class": "3"}])
     empty = ContainerVisitFactory(freight_kind="empty")
