@@ -38,6 +38,7 @@ def test_it_refuses_nonsense():
         call_command("simulate", "--teu-per-year", "-5", "--no-progress")
 
 
+@pytest.mark.system  # two simulated days through every service
 def test_it_runs_reports_and_continues_an_earlier_simulation(tmp_path):
     report = tmp_path / "first.json"
     text = simulate("--seed", "3", "--json", str(report))

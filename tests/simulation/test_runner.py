@@ -72,6 +72,7 @@ def test_the_small_day_has_every_kind_of_traffic():
     assert any(box.inspection for box in boxes) and any(box.freight_kind == "empty" for box in boxes)
 
 
+@pytest.mark.system  # the whole terminal through every service, twice
 def test_a_day_runs_through_the_services_reproducibly_and_leaves_a_legal_yard():
     reference_ensure()
     with transaction.atomic():  # the first run is rolled back: the second starts from the same database

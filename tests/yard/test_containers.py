@@ -71,6 +71,7 @@ def test_get_by_number_as_scanned():
         selectors.container_get_by_number(number="CSQU3054383")
 
 
+@pytest.mark.system  # the whole seeded demo, twice
 def test_seed_is_idempotent(settings):
     settings.DEBUG = True
     call_command("seed_aktau", "--demo")
