@@ -13,7 +13,7 @@ DG_OFFICER = "dg_officer"
 MANAGER = "manager"
 ALL_ROLES = (OPERATOR, YARD_CLERK, DRIVER, CUSTOMS_OFFICER, DG_OFFICER, MANAGER)
 
-DOMAIN_APPS = ("yard", "rail", "customs", "dangerous_goods")
+DOMAIN_APPS = ("yard", "rail", "customs", "dangerous_goods", "vessels")
 # What each role may do in the admin: "app" (all its models) or "app.model" -> actions.
 ADMIN_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     OPERATOR: {

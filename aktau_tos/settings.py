@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "rail",
     "customs",
     "dangerous_goods",
+    "vessels",
     "simulation",  # the top floor: a planners' tool over every app's services; nothing imports it
 ]
 
@@ -280,6 +281,19 @@ DG_SEGREGATION_SLOTS = env.dict(
 DG_DIRECT_DELIVERY_CLASSES = env.list("DG_DIRECT_DELIVERY_CLASSES", default=["1", "7"])
 DG_DIRECT_DELIVERY_EXCEPT = env.list("DG_DIRECT_DELIVERY_EXCEPT", default=["1.4S"])
 DG_REFUSED_CLASSES = env.list("DG_REFUSED_CLASSES", default=["6.2"])
+
+# Vessels (docs/vessels.md). TERMINAL_LOCODE decides which boxes of a bay plan are for this port: KZAAU as the
+# hub was specified; it could not be checked against the UN/LOCODE list here (see the docs), so set it to the
+# code the lines write in their bay plans. VESSEL_DG_SEPARATION: cells apart on board per IMDG segregation code
+# ("none": never on the same ship). The balance rule: port and starboard within a share of the mass on board,
+# but never tighter than a floor. VESSEL_PLAN_SECONDS bounds the stowage solver.
+TERMINAL_LOCODE = env.str("TERMINAL_LOCODE", default="KZAAU").strip().upper()
+VESSEL_DG_SEPARATION = env.dict(
+    "VESSEL_DG_SEPARATION", default={"1": "1", "2": "2", "3": "4", "4": "none", "*": "none"}
+)
+VESSEL_BALANCE_SHARE = env.float("VESSEL_BALANCE_SHARE", default=0.05)
+VESSEL_BALANCE_MIN_KG = env.int("VESSEL_BALANCE_MIN_KG", default=40_000)
+VESSEL_PLAN_SECONDS = env.float("VESSEL_PLAN_SECONDS", default=20.0)
 
 # Customs: which arriving containers are held until their declaration is released, and the temporary-storage
 # clock (days under customs control allowed, and how many days before the end operators are warned).

@@ -15,6 +15,7 @@ api_v1 = [
     path("dangerous-goods/", include("dangerous_goods.api.urls")),
     path("customs/", include("customs.api.urls")),
     path("rail/", include("rail.api.urls")),
+    path("vessels/", include("vessels.api.urls")),
 ]
 
 urlpatterns = [

@@ -13,3 +13,4 @@ class DangerousGoodsConfig(AppConfig):
         hooks.arrival_goods_checks.register(services.declared_goods_check)
         hooks.visit_opened.register(services.declaration_record)
         hooks.load_plan_checks.register(trains.train_dangerous_goods_warnings)
+        hooks.goods_segregation.register(rules.classes_segregation_level)

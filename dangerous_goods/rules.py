@@ -87,3 +87,12 @@ def segregation_rule(box: Box, block: Block, slots: list[Slot], tier: int, snaps
                 neighbour_visit_id=other.visit_id,
             )
     return ALLOWED
+
+
+def classes_segregation_level(classes_a: tuple[str, ...], classes_b: tuple[str, ...]) -> str:
+    """The strictest table 7.2.4 code between two boxes' classes (primary and subsidiary), for stowage on board."""
+    hazards_a = [Hazard(code, (), False) for code in classes_a]
+    hazards_b = [Hazard(code, (), False) for code in classes_b]
+    if not hazards_a or not hazards_b:
+        return "X"
+    return str(hazards_segregation(hazards_a, hazards_b))

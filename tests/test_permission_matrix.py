@@ -49,6 +49,16 @@ MATRIX = {
     ("POST", "/api/v1/rail/visits/999999/load/"): {YARD_CLERK, DRIVER},
     ("POST", "/api/v1/rail/visits/999999/depart/"): {OPERATOR},
     ("GET", "/api/v1/rail/visits/999999/consist/"): EVERYONE,
+    ("GET", "/api/v1/vessels/calls/"): EVERYONE,
+    ("POST", "/api/v1/vessels/calls/"): {OPERATOR},
+    ("GET", "/api/v1/vessels/calls/999999/"): EVERYONE,
+    ("GET", "/api/v1/vessels/calls/999999/moves/"): EVERYONE,
+    ("POST", "/api/v1/vessels/calls/999999/arrive/"): {OPERATOR},
+    ("POST", "/api/v1/vessels/calls/999999/cancel/"): {OPERATOR},
+    ("POST", "/api/v1/vessels/calls/999999/discharge-list/"): {OPERATOR},
+    ("POST", "/api/v1/vessels/calls/999999/load-list/"): {OPERATOR},
+    ("POST", "/api/v1/vessels/calls/999999/plan/"): {OPERATOR},
+    ("POST", "/api/v1/vessels/calls/999999/depart/"): {OPERATOR},
 }
 
 

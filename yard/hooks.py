@@ -17,6 +17,16 @@ DomainError refuses the whole operation; nothing is partly done.
 - `load_plan_checks`: `check(*, mode, units) -> [warning, ...]`, on an outbound carrier's load plan:
   units (wagons) in order, each `{"position", "unit", "containers": [{"container", "dangerous_goods"}]}`.
   Warnings are passed on to the carrier (the railway's DG cover rules); they refuse nothing.
+- `carrier_place_checks`: `check(*, move, place) -> place`, when a move is confirmed onto a place on its
+  carrier (a vessel's stowage cell). The carrier's owner returns the place written its way, or refuses
+  (cell taken, not on this ship, not supported). It runs under the owner's lock, so one place, one box.
+- `dispatch_waits`: `waiting(moves) -> {move id, ...}`, the planned moves that must not be dispatched yet
+  (a load into a cell whose cells below are not filled). Dispatch passes over them this round.
+- `dispatch_machines`: `machines(move, machines) -> [machine, ...] or None`, the machines that do a move at
+  a carrier (a vessel's harbour cranes); None leaves the move to the yard's own choice.
+- `goods_segregation`: `level(classes_a, classes_b) -> str`, the IMDG segregation code (table 7.2.4) two
+  boxes' dangerous goods require of each other: "X" none, "1".."4", "*" (class 1 compatibility).
+  Dangerous goods answer; vessels ask, for stowage on board.
 
 Reactions carry the main flow of the terminal, so they are explicit here rather than Django signals.
 """
@@ -51,6 +61,10 @@ arrival_goods_checks: Hook = Hook("arrival_goods_checks")
 visit_opened: Hook = Hook("visit_opened")
 move_completed: Hook = Hook("move_completed")
 load_plan_checks: Hook = Hook("load_plan_checks")
+carrier_place_checks: Hook = Hook("carrier_place_checks")
+dispatch_waits: Hook = Hook("dispatch_waits")
+dispatch_machines: Hook = Hook("dispatch_machines")
+goods_segregation: Hook = Hook("goods_segregation")
 
 
 def arrival_goods_checked(lines: list[dict]) -> list[dict]:
@@ -72,3 +86,29 @@ def move_completed_announce(*, move, actor) -> None:
 
 def load_plan_warnings(*, mode: str, units: list[dict]) -> list[str]:
     return [warning for check in load_plan_checks for warning in check(mode=mode, units=units)]
+
+
+def carrier_place_checked(*, move, place: str) -> str:
+    for check in carrier_place_checks:
+        place = check(move=move, place=place)
+    return place
+
+
+def dispatch_waiting(moves: list) -> set[int]:
+    return {move_id for waiting in dispatch_waits for move_id in waiting(moves)}
+
+
+def dispatch_machines_for(move, machines: list):
+    """The machines a registered owner names for this move, or None when no owner claims it."""
+    for choose in dispatch_machines:
+        chosen = choose(move, machines)
+        if chosen is not None:
+            return chosen
+    return None
+
+
+def goods_segregation_level(classes_a: tuple[str, ...], classes_b: tuple[str, ...]) -> str:
+    """The strictest code any registered rule asks for ("X": none, also when no rule is registered)."""
+    levels = [level(classes_a, classes_b) for level in goods_segregation]
+    order = ["X", "1", "2", "3", "4", "*"]
+    return max(levels, key=order.index, default="X")

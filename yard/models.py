@@ -173,6 +173,7 @@ class Equipment(models.Model):
         REACH_STACKER = "reach_stacker", "Reach stacker"
         EMPTY_HANDLER = "empty_handler", "Empty container handler"
         TERMINAL_TRACTOR = "terminal_tractor", "Terminal tractor"
+        HARBOUR_CRANE = "harbour_crane", _("Mobile harbour crane")
 
     code = models.CharField(max_length=16, unique=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -370,6 +371,7 @@ class YardMove(models.Model):
         DANGEROUS_GOODS = "dg", "Dangerous-goods relocation"
         HOUSEKEEPING = "housekeeping", "Housekeeping (pre-marshalling)"
         SHIFT = "shift", "Ad hoc shift"
+        RESTOW = "restow", _("Restow on board (off and back on)")
 
     class Status(models.TextChoices):
         PLANNED = "planned", "Planned"
@@ -394,6 +396,9 @@ class YardMove(models.Model):
     to_tier = models.PositiveSmallIntegerField(null=True, blank=True)
     to_carrier = models.ForeignKey(CarrierVisit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     to_gate = models.BooleanField(default=False)
+    # A place on the carrier, in the carrier's own terms: a vessel's stowage cell (BBRRTT). Its owner app checks it.
+    from_place = models.CharField(max_length=12, blank=True)
+    to_place = models.CharField(max_length=12, blank=True)
     planned_to = models.CharField(max_length=60, blank=True, help_text="The position first planned.")
     deviation = models.BooleanField(default=False, help_text="Confirmed in another position than planned.")
     allocation = models.JSONField(null=True, blank=True, help_text="Why the target slot was chosen.")

@@ -81,15 +81,17 @@ def hold_blocking(*, visit_id: int, move_kind: str) -> Hold | None:
     return next((hold for hold in holds if move_kind in hold.blocked_move_kinds), None)
 
 
-def carrier_label(carrier: CarrierVisit) -> str:
-    return f"{carrier.mode.upper()}:{carrier.reference}"
+def carrier_label(carrier: CarrierVisit, place: str = "") -> str:
+    """VESSEL:CASPIAN STAR 0412 or, with a place on it, VESSEL:CASPIAN STAR 0412/020282 (its stowage cell)."""
+    label = f"{carrier.mode.upper()}:{carrier.reference}"
+    return f"{label}/{place}" if place else label
 
 
 def move_from(move: YardMove) -> str | None:
     if move.from_slot_id:
         slot = move.from_slot
         return position_format(slot.block.code, slot.bay, slot.row, move.from_tier)
-    return carrier_label(move.from_carrier) if move.from_carrier_id else None
+    return carrier_label(move.from_carrier, move.from_place) if move.from_carrier_id else None
 
 
 def move_to(move: YardMove) -> str | None:
@@ -98,7 +100,7 @@ def move_to(move: YardMove) -> str | None:
     if move.to_slot_id:
         slot = move.to_slot
         return position_format(slot.block.code, slot.bay, slot.row, move.to_tier)
-    return carrier_label(move.to_carrier) if move.to_carrier_id else None
+    return carrier_label(move.to_carrier, move.to_place) if move.to_carrier_id else None
 
 
 def moves_with_places() -> QuerySet[YardMove]:

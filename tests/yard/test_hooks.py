@@ -9,6 +9,7 @@ from dangerous_goods import rules as dg_rules
 from dangerous_goods import services as dg_services
 from dangerous_goods import trains as dg_trains
 from rail import services as rail_services
+from vessels.services import quay
 from yard import hooks, services
 from yard.models import CarrierVisit, ContainerVisit, Hold
 
@@ -17,8 +18,16 @@ def test_each_app_plugs_in_what_it_owns_in_the_order_of_installed_apps():
     assert list(hooks.placement_rules) == [dg_rules.segregation_rule]
     assert list(hooks.arrival_goods_checks) == [dg_services.declared_goods_check]
     assert list(hooks.visit_opened) == [customs_services.control_on_arrival, dg_services.declaration_record]
-    assert list(hooks.move_completed) == [rail_services.discharge_note, customs_services.arrival_at_inspection_note]
+    assert list(hooks.move_completed) == [
+        rail_services.discharge_note,
+        customs_services.arrival_at_inspection_note,
+        quay.move_noted,
+    ]
     assert list(hooks.load_plan_checks) == [dg_trains.train_dangerous_goods_warnings]
+    assert list(hooks.goods_segregation) == [dg_rules.classes_segregation_level]
+    assert list(hooks.carrier_place_checks) == [quay.cell_check]
+    assert list(hooks.dispatch_waits) == [quay.moves_waiting]
+    assert list(hooks.dispatch_machines) == [quay.quay_machines]
 
 
 def test_registering_twice_keeps_one():

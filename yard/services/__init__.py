@@ -14,7 +14,13 @@ from yard.services.moves import (
     move_plan_to_yard,
     move_start,
 )
-from yard.services.visits import visit_book_outbound, visit_dangerous_goods_set, visit_open, visit_seals_set
+from yard.services.visits import (
+    visit_book_outbound,
+    visit_dangerous_goods_set,
+    visit_open,
+    visit_seals_set,
+    visit_unbook_outbound,
+)
 
 __all__ = [
     "carrier_visit_arrive",
@@ -37,4 +43,5 @@ __all__ = [
     "visit_dangerous_goods_set",
     "visit_open",
     "visit_seals_set",
+    "visit_unbook_outbound",
 ]

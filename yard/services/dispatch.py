@@ -9,6 +9,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from aktau_tos.audit import audited, system_user
+from yard import hooks
 from yard.models import Block, Equipment, Hold, YardMove
 
 BATCH = 200
@@ -56,9 +57,11 @@ def moves_dispatch(*, limit: int = BATCH) -> int:
         wanted = limit - dispatched
         claimed = list(planned.exclude(pk__in=passed_over).select_for_update(skip_locked=True, of=("self",))[:wanted])
         held = _held_move_kinds({move.visit_id for move in claimed})
+        waiting = hooks.dispatch_waiting(claimed)  # e.g. a load whose cells below on the ship are not filled yet
         for move in claimed:
-            machine = None if move.kind in held.get(move.visit_id, ()) else _machine_for(move, machines, serves, queue)
-            if machine is None:  # held (dispatched once released) or no machine can do it: passed over
+            blocked = move.kind in held.get(move.visit_id, ()) or move.pk in waiting
+            machine = None if blocked else _machine_for(move, machines, serves, queue)
+            if machine is None:  # held, waiting (dispatched later) or no machine can do it: passed over
                 passed_over.add(move.pk)
                 continue
             queue[machine.pk] += 1
@@ -71,6 +74,8 @@ def moves_dispatch(*, limit: int = BATCH) -> int:
 
 
 def _machine_for(move: YardMove, machines: list[Equipment], serves: dict, queue: dict) -> Equipment | None:
+    if (at_carrier := hooks.dispatch_machines_for(move, machines)) is not None:  # a vessel's harbour cranes
+        return min(at_carrier, key=lambda m: (queue[m.pk], m.code), default=None)
     block = move.to_slot.block if move.to_slot_id else move.from_slot.block if move.from_slot_id else None
     tier = move.to_tier or move.from_tier or 1
     able = [m for m in machines if block and block.pk in serves[m.pk] and m.max_tier >= tier]

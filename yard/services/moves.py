@@ -38,6 +38,7 @@ DEFAULT_PRIORITY = {
     YardMove.Kind.INSPECTION: 30,
     YardMove.Kind.DANGEROUS_GOODS: 30,
     YardMove.Kind.SHIFT: 40,
+    YardMove.Kind.RESTOW: 12,
     YardMove.Kind.HOUSEKEEPING: 90,
 }
 
@@ -82,6 +83,8 @@ def move_plan(
     to_gate: bool = False,
     to_carrier: CarrierVisit | None = None,
     from_carrier: CarrierVisit | None = None,
+    from_place: str = "",
+    to_place: str = "",
     priority: int | None = None,
     deadline=None,
     allocation: dict | None = None,
@@ -106,6 +109,8 @@ def move_plan(
         to_tier=to_tier,
         to_gate=to_gate,
         to_carrier=to_carrier,
+        from_place=from_place,
+        to_place=to_place,
         allocation=allocation,
         created_by=actor,
     )
@@ -127,6 +132,7 @@ def move_plan_to_yard(
     inspection: bool = False,
     priority: int | None = None,
     deadline=None,
+    from_place: str = "",
 ) -> YardMove:
     """Allocates the best slot for the container (see yard.allocation) and plans its move there."""
     blocks = blocks_for(visit, inspection=inspection)
@@ -140,6 +146,7 @@ def move_plan_to_yard(
         to_tier=allocation.chosen.tier,
         priority=priority,
         deadline=deadline,
+        from_place=from_place,
         allocation=allocation.explanation(),
     )
 
@@ -240,7 +247,9 @@ def move_complete(*, move_id: int, container: str, position: str, actor: Abstrac
     visit = move.visit
     if target == GATE or move.to_gate or move.to_carrier_id:
         expected = selectors.move_to(move)
-        if target != expected:
+        if move.to_carrier_id and move.to_place:
+            move.to_place = _carrier_place(move, target)
+        elif target != expected:
             raise PositionInvalid(position=target, reason=f"move {move.pk} goes to {expected}")
         _occupancy_end(visit, actor)
         visit.state, visit.departed_at = ContainerVisit.State.DEPARTED, now
@@ -263,6 +272,15 @@ def move_complete(*, move_id: int, container: str, position: str, actor: Abstrac
         Equipment.objects.filter(pk=move.equipment_id).update(current_block=move.to_slot.block_id)
     hooks.move_completed_announce(move=move, actor=actor)  # rail's wagon, customs' inspection order
     return move
+
+
+def _carrier_place(move: YardMove, target: str) -> str:
+    """The place on the move's carrier the scanner names: the planned one, or another that the carrier's owner
+    accepts (a free, legal stowage cell: a deviation). Anything on another carrier is refused."""
+    prefix = selectors.carrier_label(move.to_carrier) + "/"
+    if not target.startswith(prefix) or len(target) == len(prefix):
+        raise PositionInvalid(position=target, reason=f"move {move.pk} goes to {selectors.move_to(move)}")
+    return hooks.carrier_place_checked(move=move, place=target[len(prefix) :])
 
 
 def _occupancy_end(visit: ContainerVisit, actor: AbstractBaseUser) -> None:

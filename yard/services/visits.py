@@ -25,6 +25,14 @@ def visit_book_outbound(
 
 
 @transaction.atomic
+def visit_unbook_outbound(*, visit: ContainerVisit, actor: AbstractBaseUser, reason: str) -> ContainerVisit:
+    """Takes the container off the carrier it was booked to leave by (the booking cancelled, the carrier gone)."""
+    visit.outbound_carrier, visit.outbound_mode, visit.expected_departure = None, "", None
+    audited(visit, actor, reason).save(update_fields=["outbound_carrier", "outbound_mode", "expected_departure"])
+    return visit
+
+
+@transaction.atomic
 def visit_dangerous_goods_set(*, visit: ContainerVisit, lines: list[dict], actor: AbstractBaseUser) -> ContainerVisit:
     """Replaces the dangerous-goods lines the yard's rules work from (the DG office's declaration)."""
     visit.dangerous_goods = lines

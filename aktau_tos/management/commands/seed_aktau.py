@@ -12,9 +12,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from aktau_tos import roles
+from aktau_tos.audit import system_user
 from aktau_tos.demo import demo_traffic_create
 from dangerous_goods.reference import un_numbers_load
 from rail.reference import rail_reference_load
+from vessels.layout import berths_apply
+from vessels.profiles import default_profile_ensure
 from yard import reference
 from yard.errors import ContainerExists
 from yard.layout import layout_apply
@@ -58,13 +61,16 @@ class Command(BaseCommand):
         self.stdout.write(f"Reference data: {count} ISO 6346 size/type codes, {un_entries} UN list entries.")
         try:
             summary = layout_apply()
+            berths = berths_apply()
             rail_reference_load()
         except ValueError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
             f"Yard layout: {summary.blocks} blocks, {summary.ground_slots} ground slots "
-            f"({summary.slots_created} new), {summary.equipment} machines."
+            f"({summary.slots_created} new), {summary.equipment} machines, {berths} berth(s)."
         )
+        profile = default_profile_ensure(actor=system_user())
+        self.stdout.write(f"Default stowage profile: {profile.name}.")
         if demo:
             self._demo()
 

@@ -1,0 +1,70 @@
+from django.utils.translation import gettext_lazy as _
+
+from aktau_tos.errors import DomainError
+
+
+class InvalidImoNumber(DomainError):
+    code, status, title = "invalid_imo_number", 400, _("Invalid IMO number")
+    detail_template = _("{imo} is not an IMO number: {reason}.")
+
+
+class BerthOccupied(DomainError):
+    code, title = "berth_occupied", _("Berth occupied")
+    detail_template = _("Berth {berth} is taken by {other} from {start} to {end}.")
+
+
+class BerthNotFound(DomainError):
+    code, status, title = "berth_not_found", 400, _("Unknown berth")
+    detail_template = _("There is no berth {berth}.")
+
+
+class VesselCallNotFound(DomainError):
+    code, status, title = "vessel_call_not_found", 404, _("Vessel call not found")
+    detail_template = _("No vessel call {call}.")
+
+
+class VesselCallStatusInvalid(DomainError):
+    code, title = "vessel_call_status_invalid", _("Not possible in this status")
+    detail_template = _("Call {call} is {status}: {rule}")
+
+
+class VesselWorkOpen(DomainError):
+    code, title = "vessel_work_open", _("Work still open")
+    detail_template = _("Call {call} still has {count} open discharge, restow or load move(s); finish or cancel them.")
+
+
+class WindowInvalid(DomainError):
+    code, status, title = "window_invalid", 400, _("Invalid times")
+    detail_template = _("{reason}")
+
+
+class CellRefused(DomainError):
+    """A box confirmed into a cell the ship cannot take it in; the code names the rule."""
+
+    title = _("Stowage cell refused")
+    detail_template = _("{cell}: {reason}.")
+
+    def __init__(self, *, code: str, cell: str, reason: str) -> None:
+        self.code = code
+        super().__init__(cell=cell, reason=reason)
+
+
+class ListEmpty(DomainError):
+    code, status, title = "list_empty", 400, _("Nothing to apply")
+    detail_template = _("The list holds no containers.")
+
+
+class StowageProfileMissing(DomainError):
+    code, title = "stowage_profile_missing", _("No stowage profile")
+    detail_template = _("{vessel} has no stowage profile and there is no default profile; add one in the admin.")
+
+
+class CallNotOpenForWork(DomainError):
+    code, title = "vessel_call_closed", _("Call closed")
+    detail_template = _("Call {call} is {status}: its lists can no longer change.")
+
+
+class PlanOutdated(DomainError):
+    code, title = "plan_outdated", _("Plan outdated")
+    detail_template = _("The bookings or the ship of call {call} changed while the plan was computed; plan again.")
+    retry_after_seconds = 1

@@ -1,0 +1,33 @@
+"""Reads of the vessels app."""
+
+from django.db.models import Count, Q
+
+from vessels.models import OnBoard, VesselCall
+from vessels.services.calls import call_moves
+from yard.models import YardMove
+
+LIVE_MOVE = ~Q(status__in=[YardMove.Status.CANCELLED, YardMove.Status.FAILED])
+
+
+def call_progress(call: VesselCall) -> dict:
+    """Discharge and load moves planned (not cancelled or failed) and done; through boxes on board; restows."""
+    moves = call_moves(call).filter(LIVE_MOVE)
+    counts = moves.aggregate(
+        discharge_planned=Count("pk", filter=Q(kind=YardMove.Kind.DISCHARGE)),
+        discharge_done=Count("pk", filter=Q(kind=YardMove.Kind.DISCHARGE, status=YardMove.Status.DONE)),
+        load_planned=Count("pk", filter=Q(kind=YardMove.Kind.LOAD)),
+        load_done=Count("pk", filter=Q(kind=YardMove.Kind.LOAD, status=YardMove.Status.DONE)),
+    )
+    board = call.on_board.aggregate(
+        through=Count("pk", filter=Q(kind=OnBoard.Kind.THROUGH)), restows=Count("pk", filter=Q(restow=True))
+    )
+    return {
+        "discharge": {"planned": counts["discharge_planned"], "done": counts["discharge_done"]},
+        "load": {"planned": counts["load_planned"], "done": counts["load_done"]},
+        "through": board["through"],
+        "restows": board["restows"],
+    }
+
+
+def calls_with_related():
+    return VesselCall.objects.select_related("carrier", "vessel", "berth")

@@ -1,0 +1,16 @@
+"""Writes of the vessels app. The API, the admin, EDI, the demo and the simulator call these."""
+
+from vessels.services.calls import call_arrive, call_cancel, call_create, call_depart, vessel_register
+from vessels.services.lists import discharge_list_apply, load_list_apply
+from vessels.services.planning import stowage_plan_build
+
+__all__ = [
+    "call_arrive",
+    "call_cancel",
+    "call_create",
+    "call_depart",
+    "discharge_list_apply",
+    "load_list_apply",
+    "stowage_plan_build",
+    "vessel_register",
+]

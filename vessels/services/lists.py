@@ -1,0 +1,265 @@
+"""Arrival bay plans (discharge lists) and load lists. The JSON API, the admin's uploads and EDI (BAPLIE,
+COPRAR) all come through these two services.
+
+A list is taken row by row: each bad row is listed as a problem with a stable code and nothing of it is saved;
+each good row is applied whole (in its own savepoint) or, if applying it fails, listed too. Nothing is half-saved.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from aktau_tos.audit import audited
+from aktau_tos.errors import DomainError
+from vessels.errors import ListEmpty
+from vessels.geometry import Cell, Geometry, cell_parse
+from vessels.models import Booking, OnBoard, VesselCall
+from vessels.services.calls import LIVE_STATUSES, call_geometry, call_open_for_work
+from yard import hooks as yard_hooks
+from yard import selectors as yard_selectors
+from yard import services as yard_services
+from yard.identity import container_number_normalise
+from yard.models import AccessPoint, ContainerVisit, YardMove
+
+
+class RowProblem(DomainError):
+    """A bad row of a list; collected, never raised out of the service."""
+
+    status = 400
+
+    def __init__(self, code: str, detail: str) -> None:
+        self.code = code
+        super().__init__()
+        self.args = (detail,)
+
+    @property
+    def detail(self) -> str:
+        return self.args[0]
+
+
+@dataclass
+class ListResult:
+    moves: list[YardMove] = field(default_factory=list)
+    through: list[OnBoard] = field(default_factory=list)
+    booked: list[Booking] = field(default_factory=list)
+    problems: list[dict] = field(default_factory=list)
+
+    def problem(self, index: int, container: str, error: DomainError) -> None:
+        self.problems.append({"index": index, "container": container, "code": error.code, "detail": error.detail})
+
+
+def _taken_halves(call: VesselCall) -> dict[Cell, str]:
+    """Every 20' cell already holding a box of this call, and that box."""
+    taken = {}
+    for cell_text, container in call.on_board.values_list("cell", "container"):
+        for half in cell_parse(cell_text).halves():
+            taken[half] = container
+    return taken
+
+
+def _pod(row: dict) -> str:
+    return str(row.get("pod") or "").strip().upper()
+
+
+def _temperature(row: dict) -> Decimal | None:
+    value = row.get("temperature_c")
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.1"))
+    except InvalidOperation:
+        raise RowProblem("invalid_temperature", _("%(value)r is not a temperature") % {"value": value}) from None
+
+
+def _gross(row: dict) -> int:
+    try:
+        gross = int(row.get("gross_kg") or 0)
+    except (TypeError, ValueError):
+        gross = 0
+    if not 1_000 <= gross <= 60_000:
+        raise RowProblem("invalid_container_mass", _("gross mass must be 1,000 to 60,000 kg"))
+    return gross
+
+
+@transaction.atomic
+def discharge_list_apply(*, call_id: int, containers: list[dict], actor: AbstractBaseUser) -> ListResult:
+    """The arrival bay plan: boxes for this port (pod = TERMINAL_LOCODE) get a stay and a discharge move to an
+    allocated yard slot; the others stay on board as through cargo in their cells. A through box standing on a
+    box for this port is planned for a restow (off and back on) and counted."""
+    if not containers:
+        raise ListEmpty()
+    call = call_open_for_work(call_id)
+    geometry, result = call_geometry(call), ListResult()
+    taken = _taken_halves(call)
+    seen: set[str] = set()
+    for index, row in enumerate(containers):
+        number = str(row.get("number", "")).strip()
+        try:
+            number = container_number_normalise(number)
+            if number in seen or call.on_board.filter(container=number).exists():
+                raise RowProblem("duplicate_container", _("%(number)s is listed twice") % {"number": number})
+            seen.add(number)
+            size_type = yard_selectors.iso_type_resolve(str(row.get("iso_type", "")))
+            cell = cell_parse(row.get("stowage", ""))
+            if cell is None or not geometry.fits(cell, size_type.length_ft):
+                raise RowProblem(
+                    "cell_outside_profile",
+                    _("%(cell)r is not a cell of this ship for a %(length)s' box")
+                    % {"cell": row.get("stowage", ""), "length": size_type.length_ft},
+                )
+            if clash := next((taken[half] for half in cell.halves() if half in taken), None):
+                raise RowProblem(
+                    "cell_taken", _("cell %(cell)s already holds %(other)s") % {"cell": cell, "other": clash}
+                )
+            pod = _pod(row)
+            if len(pod) != 5:
+                raise RowProblem("pod_invalid", _("the port of discharge must be a five-letter UN/LOCODE"))
+            gross, temperature = _gross(row), _temperature(row)
+            lines = yard_hooks.arrival_goods_checked(list(row.get("dangerous_goods") or []))
+            with transaction.atomic():
+                box = OnBoard(
+                    call=call,
+                    cell=cell.label,
+                    container=number,
+                    iso_type=size_type.code,
+                    length_ft=size_type.length_ft,
+                    gross_kg=gross,
+                    pol=str(row.get("pol") or "").strip().upper()[:5],
+                    pod=pod,
+                    freight_kind=row.get("freight_kind") or ContainerVisit.FreightKind.FULL,
+                    temperature_c=temperature,
+                    dangerous_goods=lines,
+                )
+                if pod == settings.TERMINAL_LOCODE:
+                    box.kind = OnBoard.Kind.DISCHARGE
+                    box.visit = yard_services.visit_open(
+                        container=number,
+                        iso_type=size_type.code,
+                        freight_kind=box.freight_kind,
+                        category=row.get("category") or ContainerVisit.Category.TRANSIT,
+                        inbound_carrier=call.carrier,
+                        gross_kg=gross,
+                        seals=[row["seal"]] if row.get("seal") else [],
+                        dangerous_goods=lines,
+                        actor=actor,
+                    )
+                    result.moves.append(
+                        yard_services.move_plan_to_yard(
+                            visit=box.visit,
+                            kind=YardMove.Kind.DISCHARGE,
+                            arriving_from=AccessPoint.Kind.QUAY,
+                            from_place=cell.label,
+                            actor=actor,
+                        )
+                    )
+                else:
+                    box.kind = OnBoard.Kind.THROUGH
+                    result.through.append(box)
+                audited(box, actor).save()
+        except DomainError as error:
+            result.problem(index, number, error)
+            continue
+        for half in cell.halves():
+            taken[half] = number
+    result.moves.extend(_restows_plan(call, geometry, actor))
+    return result
+
+
+def _restows_plan(call: VesselCall, geometry: Geometry, actor: AbstractBaseUser) -> list[YardMove]:
+    """Through boxes standing above a box for this port in the same row and bay(s): each is lifted off and put back
+    on once the box under it is out (a restow move from its cell to the same cell; another free cell is accepted)."""
+    boxes = list(call.on_board.all())
+    discharge_halves = {}
+    for box in boxes:
+        if box.kind == OnBoard.Kind.DISCHARGE:
+            for half in cell_parse(box.cell).halves():
+                discharge_halves.setdefault((half.bay, half.row), []).append(half.tier)
+    moves = []
+    for box in boxes:
+        if box.kind != OnBoard.Kind.THROUGH or box.restow:
+            continue
+        cell = cell_parse(box.cell)
+        if not any(t < cell.tier for half in cell.halves() for t in discharge_halves.get((half.bay, half.row), [])):
+            continue
+        box.visit = yard_services.visit_open(
+            container=box.container,
+            iso_type=box.iso_type,
+            freight_kind=box.freight_kind,
+            category=ContainerVisit.Category.TRANSSHIPMENT,
+            inbound_carrier=call.carrier,
+            gross_kg=box.gross_kg,
+            dangerous_goods=box.dangerous_goods,
+            actor=actor,
+        )
+        box.restow = True
+        audited(box, actor, _("restow planned")).save(update_fields=["visit", "restow"])
+        moves.append(
+            yard_services.move_plan(
+                visit=box.visit,
+                kind=YardMove.Kind.RESTOW,
+                from_carrier=call.carrier,
+                from_place=box.cell,
+                to_carrier=call.carrier,
+                to_place=box.cell,
+                actor=actor,
+            )
+        )
+    return moves
+
+
+@transaction.atomic
+def load_list_apply(*, call_id: int, containers: list[dict], actor: AbstractBaseUser) -> ListResult:
+    """Books boxes (in the yard or expected) onto the call's outbound voyage. Sending a box again updates its
+    port of discharge and VGM; a box without VGM is booked but left out of the stowage plan until it has one."""
+    if not containers:
+        raise ListEmpty()
+    call, result, seen = call_open_for_work(call_id), ListResult(), set()
+    for index, row in enumerate(containers):
+        number = str(row.get("number", "")).strip()
+        try:
+            number = container_number_normalise(number)
+            if number in seen:
+                raise RowProblem("duplicate_container", _("%(number)s is listed twice") % {"number": number})
+            seen.add(number)
+            pod = _pod(row)
+            if len(pod) != 5 or pod == settings.TERMINAL_LOCODE:
+                raise RowProblem("pod_invalid", _("the port of discharge must be another port's five-letter UN/LOCODE"))
+            vgm = row.get("vgm_kg")
+            if vgm not in (None, "") and not (isinstance(vgm, int) and 1_000 <= vgm <= 60_000):
+                raise RowProblem("invalid_vgm", _("the verified gross mass must be 1,000 to 60,000 kg"))
+            visit = (
+                ContainerVisit.objects.exclude(state=ContainerVisit.State.DEPARTED)
+                .select_related("outbound_carrier")
+                .filter(container__number=number)
+                .first()
+            )
+            if visit is None:
+                raise RowProblem(
+                    "container_not_in_terminal",
+                    _("%(number)s is neither in the yard nor expected") % {"number": number},
+                )
+            elsewhere = visit.outbound_carrier
+            if elsewhere and elsewhere.pk != call.carrier_id and elsewhere.status in LIVE_STATUSES:
+                raise RowProblem(
+                    "container_booked_elsewhere",
+                    _("%(number)s is booked to leave by %(carrier)s") % {"number": number, "carrier": elsewhere},
+                )
+            yard_hooks.arrival_goods_checked(list(visit.dangerous_goods))  # its DG lines must still be admitted
+            with transaction.atomic():
+                booking = call.bookings.exclude(status=Booking.Status.CANCELLED).filter(container=number).first()
+                if booking and booking.status == Booking.Status.LOADED:
+                    raise RowProblem(
+                        "container_already_loaded", _("%(number)s is already on board") % {"number": number}
+                    )
+                booking = booking or Booking(call=call, visit=visit, container=number)
+                booking.pod, booking.vgm_kg = pod, vgm or booking.vgm_kg
+                audited(booking, actor).save()
+                yard_services.visit_book_outbound(visit=visit, carrier=call.carrier, destination=pod, actor=actor)
+            result.booked.append(booking)
+        except DomainError as error:
+            result.problem(index, number, error)
+    return result
