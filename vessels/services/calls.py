@@ -101,6 +101,7 @@ def call_create(
     voyage_out: str = "",
     line: str = "",
     etb: datetime | None = None,
+    rotation: list[str] | None = None,
 ) -> VesselCall:
     """A vessel call announced by its line: the berth's window from ETB (or ETA) to ETD must be free."""
     if etd <= eta or (etb is not None and not eta <= etb < etd):
@@ -121,6 +122,7 @@ def call_create(
         eta=eta,
         etb=etb,
         etd=etd,
+        rotation=[port.strip().upper() for port in rotation or []],
         created_by=actor,
     )
     audited(call, actor).save()

@@ -82,16 +82,16 @@ def _inputs(call: VesselCall) -> tuple[list[Booking], dict[str, tuple[str, str]]
     for booking in bookings:
         visit = booking.visit
         hold = yard_selectors.hold_blocking(visit_id=visit.pk, move_kind=YardMove.Kind.LOAD)
-        if booking.vgm_kg is None:
-            left_out[booking.container] = ("vgm_missing", _("no verified gross mass (SOLAS VGM) yet"))
+        if visit.state != ContainerVisit.State.IN_YARD or visit.pk not in positions:
+            left_out[booking.container] = ("not_in_yard", _("not in the yard yet"))
         elif hold:
             left_out[booking.container] = (
                 "container_on_hold",
                 _("%(authority)s hold %(hold)s (%(kind)s)")
                 % {"authority": hold.get_authority_display(), "hold": hold.reference, "kind": hold.kind},
             )
-        elif visit.state != ContainerVisit.State.IN_YARD or visit.pk not in positions:
-            left_out[booking.container] = ("not_in_yard", _("not in the yard yet"))
+        elif booking.vgm_kg is None:
+            left_out[booking.container] = ("vgm_missing", _("no verified gross mass (SOLAS VGM) yet"))
         else:
             place = positions[visit.pk]
             boxes.append(
