@@ -163,6 +163,21 @@ def summary_markdown(results: dict) -> str:
             f"planning time median {plans['seconds_median']} s, max {plans['seconds_max']} s.",
             "",
         ]
+    if stowage := results.get("stowage_plan"):
+        lines += ["## Vessel stowage plans", ""]
+        rows = [
+            [name, f"{row['boxes']} on {row['ship_teu']} TEU", row["placed"], row["bound"], row["gap_pct"],
+             row["rehandles_planned"], row["rehandles_list_order"], row["seconds_median"]]
+            for name, row in stowage.items()
+        ]  # fmt: skip
+        lines += _table(
+            ["call", "boxes", "on board", "bound", "gap %", "rehandles planned", "rehandles in list order", "s"], rows
+        )
+        if vessel := stowage.get("vessel"):
+            lines += [
+                f"700-TEU vessel within 3 % of the bound in under 30 s: {'met' if vessel['target_met'] else 'MISSED'}.",
+                "",
+            ]
     if imports := results.get("train_list_import"):
         lines += ["## Train list import through the service", ""]
         lines += _table(

@@ -2,7 +2,8 @@
 
 Run it on a throwaway PostgreSQL database (the make targets start one): it writes simulated traffic and
 bulk-loads years of synthetic history. Sections, in order (each is timed):
-  relocation planner on the BRP bays, 57-wagon load plans, allocation against two baselines on the same flow,
+  relocation planner on the BRP bays, 57-wagon load plans, vessel stowage plans (a feeder call and a
+  700-TEU vessel), allocation against two baselines on the same flow,
   one dispatch tick with 2,000 open moves and 20 machines, then with one year of history: the nightly report,
   dispatch and the scanner API under load (paced at ten times the design peak, and saturated against a
   bare-DRF floor); the same again after growing the history; simulated days of traffic through the real
@@ -30,6 +31,7 @@ from bench.dispatch import dispatch_tick_measure
 from bench.history import history_load
 from bench.rail import load_plans_measure, train_lists_measure
 from bench.scanner_load import scanner_benchmark
+from bench.stowage import stowage_measure
 from bench.summary import summary_markdown
 from dangerous_goods.reference import un_numbers_load
 from rail.reference import rail_reference_load
@@ -96,6 +98,7 @@ class Command(BaseCommand):
         else:
             self.results["relocation_planner_skipped"] = f"no benchmark bays at {brp_dir} (pass --brp FOLDER)"
         self._section("train_load_plan", lambda: load_plans_measure(trains=profile["load_plan_trains"]))
+        self._section("stowage_plan", lambda: stowage_measure(quick=quick))
         self._section("yard_quality", lambda: self._yard_quality(profile))
         self._section("dispatch", lambda: dispatch_tick_measure(moves=2000, machines=20))
         # On a near-empty yard (the scanner runs' stacks would leave no room for 800 more boxes); rolled back after.

@@ -1,0 +1,737 @@
+"""Vessel stowage planning: which box goes in which cell, and in which order the cranes load them.
+
+The plan keeps these rules exactly:
+
+- Sizes: a 20' box in an odd-bay cell, a 40' or 45' box in an even-bay cell, which takes both 20' halves
+  under it. Nothing stands in the air: above the first tier of the hold or of the deck a cell needs the
+  cell(s) under it filled (a 40' both halves), and no 20' box stands on a 40' one.
+- Weights: heavier below lighter in every 20' stack, mass compared per 20' half (a 40' box puts half its
+  mass on each half), and each 20' stack (one 20' bay, one row, hold or deck) within `Rules.stack_max_kg`.
+- Reefers only in cells with a plug.
+- Port order: no box for a later port of discharge above a box for an earlier one in the same stack.
+- Dangerous goods: two DG boxes whose `Rules.dg_cells_apart` is d > 0 stand at least d cells apart, counted
+  as the Chebyshev distance over the 20' bay index (a 40' box occupies both of its 20' bays: the nearer
+  one counts), the row's position across the ship (port to starboard) and the tier's index in
+  `Geometry.tier_numbers` (hold and deck tiers in one run, the hatch cover not counted). A distance of None
+  keeps the second box off the ship.
+- Balance: |port - starboard| <= max(balance_share * mass on board, balance_min_kg), through cargo
+  included; row 00 counts on neither side. The share is read to four decimals. Through cargo that is
+  already out of balance is taken as it is: the new boxes may not make it worse.
+
+Through cargo (`on_board`) stays where it stands: its cells are taken and the rules hold against it;
+nothing new is slid under it.
+
+The objective is lexicographic: most boxes on board, then fewest yard rehandles while loading (see
+`yard_rehandles`), then the smallest port/starboard difference. The loading sequence puts every box after
+the box(es) it stands on and, within that freedom, minimises the yard rehandles.
+
+How: a small call is one CP-SAT model over every box and cell, with the loading order inside it (a load
+time per cell), so it is exact on all three objectives when the solver proves it. A large call is
+decomposed: a relaxation assigns boxes to 40'-bay blocks (capacity, plugs, stack weight) and gives the
+proven upper bound on boxes on board; each block is then solved exactly in bay order against what is
+already placed; boxes still out are put wherever a cell takes them within the rules; the loading sequence
+is finally solved over the whole ship. The plan reports that bound and its gap honestly.
+
+Ship stability beyond these weight rules (GM, trim, heel in port, lashing forces, visibility) is the
+master's and the ship's loading computer's to check; this planner does not model it.
+
+Pure Python over plain data, no Django: the service feeds it and writes the plan.
+"""
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from .geometry import Cell, Geometry, cell_parse
+
+BALANCE_SCALE = 10_000  # balance_share is read to four decimals
+# Above this many box-cell pairs a call is decomposed by blocks instead of solved as one model.
+SINGLE_MODEL_MAX_PAIRS = 4_000
+LEFTOVERS_PER_BLOCK = 12  # boxes a block solve may take from those still out, besides its own
+
+
+@dataclass(frozen=True)
+class StowBox:
+    key: str  # container number
+    length_ft: int  # 20, 40 or 45
+    gross_kg: int  # verified gross mass
+    pod_rank: int  # 0 = the first port of discharge after this one, 1 = the next, ...
+    reefer: bool = False
+    dg_classes: tuple[str, ...] = ()  # e.g. ("3",), ("2.1", "6.1"); empty when not dangerous
+    yard_stack: str | None = None  # the yard stack it stands in now ("A-03-02"), None if not in the yard
+    yard_tier: int | None = None  # its tier in that stack
+
+    @property
+    def long(self) -> bool:
+        return self.length_ft > 20
+
+    @property
+    def half_mass_2(self) -> int:
+        """Twice the mass it puts on one 20' half (whole numbers for a 40' box of odd mass)."""
+        return self.gross_kg if self.long else 2 * self.gross_kg
+
+
+def _no_dg_rule(a: tuple[str, ...], b: tuple[str, ...]) -> int | None:
+    return 0
+
+
+@dataclass(frozen=True)
+class Rules:
+    stack_max_kg: int  # the most a 20' stack (one 20' bay, one row, hold or deck) may carry
+    balance_share: float = 0.05  # port/starboard difference allowed, as a share of the mass on board ...
+    balance_min_kg: int = 40_000  # ... but never less than this
+    # minimum distance in cells between two DG boxes, given their classes: 0 = no rule, None = not on the same ship
+    dg_cells_apart: Callable[[tuple[str, ...], tuple[str, ...]], int | None] = _no_dg_rule
+
+
+@dataclass
+class StowagePlan:
+    cell_of: dict[str, str]  # box key -> cell label "BBRRTT"
+    sequence: list[str]  # box keys in loading order
+    left_out: dict[str, str]  # box key -> a plain reason (why it has no cell)
+    bound: int  # no plan puts more boxes on board (the solver's proven bound)
+    gap: float  # (bound - placed) / bound on the boxes-on-board objective, 0 when proven
+    optimal: bool
+    seconds: float
+    rehandles: int  # yard rehandles loading in `sequence` causes
+    port_kg: int
+    starboard_kg: int
+
+
+def yard_rehandles(boxes: list[StowBox], order: list[str]) -> int:
+    """The yard rehandles loading `order` causes.
+
+    A box is rehandled when a box under it in its yard stack is taken before it: it has to be lifted off
+    and set aside, whether it loads later or not at all. Each box counts once (once set aside it no longer
+    stands on that stack). Only the boxes given are known to be in the yard.
+    """
+    loaded_at = {key: index for index, key in enumerate(order)}
+    stacks: dict[str, list[StowBox]] = defaultdict(list)
+    for box in boxes:
+        if box.yard_stack is not None and box.yard_tier is not None:
+            stacks[box.yard_stack].append(box)
+    count = 0
+    for stack in stacks.values():
+        for upper in stack:
+            below = [lower for lower in stack if lower.yard_tier < upper.yard_tier and lower.key in loaded_at]
+            first_below = min((loaded_at[lower.key] for lower in below), default=None)
+            if first_below is not None and loaded_at.get(upper.key, math.inf) > first_below:
+                count += 1
+    return count
+
+
+def _yard_pairs(boxes: list[StowBox]) -> list[tuple[StowBox, StowBox]]:
+    """(upper, lower): pairs in the same yard stack, the first above the second."""
+    stacks: dict[str, list[StowBox]] = defaultdict(list)
+    for box in boxes:
+        if box.yard_stack is not None and box.yard_tier is not None:
+            stacks[box.yard_stack].append(box)
+    return [
+        (upper, lower)
+        for name in sorted(stacks)
+        for upper in stacks[name]
+        for lower in stacks[name]
+        if lower.yard_tier < upper.yard_tier
+    ]
+
+
+def _solver(seconds: float) -> cp_model.CpSolver:
+    """Two workers, a fixed seed, inputs sorted by key. A solve that proves its optimum gives the same plan
+    every time; a large call stopped by the clock may differ between runs. CP-SAT's deterministic
+    interleaved search was tried and found far slower on these models."""
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 2
+    solver.parameters.random_seed = 1
+    solver.parameters.max_time_in_seconds = max(seconds, 0.05)
+    return solver
+
+
+class _Ship:
+    """The geometry's cells with the look-ups the planner needs, and the rules."""
+
+    def __init__(self, geometry: Geometry, rules: Rules) -> None:
+        self.geometry, self.rules = geometry, rules
+        self.positions = geometry.cells_20()  # every 20' cell: the unit of stacks, weights and support
+        self.long_cells = geometry.cells_40()
+        self.bay_index = {bay: index for index, bay in enumerate(geometry.bay_numbers)}
+        self.row_index = {row: index for index, row in enumerate(geometry.row_numbers)}
+        self.tier_index = {tier: index for index, tier in enumerate(geometry.tier_numbers)}
+        self.above: dict[Cell, Cell] = {}
+        for position in self.positions:
+            if (under := geometry.below(position)) is not None:
+                self.above[under] = position
+
+    @staticmethod
+    def stack(position: Cell) -> tuple[int, int, bool]:
+        return (position.bay, position.row, position.on_deck)
+
+    def cells_apart(self, a: Cell, b: Cell) -> int:
+        bays = min(abs(self.bay_index[p.bay] - self.bay_index[q.bay]) for p in a.halves() for q in b.halves())
+        rows = abs(self.row_index[a.row] - self.row_index[b.row])
+        return max(bays, rows, abs(self.tier_index[a.tier] - self.tier_index[b.tier]))
+
+    def dg_rule(self, a: StowBox, b: StowBox) -> int | None:
+        """The distance two boxes must keep (0 none, None not on one ship), asked both ways round."""
+        if not a.dg_classes or not b.dg_classes:
+            return 0
+        one = self.rules.dg_cells_apart(a.dg_classes, b.dg_classes)
+        two = self.rules.dg_cells_apart(b.dg_classes, a.dg_classes)
+        return None if one is None or two is None else max(one, two)
+
+    def balance_allowed_scaled(self, total_kg: int) -> int:
+        share = round(self.rules.balance_share * BALANCE_SCALE)
+        return max(share * total_kg, BALANCE_SCALE * self.rules.balance_min_kg)
+
+
+@dataclass
+class _Board:
+    """Boxes standing on the ship (through cargo and those planned so far), by 20' position."""
+
+    ship: _Ship
+    at: dict[Cell, tuple[StowBox, Cell]] = field(default_factory=dict)
+    cell_of: dict[str, Cell] = field(default_factory=dict)
+    box_of: dict[str, StowBox] = field(default_factory=dict)
+    stack_load_2: dict[tuple, int] = field(default_factory=lambda: defaultdict(int))
+    port_kg: int = 0
+    starboard_kg: int = 0
+    total_kg: int = 0
+
+    def put(self, box: StowBox, cell: Cell) -> None:
+        for half in cell.halves():
+            self.at[half] = (box, cell)
+            self.stack_load_2[self.ship.stack(half)] += box.half_mass_2
+        self.cell_of[box.key], self.box_of[box.key] = cell, box
+        side = Geometry.side(cell)
+        self.port_kg += box.gross_kg if side < 0 else 0
+        self.starboard_kg += box.gross_kg if side > 0 else 0
+        self.total_kg += box.gross_kg
+
+    def take(self, key: str) -> None:
+        box, cell = self.box_of.pop(key), self.cell_of.pop(key)
+        for half in cell.halves():
+            del self.at[half]
+            self.stack_load_2[self.ship.stack(half)] -= box.half_mass_2
+        side = Geometry.side(cell)
+        self.port_kg -= box.gross_kg if side < 0 else 0
+        self.starboard_kg -= box.gross_kg if side > 0 else 0
+        self.total_kg -= box.gross_kg
+
+    def dangerous(self) -> list[tuple[StowBox, Cell]]:
+        return [(box, self.cell_of[key]) for key, box in self.box_of.items() if box.dg_classes]
+
+    def refusal(self, box: StowBox, cell: Cell) -> str | None:
+        """Why `box` may not be added in `cell` on top of what stands now (None: it may)."""
+        ship, geometry = self.ship, self.ship.geometry
+        if not geometry.fits(cell, box.length_ft):
+            return "size"
+        if box.reefer and not geometry.plugged(cell):
+            return "no reefer plug"
+        halves = cell.halves()
+        if any(half in self.at or ship.above.get(half) in self.at for half in halves):
+            return "taken"
+        for half in halves:
+            under = geometry.below(half)
+            if under is None:
+                continue
+            if under not in self.at:
+                return "nothing to stand on"
+            under_box, under_cell = self.at[under]
+            if under_cell.long and not cell.long:
+                return "a 20' box may not stand on a 40'"
+            if box.half_mass_2 > under_box.half_mass_2:
+                return "heavier below lighter"
+            if box.pod_rank > under_box.pod_rank:
+                return "port order"
+        for half in halves:
+            if self.stack_load_2[ship.stack(half)] + box.half_mass_2 > 2 * ship.rules.stack_max_kg:
+                return "stack weight"
+        for other, other_cell in self.dangerous() if box.dg_classes else []:
+            apart = ship.dg_rule(box, other)
+            if apart is None or (apart > 0 and ship.cells_apart(cell, other_cell) < apart):
+                return "DG segregation"
+        side = Geometry.side(cell)
+        before = self.starboard_kg - self.port_kg
+        after = before + side * box.gross_kg
+        allowed = max(ship.balance_allowed_scaled(self.total_kg + box.gross_kg), BALANCE_SCALE * abs(before))
+        if BALANCE_SCALE * abs(after) > allowed:
+            return "port/starboard balance"
+        return None
+
+    def top_boxes(self, placed: set[str]) -> list[str]:
+        """Planned boxes nothing stands on: the ones that can come off without moving another."""
+        tops = []
+        for key in placed:
+            if all(self.ship.above.get(half) not in self.at for half in self.cell_of[key].halves()):
+                tops.append(key)
+        return sorted(tops)
+
+
+@dataclass
+class _Solved:
+    cell_of: dict[str, Cell]
+    count_bound: int
+    proven: bool
+
+
+def _block_solve(
+    ship: _Ship,
+    bays: set[int],
+    pool: list[StowBox],
+    fixed: _Board,
+    seconds: float,
+    *,
+    with_sequence: bool,
+) -> _Solved:
+    """The best placement of `pool` in the 20' bays `bays`, against the boxes already on `fixed`.
+
+    Exact within the block: boxes on board, then yard rehandles among the pool's boxes (the loading order
+    is part of the model: a load time per 20' position, later than the one under it), then the
+    port/starboard difference of the whole ship after the block.
+    """
+    geometry, rules = ship.geometry, ship.rules
+    positions = [p for p in ship.positions if p.bay in bays and p not in fixed.at]
+    longs = [c for c in ship.long_cells if all(h.bay in bays for h in c.halves())]
+    fixed_dg = fixed.dangerous()
+    model = cp_model.CpModel()
+    x: dict[tuple[str, Cell], cp_model.IntVar] = {}
+    cells_of: dict[str, list[Cell]] = defaultdict(list)
+    for box in pool:
+        for cell in longs if box.long else positions:
+            if _may_stand(ship, box, cell, fixed, fixed_dg):
+                x[box.key, cell] = model.new_bool_var(f"x_{box.key}_{cell.label}")
+                cells_of[box.key].append(cell)
+    by_key = {box.key: box for box in pool}
+    on = {}
+    for box in pool:
+        on[box.key] = model.new_bool_var(f"on_{box.key}")
+        model.add(sum(x[box.key, cell] for cell in cells_of[box.key]) == on[box.key])
+
+    occupied, mass_2, pod, short_at, long_over = (defaultdict(list) for _ in range(5))
+    for (key, cell), var in x.items():
+        box = by_key[key]
+        for half in cell.halves():
+            occupied[half].append(var)
+            mass_2[half].append(box.half_mass_2 * var)
+            pod[half].append(box.pod_rank * var)
+            (long_over if cell.long else short_at)[half].append(var)
+
+    def fixed_value(position: Cell, what: Callable[[StowBox], int]) -> int:
+        return what(fixed.at[position][0])
+
+    for position in positions:
+        if not occupied[position]:
+            continue
+        model.add(sum(occupied[position]) <= 1)
+        under = geometry.below(position)
+        if under is None or under in fixed.at:
+            continue  # on the first tier, or on through cargo (checked for each cell in `_may_stand`)
+        model.add(sum(occupied[position]) <= sum(occupied[under]))
+        model.add(sum(mass_2[position]) <= sum(mass_2[under]))
+        model.add(sum(pod[position]) <= sum(pod[under]))
+        if short_at[position] and long_over[under]:
+            model.add(sum(short_at[position]) + sum(long_over[under]) <= 1)
+    by_stack = defaultdict(list)
+    for position in positions:
+        by_stack[ship.stack(position)].extend(mass_2[position])
+    for stack, terms in by_stack.items():
+        if terms:
+            model.add(sum(terms) <= 2 * rules.stack_max_kg - fixed.stack_load_2[stack])
+
+    dg_boxes = [box for box in pool if box.dg_classes]
+    for index, a in enumerate(dg_boxes):
+        for b in dg_boxes[index + 1 :]:
+            apart = ship.dg_rule(a, b)
+            if apart is None:
+                model.add(on[a.key] + on[b.key] <= 1)
+                continue
+            if apart <= 0:
+                continue
+            for cell_a in cells_of[a.key]:
+                near = [x[b.key, cell_b] for cell_b in cells_of[b.key] if ship.cells_apart(cell_a, cell_b) < apart]
+                if near:
+                    model.add(sum(near) == 0).only_enforce_if(x[a.key, cell_a])
+
+    # Balance of the whole ship after this block; what stands already may not get worse (see the module).
+    # Each side's mass gets a variable of its own: CP-SAT's presolve is slow over one sum of large masses.
+    pool_kg = sum(box.gross_kg for box in pool)
+    sides = {}
+    for side in (-1, 1):
+        sides[side] = model.new_int_var(0, pool_kg, f"side_{side}")
+        model.add(
+            sides[side]
+            == sum(by_key[key].gross_kg * var for (key, cell), var in x.items() if Geometry.side(cell) == side)
+        )
+    new_kg = model.new_int_var(0, pool_kg, "new_kg")
+    model.add(new_kg == sum(box.gross_kg * on[box.key] for box in pool))
+    before = fixed.starboard_kg - fixed.port_kg
+    most = pool_kg + abs(before)
+    absolute = model.new_int_var(0, most, "balance_abs")
+    model.add_abs_equality(absolute, before + sides[1] - sides[-1])
+    share = round(rules.balance_share * BALANCE_SCALE)
+    floor = max(BALANCE_SCALE * rules.balance_min_kg, BALANCE_SCALE * abs(before))
+    by_share = model.new_bool_var("balance_by_share")
+    model.add(BALANCE_SCALE * absolute <= share * (fixed.total_kg + new_kg)).only_enforce_if(by_share)
+    model.add(BALANCE_SCALE * absolute <= floor).only_enforce_if(by_share.Not())
+
+    hint = _greedy_placement(ship, bays, pool, fixed)
+    for (key, cell), var in x.items():
+        model.add_hint(var, hint.get(key) == cell)
+    for key, var in on.items():
+        model.add_hint(var, key in hint)
+    rehandled = _sequence_in_model(model, ship, positions, pool, x, on) if with_sequence else []
+    weight_rehandle = most + 1
+    weight_box = weight_rehandle * (len(rehandled) + 1)
+    model.maximize(
+        weight_box * sum(on.values()) - weight_rehandle * sum(rehandled) - absolute  # lexicographic by weights
+    )
+    solver = _solver(seconds)
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return _Solved(hint, len(pool), False)  # the quick placement is legal: better than nothing
+    # objective >= weight_box * count - (weights of the lesser terms, < weight_box): count <= ceil(bound / weight_box)
+    count_bound = min(len(pool), math.ceil(solver.best_objective_bound / weight_box - 1e-9))
+    placed = {key: cell for (key, cell), var in x.items() if solver.value(var)}
+    return _Solved(placed, max(count_bound, len(placed)), status == cp_model.OPTIMAL)
+
+
+def _greedy_placement(ship: _Ship, bays: set[int], pool: list[StowBox], fixed: _Board) -> dict[str, Cell]:
+    """A quick legal placement to start the solver from: later ports and heavier boxes first, each in the
+    lowest cell that takes it; 20' boxes before 40' ones (no 20' may stand on a 40')."""
+    scratch = _Board(ship)
+    for key, box in fixed.box_of.items():
+        scratch.put(box, fixed.cell_of[key])
+    cells = [c for c in ship.positions + ship.long_cells if all(h.bay in bays for h in c.halves())]
+    cells.sort(key=lambda c: (ship.tier_index[c.tier], c.bay, ship.row_index[c.row]))
+    placed = {}
+    for box in sorted(pool, key=lambda box: (box.long, -box.pod_rank, -box.half_mass_2, box.key)):
+        for cell in cells:
+            if cell.long == box.long and scratch.refusal(box, cell) is None:
+                scratch.put(box, cell)
+                placed[box.key] = cell
+                break
+    return placed
+
+
+def _may_stand(ship: _Ship, box: StowBox, cell: Cell, fixed: _Board, fixed_dg: list) -> bool:
+    """What a single cell decides for a box on its own: plug, size, what stands fixed around it, DG."""
+    geometry = ship.geometry
+    if box.reefer and not geometry.plugged(cell):
+        return False
+    for half in cell.halves():
+        if half in fixed.at:
+            return False
+        if (over := ship.above.get(half)) is not None and over in fixed.at:
+            return False  # nothing is slid under through cargo
+        if fixed.stack_load_2[ship.stack(half)] + box.half_mass_2 > 2 * ship.rules.stack_max_kg:
+            return False
+        under = geometry.below(half)
+        if under is not None and under in fixed.at:
+            under_box, under_cell = fixed.at[under]
+            if under_cell.long and not cell.long:
+                return False
+            if box.half_mass_2 > under_box.half_mass_2 or box.pod_rank > under_box.pod_rank:
+                return False
+    for other, other_cell in fixed_dg:
+        apart = ship.dg_rule(box, other)
+        if apart is None or (apart > 0 and ship.cells_apart(cell, other_cell) < apart):
+            return False
+    return True
+
+
+def _sequence_in_model(model, ship, positions, pool, x, on) -> list:
+    """Loading order inside the placement model: a load time for each 20' position, later than the time
+    of the position under it; a box loads at its cell's time; a box set above another in the yard is
+    rehandled unless it loads first (or when it stays behind while the one under it loads)."""
+    pairs = _yard_pairs(pool)
+    if not pairs:
+        return []
+    horizon = len(pool) + len(ship.geometry.tier_numbers) + 1
+    load_time = {position: model.new_int_var(0, horizon, f"t_{position.label}") for position in positions}
+    for position in positions:
+        under = ship.geometry.below(position)
+        if under is not None and under in load_time:
+            model.add(load_time[position] > load_time[under])
+    loads_at = {box.key: model.new_int_var(0, horizon, f"at_{box.key}") for box in pool}
+    for (key, cell), var in x.items():
+        for half in cell.halves():
+            model.add(loads_at[key] == load_time[half]).only_enforce_if(var)
+    rehandled = {}
+    for upper, lower in pairs:
+        if upper.key not in rehandled:
+            rehandled[upper.key] = model.new_bool_var(f"rehandled_{upper.key}")
+        flag = rehandled[upper.key]
+        model.add(flag >= on[lower.key] - on[upper.key])
+        model.add(loads_at[upper.key] < loads_at[lower.key]).only_enforce_if([on[upper.key], on[lower.key], flag.Not()])
+    return list(rehandled.values())
+
+
+def stowage_solve(
+    geometry: Geometry,
+    boxes: list[StowBox],
+    *,
+    on_board: dict[str, StowBox] | None = None,
+    rules: Rules,
+    time_limit: float = 20.0,
+) -> StowagePlan:
+    """The stowage plan and loading sequence for `boxes` (see the module for the rules and the method).
+
+    `on_board` maps a cell label to a box that stays on board (through cargo). `time_limit` is the
+    solver's budget in its deterministic time, close to seconds on an ordinary machine.
+    """
+    started = time.perf_counter()
+    ship = _Ship(geometry, rules)
+    boxes = sorted(boxes, key=lambda box: box.key)
+    if len({box.key for box in boxes}) != len(boxes):
+        raise ValueError("two boxes with the same key")
+    board = _Board(ship)
+    for label, box in sorted((on_board or {}).items()):
+        cell = cell_parse(label)
+        if cell is None or not geometry.fits(cell, box.length_ft):
+            raise ValueError(f"through cargo {box.key}: {label} is no cell of this ship for a {box.length_ft}' box")
+        board.put(box, cell)
+    left_out: dict[str, str] = {}
+    candidates = []
+    for box in boxes:
+        if reason := _never_reason(ship, box, board):
+            left_out[box.key] = reason
+        else:
+            candidates.append(box)
+
+    pairs = sum(len(ship.long_cells) if box.long else len(ship.positions) for box in candidates)
+    if pairs <= SINGLE_MODEL_MAX_PAIRS:
+        solved = _block_solve(ship, set(geometry.bay_numbers), candidates, board, 0.8 * time_limit, with_sequence=True)
+        by_key = {box.key: box for box in candidates}
+        for key, cell in sorted(solved.cell_of.items()):
+            board.put(by_key[key], cell)
+        bound, proven = solved.count_bound, solved.proven
+    else:
+        bound = _blocks_plan(ship, candidates, board, time_limit)
+        proven = False
+    planned = {box.key for box in candidates if box.key in board.cell_of}
+    for box in candidates:  # any box a cell still takes within the rules (a decomposed plan may leave some)
+        if box.key not in planned and _put_anywhere(ship, box, board):
+            planned.add(box.key)
+    for key in _balance_guard(ship, board, planned):
+        planned.discard(key)
+        left_out[key] = "taken off to keep the port/starboard balance"
+    remaining = max(0.05, time_limit - (time.perf_counter() - started))
+    sequence, sequence_proven = _sequence_solve(ship, board, planned, boxes, min(remaining, 0.2 * time_limit + 1))
+    for box in candidates:
+        if box.key not in planned and box.key not in left_out:
+            left_out[box.key] = _left_out_reason(ship, box, board)
+    rehandles = yard_rehandles(boxes, sequence)
+    bound = max(bound, len(planned)) if proven else bound
+    gap = 0.0 if bound <= 0 else max(0.0, (bound - len(planned)) / bound)
+    optimal = (proven and sequence_proven) or (
+        len(planned) == bound and rehandles == 0 and board.port_kg == board.starboard_kg
+    )
+    return StowagePlan(
+        cell_of={key: board.cell_of[key].label for key in sorted(planned)},
+        sequence=sequence,
+        left_out=dict(sorted(left_out.items())),
+        bound=bound,
+        gap=gap,
+        optimal=optimal,
+        seconds=time.perf_counter() - started,
+        rehandles=rehandles,
+        port_kg=board.port_kg,
+        starboard_kg=board.starboard_kg,
+    )
+
+
+def _never_reason(ship: _Ship, box: StowBox, board: _Board) -> str | None:
+    """Why a box cannot go on this ship whatever else is planned (None: it might)."""
+    geometry, rules = ship.geometry, ship.rules
+    if box.long and not ship.long_cells:
+        return f"this ship has no 40' bays for a {box.length_ft}' box"
+    if box.half_mass_2 > 2 * rules.stack_max_kg:
+        return f"{box.gross_kg} kg is more than a stack may carry ({rules.stack_max_kg} kg a 20' stack)"
+    if box.reefer and not any(geometry.plugged(cell) for cell in (ship.long_cells if box.long else ship.positions)):
+        return f"a reefer, and no {box.length_ft}' cell of this ship has a plug"
+    for other, cell in board.dangerous():
+        if ship.dg_rule(box, other) is None:
+            return _dg_conflict(box, other, f"through cargo in {cell.label}")
+    return None
+
+
+def _dg_conflict(box: StowBox, other: StowBox, where: str) -> str:
+    return (
+        f"DG class {'/'.join(box.dg_classes)} may not sail on one ship with class "
+        f"{'/'.join(other.dg_classes)} of {other.key} ({where})"
+    )
+
+
+def _blocks_plan(ship: _Ship, candidates: list[StowBox], board: _Board, time_limit: float) -> int:
+    """A large call: blocks of one 40' bay (two 20' bays, hold and deck) solved in bay order.
+
+    Returns the relaxation's proven bound on boxes on board."""
+    geometry = ship.geometry
+    blocks = [{bay - 1, bay + 1} for bay in geometry.long_bay_numbers]
+    paired = set().union(*blocks) if blocks else set()
+    blocks += [{bay} for bay in geometry.bay_numbers if bay not in paired]
+    blocks.sort(key=min)
+    assigned, bound = _blocks_assign(ship, blocks, candidates, board, 0.15 * time_limit)
+    by_key = {box.key: box for box in candidates}
+    leftovers = sorted((key for key in by_key if key not in assigned), key=lambda key: _leftover_order(by_key[key]))
+    seconds = 0.6 * time_limit / len(blocks)
+    for index, bays in enumerate(blocks):
+        own = [by_key[key] for key, block in assigned.items() if block == index]
+        others = [by_key[key] for key in leftovers if _may_join(ship, by_key[key], board)][:LEFTOVERS_PER_BLOCK]
+        pool = sorted(own + others, key=lambda box: box.key)
+        solved = _block_solve(ship, bays, pool, board, seconds, with_sequence=False)
+        for key, cell in sorted(solved.cell_of.items()):
+            board.put(by_key[key], cell)
+        still_out = {box.key for box in pool if box.key not in solved.cell_of}
+        leftovers = sorted(
+            {key for key in leftovers if key not in solved.cell_of} | still_out,
+            key=lambda key: _leftover_order(by_key[key]),
+        )
+    return bound
+
+
+def _leftover_order(box: StowBox) -> tuple:
+    # 20' boxes first: they fill the odd gaps a block leaves; then lighter first (they stand on more).
+    return (box.long, box.gross_kg, box.key)
+
+
+def _may_join(ship: _Ship, box: StowBox, board: _Board) -> bool:
+    return all(ship.dg_rule(box, other) is not None for other, _ in board.dangerous()) if box.dg_classes else True
+
+
+def _blocks_assign(
+    ship: _Ship, blocks: list[set[int]], pool: list[StowBox], board: _Board, seconds: float
+) -> tuple[dict[str, int], int]:
+    """Which block each box goes to, by a relaxation: cells by size, plugs, stack weight and the DG boxes
+    that may not share a ship; heavier-below, port order, support, DG distance and balance are left to
+    the block solves. Every legal plan satisfies the relaxation, so its bound bounds every plan."""
+    geometry, rules = ship.geometry, ship.rules
+    model = cp_model.CpModel()
+    y: dict[tuple[str, int], cp_model.IntVar] = {}
+    for index, bays in enumerate(blocks):
+        free = [p for p in ship.positions if p.bay in bays and p not in board.at]
+        longs = [
+            c for c in ship.long_cells if all(h.bay in bays and h not in board.at for h in c.halves())
+        ]  # fmt: skip
+        plugged_20 = sum(geometry.plugged(p) for p in free)
+        plugged_40 = sum(geometry.plugged(c) for c in longs)
+        stacks = {ship.stack(p) for p in ship.positions if p.bay in bays}
+        capacity_2 = sum(max(0, 2 * rules.stack_max_kg - board.stack_load_2[stack]) for stack in stacks)
+        here = []
+        for box in pool:
+            if (box.long and not longs) or (box.reefer and not (plugged_40 if box.long else plugged_20)):
+                continue
+            y[box.key, index] = var = model.new_bool_var(f"y_{box.key}_{index}")
+            here.append((box, var))
+        shorts = [var for box, var in here if not box.long]
+        longs_here = [var for box, var in here if box.long]
+        model.add(sum(shorts) <= len(free))
+        model.add(sum(longs_here) <= len(longs))
+        model.add(sum(shorts) + 2 * sum(longs_here) <= len(free))
+        reefers_20 = [var for box, var in here if box.reefer and not box.long]
+        reefers_40 = [var for box, var in here if box.reefer and box.long]
+        model.add(sum(reefers_20) <= plugged_20)
+        model.add(sum(reefers_40) <= plugged_40)
+        model.add(sum(reefers_20) + sum(reefers_40) <= plugged_20)  # each reefer needs a plug of its own
+        model.add(sum(2 * box.gross_kg * var for box, var in here) <= capacity_2)
+    on = {}
+    for box in pool:
+        on[box.key] = sum(y[box.key, index] for index in range(len(blocks)) if (box.key, index) in y)
+        model.add(on[box.key] <= 1)
+    dangerous = [box for box in pool if box.dg_classes]
+    for index, a in enumerate(dangerous):
+        for b in dangerous[index + 1 :]:
+            if ship.dg_rule(a, b) is None:
+                model.add(on[a.key] + on[b.key] <= 1)
+    model.maximize(sum(y.values()))
+    solver = _solver(seconds)
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return {}, len(pool)
+    assigned = {key: index for (key, index), var in y.items() if solver.value(var)}
+    return assigned, min(len(pool), math.floor(solver.best_objective_bound + 1e-9))
+
+
+def _put_anywhere(ship: _Ship, box: StowBox, board: _Board) -> bool:
+    """Puts the box in the lowest cell that takes it within the rules, if there is one."""
+    cells = ship.long_cells if box.long else ship.positions
+    for cell in sorted(cells, key=lambda c: (ship.tier_index[c.tier], c.bay, ship.row_index[c.row])):
+        if board.refusal(box, cell) is None:
+            board.put(box, cell)
+            return True
+    return False
+
+
+def _balance_guard(ship: _Ship, board: _Board, planned: set[str]) -> list[str]:
+    """Boxes to take off, heaviest top box of the heavier side first, if the plan breaks the balance rule.
+
+    The block solves keep the rule; this only acts if through cargo came in out of balance and the new
+    boxes were placed on top of that (it never takes through cargo off)."""
+    taken = []
+    while True:
+        difference = board.starboard_kg - board.port_kg
+        if BALANCE_SCALE * abs(difference) <= ship.balance_allowed_scaled(board.total_kg):
+            return taken
+        heavier = 1 if difference > 0 else -1
+        tops = [key for key in board.top_boxes(planned) if Geometry.side(board.cell_of[key]) == heavier]
+        if not tops:
+            return taken
+        key = max(tops, key=lambda key: (board.box_of[key].gross_kg, key))
+        board.take(key)
+        planned.discard(key)
+        taken.append(key)
+
+
+def _sequence_solve(
+    ship: _Ship, board: _Board, planned: set[str], boxes: list[StowBox], seconds: float
+) -> tuple[list[str], bool]:
+    """The loading order: every box after the box(es) it stands on, fewest yard rehandles.
+
+    Returns the order and whether it is proven to give the fewest rehandles for this placement."""
+    geometry = ship.geometry
+
+    def bottom_up(key: str) -> tuple:
+        cell = board.cell_of[key]
+        return (ship.tier_index[cell.tier], cell.bay, ship.row_index[cell.row], key)
+
+    order = sorted(planned, key=bottom_up)  # a valid order: whatever a box stands on is lower
+    soft = [(upper, lower) for upper, lower in _yard_pairs(boxes) if upper.key in planned and lower.key in planned]
+    if not soft:
+        return order, True
+    model = cp_model.CpModel()
+    horizon = len(order)
+    load = {key: model.new_int_var(0, horizon, f"at_{key}") for key in order}
+    for key in order:
+        model.add_hint(load[key], order.index(key))
+        for half in board.cell_of[key].halves():
+            under = geometry.below(half)
+            if under is not None and (below := board.at[under][0].key) in planned:
+                model.add(load[key] > load[below])
+    rehandled = {}
+    for upper, lower in soft:
+        flag = rehandled.setdefault(upper.key, model.new_bool_var(f"rehandled_{upper.key}"))
+        model.add(load[upper.key] < load[lower.key]).only_enforce_if(flag.Not())
+    model.minimize(sum(rehandled.values()))
+    solver = _solver(seconds)
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return order, False
+    return sorted(order, key=lambda key: (solver.value(load[key]), *bottom_up(key))), status == cp_model.OPTIMAL
+
+
+def _left_out_reason(ship: _Ship, box: StowBox, board: _Board) -> str:
+    """A plain reason: the DG conflict, or the rules that refuse every free cell of its size."""
+    for other, cell in board.dangerous():
+        if ship.dg_rule(box, other) is None:
+            return _dg_conflict(box, other, f"planned in {cell.label}")
+    refusals = set()
+    for cell in ship.long_cells if box.long else ship.positions:
+        refusals.add(board.refusal(box, cell))
+    refusals.discard("taken")
+    size = "40'" if box.long else "20'"
+    if not refusals:
+        return f"no free {size} cell left"
+    return f"no free {size} cell takes it within the rules ({', '.join(sorted(refusals - {None}))})"
