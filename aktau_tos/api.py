@@ -86,7 +86,7 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
         set_rollback()
         headers = {"Retry-After": str(exc.retry_after_seconds)} if exc.retry_after_seconds else None
         body = problem(status_code=exc.status, code=exc.code, title=exc.title, detail=exc.detail, errors=exc.errors)
-        return problem_response(body, headers)
+        return problem_response({**(exc.extra or {}), **body}, headers)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -12,6 +12,7 @@ class DomainError(Exception):
     detail_template = "The operation is not allowed."
     errors: dict[str, list[str]] | None = None  # problems by field path, when a whole document is refused
     retry_after_seconds: int | None = None  # set when a retry will probably succeed: sent as Retry-After
+    extra: dict | None = None  # more members of the problem body, for refusals that answer with a document
 
     def __init__(self, **context: object) -> None:
         self.context = context

@@ -11,9 +11,14 @@ DRIVER = "driver"
 CUSTOMS_OFFICER = "customs_officer"
 DG_OFFICER = "dg_officer"
 MANAGER = "manager"
+EDI_PARTNER = "edi_partner"
+# The terminal's own staff: "any role" on an endpoint means any of these, never a partner's user.
 ALL_ROLES = (OPERATOR, YARD_CLERK, DRIVER, CUSTOMS_OFFICER, DG_OFFICER, MANAGER)
+# A shipping line's or the railway's system: posts and reads only its own partner's EDI messages.
+PARTNER_ROLES = (EDI_PARTNER,)
+ROLES = (*ALL_ROLES, *PARTNER_ROLES)
 
-DOMAIN_APPS = ("yard", "rail", "customs", "dangerous_goods", "vessels")
+DOMAIN_APPS = ("yard", "rail", "customs", "dangerous_goods", "vessels", "edi")
 # What each role may do in the admin: "app" (all its models) or "app.model" -> actions.
 ADMIN_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     OPERATOR: {
@@ -27,6 +32,7 @@ ADMIN_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     DG_OFFICER: {"dangerous_goods": ("view", "add", "change"), "yard": ("view",), "yard.hold": ("add", "change")},
     YARD_CLERK: {},
     DRIVER: {},
+    EDI_PARTNER: {},
 }
 
 
@@ -49,7 +55,7 @@ class RolePermission(BasePermission):
 
 def roles_allowed(*roles: str) -> type[RolePermission]:
     """A permission class admitting the given roles (and superusers)."""
-    unknown = set(roles) - set(ALL_ROLES)
+    unknown = set(roles) - set(ROLES)
     if unknown:
         raise ValueError(f"Unknown roles: {sorted(unknown)}")
     return type("RolesAllowed", (RolePermission,), {"roles": roles})
@@ -61,7 +67,7 @@ def roles_grant_permissions(sender: AppConfig, using: str = "default", **kwargs)
         return
     for app_label in ("aktau_tos", *DOMAIN_APPS):  # permissions of apps later in INSTALLED_APPS may not exist yet
         create_permissions(apps.get_app_config(app_label), verbosity=0, using=using)
-    for role in ALL_ROLES:
+    for role in ROLES:
         group, _ = Group.objects.using(using).get_or_create(name=role)
         wanted = Permission.objects.none()
         for target, actions in ADMIN_PERMISSIONS[role].items():

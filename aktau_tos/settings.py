@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "customs",
     "dangerous_goods",
     "vessels",
+    "edi",
     "simulation",  # the top floor: a planners' tool over every app's services; nothing imports it
 ]
 
@@ -217,6 +218,8 @@ SPECTACULAR_SETTINGS = {
         "InspectionStatusEnum": "customs.models.InspectionOrder.Status",
         "CustomsDeclarationStatusEnum": "customs.models.CustomsDeclaration.Status",
         "VisitStateEnum": "yard.models.ContainerVisit.State",
+        "BookingStatusEnum": "vessels.models.Booking.Status",
+        "EdiMessageStatusEnum": "edi.models.Message.Status",
     },
 }
 
@@ -294,6 +297,13 @@ VESSEL_DG_SEPARATION = env.dict(
 VESSEL_BALANCE_SHARE = env.float("VESSEL_BALANCE_SHARE", default=0.05)
 VESSEL_BALANCE_MIN_KG = env.int("VESSEL_BALANCE_MIN_KG", default=40_000)
 VESSEL_PLAN_SECONDS = env.float("VESSEL_PLAN_SECONDS", default=20.0)
+
+# EDI (docs/edi.md): this terminal's UNB identification (partners address their interchanges to it), the
+# largest interchange accepted, and how often and how patiently the outbox retries a partner that is down.
+EDI_TERMINAL_ID = env.str("EDI_TERMINAL_ID", default="AKTAUTOS").strip()
+EDI_MAX_BYTES = env.int("EDI_MAX_BYTES", default=5_000_000)
+EDI_MAX_ATTEMPTS = env.int("EDI_MAX_ATTEMPTS", default=8)
+EDI_RETRY_BASE_SECONDS = env.int("EDI_RETRY_BASE_SECONDS", default=60)
 
 # Customs: which arriving containers are held until their declaration is released, and the temporary-storage
 # clock (days under customs control allowed, and how many days before the end operators are warned).

@@ -16,6 +16,7 @@ api_v1 = [
     path("customs/", include("customs.api.urls")),
     path("rail/", include("rail.api.urls")),
     path("vessels/", include("vessels.api.urls")),
+    path("edi/", include("edi.api.urls")),
 ]
 
 urlpatterns = [

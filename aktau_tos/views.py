@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from aktau_tos import services
 from aktau_tos.api import PROBLEM_CONTENT_TYPE, ApiView, RoleMapMixin, problem
 from aktau_tos.models import ApiToken
-from aktau_tos.roles import ALL_ROLES, user_roles
+from aktau_tos.roles import ROLES, user_roles
 
 
 class TokenObtainInput(serializers.Serializer):
@@ -69,7 +69,7 @@ class TokenView(RoleMapMixin, APIView):
 class MeView(ApiView):
     """Who the token belongs to, and its roles: scanners show only what the user may do."""
 
-    roles = {"get": ALL_ROLES}
+    roles = {"get": ROLES}
 
     @extend_schema(
         responses=inline_serializer(

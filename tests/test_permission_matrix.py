@@ -9,14 +9,25 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from aktau_tos.roles import ALL_ROLES, CUSTOMS_OFFICER, DG_OFFICER, DRIVER, MANAGER, OPERATOR, YARD_CLERK
+from aktau_tos.roles import (
+    ALL_ROLES,
+    CUSTOMS_OFFICER,
+    DG_OFFICER,
+    DRIVER,
+    EDI_PARTNER,
+    MANAGER,
+    OPERATOR,
+    ROLES,
+    YARD_CLERK,
+)
+from edi.models import Partner
 from tests.factories.accounts import UserFactory
 
 EVERYONE = frozenset(ALL_ROLES)
 # (method, path with sample arguments) -> roles allowed. "public" means no log-in needed.
 MATRIX = {
     ("POST", "/api/v1/auth/token/"): "public",
-    ("GET", "/api/v1/auth/me/"): EVERYONE,
+    ("GET", "/api/v1/auth/me/"): EVERYONE | {EDI_PARTNER},
     ("GET", "/api/v1/containers/"): EVERYONE,
     ("POST", "/api/v1/containers/"): {OPERATOR, YARD_CLERK},
     ("GET", "/api/v1/containers/CSQU3054383/"): EVERYONE,
@@ -59,6 +70,9 @@ MATRIX = {
     ("POST", "/api/v1/vessels/calls/999999/load-list/"): {OPERATOR},
     ("POST", "/api/v1/vessels/calls/999999/plan/"): {OPERATOR},
     ("POST", "/api/v1/vessels/calls/999999/depart/"): {OPERATOR},
+    ("GET", "/api/v1/edi/messages/"): {OPERATOR, EDI_PARTNER},
+    ("POST", "/api/v1/edi/messages/"): {OPERATOR, EDI_PARTNER},
+    ("GET", "/api/v1/edi/messages/999999/"): {OPERATOR, EDI_PARTNER},
 }
 
 
@@ -110,10 +124,12 @@ def test_every_role_gets_what_the_table_says(method, path):
         assert set(anonymous.json()["errors"]) == {"username", "password"}
         return
     assert anonymous.status_code == 401, "nobody logged in must be refused"
-    for role in ALL_ROLES:
+    for role in ROLES:  # the staff's roles and the partners'
         client = APIClient()
         user = UserFactory()
         user.groups.add(Group.objects.get(name=role))
+        if role == EDI_PARTNER:  # a partner's user acts for its partner; one without is refused everywhere
+            Partner.objects.create(code=f"P{user.pk}", name="partner", unb_id=f"P{user.pk}").users.add(user)
         client.force_authenticate(user)
         status = client.generic(method, path, "{}", content_type="application/json").status_code
         if role in allowed:  # through to the view, which answers an empty request as it may, but never with a 5xx

@@ -4,7 +4,7 @@ from django.db.models import Count, Q
 
 from vessels.models import OnBoard, VesselCall
 from vessels.services.calls import call_moves
-from yard.models import YardMove
+from yard.models import CarrierVisit, YardMove
 
 LIVE_MOVE = ~Q(status__in=[YardMove.Status.CANCELLED, YardMove.Status.FAILED])
 
@@ -31,3 +31,18 @@ def call_progress(call: VesselCall) -> dict:
 
 def calls_with_related():
     return VesselCall.objects.select_related("carrier", "vessel", "berth")
+
+
+def call_find(*, voyage: str, vessel_ids: list[str], outbound: bool = False) -> VesselCall | None:
+    """The live call of a vessel (named by call sign, IMO number or name) on this voyage, inbound or outbound:
+    how EDI messages (BAPLIE, COPRAR) find their call."""
+    voyage = voyage.strip().upper()
+    wanted = {value.strip().upper().removeprefix("IMO").strip() for value in vessel_ids if value and value.strip()}
+    if not voyage or not wanted:
+        return None
+    calls = calls_with_related().filter(**{"voyage_out" if outbound else "voyage_in": voyage})
+    calls = calls.filter(carrier__status__in=[CarrierVisit.Status.EXPECTED, CarrierVisit.Status.ARRIVED])
+    matching = [
+        call for call in calls if wanted & {call.vessel.call_sign.upper(), call.vessel.imo, call.vessel.name.upper()}
+    ]
+    return matching[0] if len(matching) == 1 else None
