@@ -52,13 +52,13 @@ DEFINITIONS = {
         "their crane nor its hours are known); they count in the berth productivity."
     ),
     "berth_productivity": _(
-        "The usual terminal term: the call's crane lifts over its hours alongside, from arrival to departure (to "
-        "now while the vessel is alongside). TIC 4.0's vessel productivity differs: it counts from the first to "
+        "The call's crane lifts over its hours alongside, from arrival to departure (to now while the vessel is "
+        "alongside): the usual terminal term. TIC 4.0's vessel productivity differs: it counts from the first to "
         "the last cargo move."
     ),
     "turnaround": _(
-        "The usual terminal term (vessel turnaround time): hours from arrival alongside to departure; none while "
-        "the vessel is still alongside."
+        "Hours from arrival alongside to departure, none while the vessel is still alongside: the usual terminal "
+        "term (vessel turnaround time)."
     ),
     "discharge": _("Boxes lifted off the ship for this port: the call's discharge moves done."),
     "load": _("Boxes lifted onto the ship: the call's load moves done."),
@@ -67,6 +67,7 @@ DEFINITIONS = {
     "restows": _("Boxes lifted off the ship and back on during the call (one restow move each)."),
     "calls": _("Vessel calls whose vessel departed in the period."),
 }
+CALL_KPIS = ("gross_crane_rate", "berth_productivity", "turnaround", "discharge", "load", "restow", "moves", "restows")
 # A period's figures pool its calls: sums over sums, not a mean of the calls' rates.
 PERIOD_DEFINITIONS = {
     "gross_crane_rate": _("For a period: the crane lifts of the calls that departed in it over their crane hours."),
@@ -159,6 +160,7 @@ def _move_kpis(discharge: int, load: int, restows: int) -> list[Kpi]:
 
 
 def _call_kpis(work: _Work) -> list[Kpi]:
+    # In the order of CALL_KPIS: the report's columns.
     return [
         _kpi("gross_crane_rate", _rate(work.crane_lifts, work.crane_hours)),
         _kpi("berth_productivity", _rate(work.lifts, work.alongside_hours)),
