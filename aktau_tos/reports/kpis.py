@@ -1,4 +1,5 @@
-"""The numbers of the nightly report. Each has one definition, here, and the report's footer prints it.
+"""The numbers of the nightly report. Each has one definition, here (the vessel KPIs' next to their code, in
+vessels/kpis.py), and the report's footer prints it.
 
 Everything is computed by aggregate queries in the database, so the time to build does not grow with
 the number of rows Python touches: a year of history is a handful of GROUP BY queries.
@@ -18,6 +19,7 @@ from django.utils import timezone
 from customs.models import InspectionOrder
 from dangerous_goods.models import DeclarationLine, SegregationAlert
 from rail.models import TrainVisit
+from vessels import kpis as vessel_kpis
 from yard.models import Block, ContainerVisit, Equipment, Hold, Occupancy, YardMove
 
 DESIGN_TEU_PER_YEAR = 240_000
@@ -44,6 +46,17 @@ DEFINITIONS = {
     "trains": "Train turnaround: from a train's arrival on its line to its departure, for trains that left in "
     "the period, by line and direction; moves per hour: its discharge or loading moves over those hours.",
 }
+
+
+def _definitions() -> dict[str, str]:
+    """The report's definitions and the vessel KPIs' (with how a period pools its calls), translated as built."""
+    vessels = {
+        f"vessel_{key}": " ".join(
+            [f"{name}:", str(vessel_kpis.DEFINITIONS[key]), str(vessel_kpis.PERIOD_DEFINITIONS.get(key, ""))]
+        ).strip()
+        for key, (name, _unit) in vessel_kpis.NAMES.items()
+    }
+    return {**DEFINITIONS, **vessels}
 
 
 @dataclass(frozen=True)
@@ -83,7 +96,8 @@ class DailyKpis:
     dangerous_goods: dict = field(default_factory=dict)
     exceptions: list[dict] = field(default_factory=list)
     trains: list[dict] = field(default_factory=list)  # per period and line: trains and mean turnaround hours
-    definitions: dict = field(default_factory=lambda: dict(DEFINITIONS))
+    vessels: dict = field(default_factory=dict)  # calls departed on the day, alongside now, month to date
+    definitions: dict = field(default_factory=_definitions)
 
 
 def _throughput(period: Period) -> dict:
@@ -235,6 +249,15 @@ def _trains(period: Period) -> list[dict]:
     return result
 
 
+def _vessels(day: Period, month: Period, now: datetime) -> dict:
+    return {
+        "columns": [vessel_kpis.NAMES[key] for key in vessel_kpis.CALL_KPIS],  # (name, unit), as each call's KPIs
+        "day": vessel_kpis.period_kpis(day.start, day.end),
+        "alongside": vessel_kpis.alongside_kpis(now=now),
+        "month": vessel_kpis.period_kpis(month.start, month.end),
+    }
+
+
 def daily_kpis(day: date) -> DailyKpis:
     now = timezone.now()
     periods = periods_for(day)
@@ -250,4 +273,5 @@ def daily_kpis(day: date) -> DailyKpis:
         dangerous_goods=_dangerous_goods(periods[0]),
         exceptions=_exceptions(periods[0]),
         trains=[row for period in periods for row in _trains(period)],
+        vessels=_vessels(periods[0], periods[1], now),
     )

@@ -1,13 +1,41 @@
 """The report's detail tables as an XLSX workbook (openpyxl)."""
 
 import io
+from datetime import datetime
 
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from openpyxl import Workbook
 
 from aktau_tos.reports.kpis import DailyKpis
 
-SHEETS = ["Summary", "Throughput", "Occupancy", "Dwell", "Moves", "Trains", "Customs", "Dangerous goods",
+VESSELS = gettext_lazy("Vessels")
+SHEETS = ["Summary", "Throughput", "Occupancy", "Dwell", "Moves", "Trains", VESSELS, "Customs", "Dangerous goods",
           "Exceptions", "Definitions"]  # fmt: skip
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    """Aktau time without its zone: a spreadsheet cell has none."""
+    return timezone.localtime(moment).replace(tzinfo=None) if moment else None
+
+
+def _vessels_sheet(book: Workbook, vessels: dict) -> None:
+    sheet = book.create_sheet(str(VESSELS))
+    heads = [f"{name} ({unit})" for name, unit in vessels["columns"]]
+    sheet.append([_("section"), _("call"), _("berth"), _("arrived"), _("departed or ETD"), *heads])
+    for section, rows in [
+        (_("departed on the day"), vessels["day"]["calls"]),
+        (_("alongside now"), vessels["alongside"]),
+    ]:
+        for row in rows:
+            call = row["call"]
+            until = call.carrier.departed_at or call.etd
+            sheet.append([section, call.reference, call.berth.code, _local(call.carrier.arrived_at), _local(until),
+                          *(kpi.value for kpi in row["kpis"])])  # fmt: skip
+    calls, *totals = vessels["month"]["totals"]  # the others in the order of the columns
+    count = ngettext("%(count)d call departed", "%(count)d calls departed", calls.value) % {"count": calls.value}
+    sheet.append([_("month to date"), count, "", None, None, *(kpi.value for kpi in totals)])
 
 
 def workbook_bytes(kpis: DailyKpis) -> bytes:
@@ -51,6 +79,8 @@ def workbook_bytes(kpis: DailyKpis) -> bytes:
         sheet.append([row["period"], row["line"], row["direction"], row["trains"], row["mean_hours"], row["moves"],
                       row["moves_per_hour"]])  # fmt: skip
 
+    _vessels_sheet(book, kpis.vessels)
+
     sheet = book.create_sheet("Customs")
     for key, value in kpis.customs.items():
         sheet.append([key, str(value) if isinstance(value, dict) else value])
@@ -69,7 +99,7 @@ def workbook_bytes(kpis: DailyKpis) -> bytes:
 
     sheet = book.create_sheet("Definitions")
     for key, text in kpis.definitions.items():
-        sheet.append([key, text])
+        sheet.append([key, str(text)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
