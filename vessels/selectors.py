@@ -1,10 +1,12 @@
 """Reads of the vessels app."""
 
+from datetime import datetime
+
 from django.db.models import Count, Q
 
 from vessels.models import OnBoard, VesselCall
 from vessels.services.calls import call_moves
-from yard.models import YardMove
+from yard.models import CarrierVisit, YardMove
 
 LIVE_MOVE = ~Q(status__in=[YardMove.Status.CANCELLED, YardMove.Status.FAILED])
 
@@ -31,3 +33,26 @@ def call_progress(call: VesselCall) -> dict:
 
 def calls_with_related():
     return VesselCall.objects.select_related("carrier", "vessel", "berth")
+
+
+def calls_alongside(begin: datetime, end: datetime) -> list[VesselCall]:
+    """Calls whose berth window (ETB or ETA to ETD) meets [begin, end), cancelled ones left out."""
+    window = Q(etd__gt=begin) & (Q(etb__lt=end) | Q(etb__isnull=True, eta__lt=end))
+    calls = calls_with_related().filter(window).exclude(carrier__status=CarrierVisit.Status.CANCELLED)
+    return sorted(calls, key=lambda call: (call.berth.code, call.alongside_from))
+
+
+def call_moves_by_machine(call: VesselCall) -> list[dict]:
+    """Moves done for the call per machine (equipment code) and kind, busiest machine first."""
+    done = (
+        call_moves(call)
+        .filter(status=YardMove.Status.DONE)
+        .values("equipment__code", "kind")
+        .annotate(count=Count("pk"))
+    )
+    machines: dict[str, dict] = {}
+    for row in done:
+        machine = machines.setdefault(row["equipment__code"] or "", {"discharge": 0, "restow": 0, "load": 0})
+        machine[row["kind"]] = machine.get(row["kind"], 0) + row["count"]
+    table = [{"machine": code, **counts, "total": sum(counts.values())} for code, counts in machines.items()]
+    return sorted(table, key=lambda row: (-row["total"], row["machine"]))
