@@ -23,7 +23,7 @@ LABEL_W, DAY_W, HEADER_H, LANE_H, BAR_H = 80, 150, 34, 44, 30
 CHAR_W = 6.6  # about one character of the bar label's 11px font: labels are cut to fit their bar
 
 # Bay plan
-HALF_W, TIER_H, HATCH_GAP, AXIS_W, TOP, BOTTOM = 15, 15, 9, 22, 4, 16
+HALF_W, TIER_H, HATCH_GAP, AXIS_W, TOP, BOTTOM = 18, 17, 9, 22, 4, 16
 POD_COLOURS = 12  # classes pod-0 .. pod-11 in the stylesheet
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from aktau_tos import roles
 from tests.factories.yard import valid_number
 from tests.vessels.conftest import IMO
-from vessels import listfiles, services
+from vessels import drawings, listfiles, services
 from vessels.models import Booking, OnBoard, StowageProfile, Vessel, VesselCall
 from yard.models import CarrierVisit, YardMove
 
@@ -119,7 +119,7 @@ def test_the_call_page_shows_header_progress_and_the_bay_plan(operator_client, o
     assert legend == [("KZAAU", "pod-0"), ("AZBAK", "pod-1"), ("TMKRW", "pod-2")]
     forty = re.search(rf'data-container="{rows[4]["number"]}" data-cell="060102"><title>[^<]*</title>'
                       r'<rect x="\d+" y="\d+" width="(\d+)"', page)  # fmt: skip
-    assert int(forty.group(1)) == 28  # both 20' halves of its row
+    assert int(forty.group(1)) == 2 * drawings.HALF_W - 2  # both 20' halves of its row, less the gaps
     assert page.count('class="bay-section"') == 2  # bays 01/03 and 05/07
     assert 'name="action" value="arrive"' in page and 'id="upload-discharge"' in page
     assert "call_kpis" not in page  # the KPI block is empty until the KPIs exist
@@ -162,6 +162,23 @@ def test_nobody_adds_or_deletes_calls_boxes_or_bookings_here(operator_client, op
     # The berth and times are not editable on the call's form: only the services move a call.
     page = operator_client.get(page_of(call)).content.decode()
     assert 'name="etd"' not in page and 'name="berth"' not in page and 'name="rotation"' in page
+
+
+def test_the_call_form_saves_what_may_change_here(operator_client, operator, call):
+    services.discharge_list_apply(call_id=call.pk, containers=[box(1, "010102")], actor=operator)
+    page = operator_client.get(page_of(call))
+    body = {"line": "KMTF", "voyage_out": "0412W", "rotation": '["TMKRW", "AZBAK"]', "_continue": "1"}
+    for inline in page.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        body.update({management.add_prefix(name): value for name, value in management.initial.items()})
+        for form in inline.formset.forms:
+            body[form.add_prefix("id")] = form.instance.pk
+            body[form.add_prefix("call")] = call.pk
+    response = operator_client.post(page_of(call), body)
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    call.refresh_from_db()
+    assert (call.rotation, call.line) == (["TMKRW", "AZBAK"], "KMTF")
+    assert OnBoard.objects.count() == 1
 
 
 # Uploads
