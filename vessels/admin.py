@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import DataError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
-from aktau_tos.errors import DomainError
+from aktau_tos.errors import DomainError, ValueNotStorable
 from vessels import drawings, listfiles, selectors, services
 from vessels.geometry import cell_parse
 from vessels.identity import imo_normalise
@@ -400,7 +400,10 @@ class VesselCallAdmin(SimpleHistoryAdmin):
         if parsed.rows:
             apply = services.discharge_list_apply if kind == listfiles.DISCHARGE else services.load_list_apply
             try:
-                result = apply(call_id=call.pk, containers=parsed.rows, actor=request.user)
+                try:
+                    result = apply(call_id=call.pk, containers=parsed.rows, actor=request.user)
+                except DataError:  # a value beyond a column (a temperature of 12345): the service saved nothing
+                    raise ValueNotStorable() from None
             except DomainError as error:
                 message = _("%(file)s was not applied: %(reason)s") % {"file": upload.name, "reason": _refusal(error)}
                 self.message_user(request, message, messages.ERROR)

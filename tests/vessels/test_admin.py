@@ -259,7 +259,16 @@ def test_a_file_that_cannot_be_read_applies_nothing(operator_client, call, uploa
     assert not OnBoard.objects.exists() and not YardMove.objects.exists()
 
 
-def test_an_upload_to_a_departed_call_is_refused_with_the_code(operator_client, operator, call):
+def test_a_value_the_database_cannot_store_applies_nothing(operator_client, call):
+    rows = [DISCHARGE_HEADER, [valid_number(1, "CSQ"), "22R1", "20000", "", "010182", "", "AZBAK", "", "12345", "", ""],
+            [valid_number(2, "CSQ"), "22G1", "20000", "", "010102", "", "KZAAU", "", "", "", ""]]  # fmt: skip
+    response = operator_client.post(upload_url(call, "discharge"), {"file": csv_file(rows)}, follow=True)
+    ((level, text),) = shown(response)
+    assert level == "error" and "was not applied" in text and "(code: invalid_value)" in text
+    assert not OnBoard.objects.exists() and not YardMove.objects.exists()
+
+
+def test_an_upload_to_a_cancelled_call_is_refused_with_the_code(operator_client, operator, call):
     services.call_cancel(call_id=call.pk, actor=operator, reason="engine failure")
     rows = [DISCHARGE_HEADER, [valid_number(1, "CSQ"), "22G1", "20000", "", "010102", "", "KZAAU", "", "", "", ""]]
     response = operator_client.post(upload_url(call, "discharge"), {"file": csv_file(rows)}, follow=True)
