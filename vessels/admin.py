@@ -257,6 +257,8 @@ class VesselCallAdmin(SimpleHistoryAdmin):
         raw = request.GET.get("start", "").strip()
         try:
             start = date.fromisoformat(raw) if raw else timezone.localdate()
+            if not 1900 <= start.year <= 9000:  # the week's arithmetic stays inside the calendar
+                raise ValueError(raw)
         except ValueError:
             # Another week shown in its place would look like an answer: say what was wrong instead.
             context["date_error"] = _("%(value)s is not a date: write it as YYYY-MM-DD, e.g. %(example)s.") % {
