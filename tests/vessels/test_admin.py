@@ -122,7 +122,6 @@ def test_the_call_page_shows_header_progress_and_the_bay_plan(operator_client, o
     assert int(forty.group(1)) == 2 * drawings.HALF_W - 2  # both 20' halves of its row, less the gaps
     assert page.count('class="bay-section"') == 2  # bays 01/03 and 05/07
     assert 'name="action" value="arrive"' in page and 'id="upload-discharge"' in page
-    assert "call_kpis" not in page  # the KPI block is empty until the KPIs exist
 
 
 def test_planned_loads_are_drawn_apart_from_boxes_on_board(operator_client, operator, call, put):
