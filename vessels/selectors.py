@@ -1,5 +1,7 @@
 """Reads of the vessels app."""
 
+from datetime import datetime
+
 from django.db.models import Count, Q
 
 from vessels.models import OnBoard, VesselCall
@@ -46,3 +48,26 @@ def call_find(*, voyage: str, vessel_ids: list[str], outbound: bool = False) -> 
         call for call in calls if wanted & {call.vessel.call_sign.upper(), call.vessel.imo, call.vessel.name.upper()}
     ]
     return matching[0] if len(matching) == 1 else None
+
+
+def calls_alongside(begin: datetime, end: datetime) -> list[VesselCall]:
+    """Calls whose berth window (ETB or ETA to ETD) meets [begin, end), cancelled ones left out."""
+    window = Q(etd__gt=begin) & (Q(etb__lt=end) | Q(etb__isnull=True, eta__lt=end))
+    calls = calls_with_related().filter(window).exclude(carrier__status=CarrierVisit.Status.CANCELLED)
+    return sorted(calls, key=lambda call: (call.berth.code, call.alongside_from))
+
+
+def call_moves_by_machine(call: VesselCall) -> list[dict]:
+    """Moves done for the call per machine (equipment code) and kind, busiest machine first."""
+    done = (
+        call_moves(call)
+        .filter(status=YardMove.Status.DONE)
+        .values("equipment__code", "kind")
+        .annotate(count=Count("pk"))
+    )
+    machines: dict[str, dict] = {}
+    for row in done:
+        machine = machines.setdefault(row["equipment__code"] or "", {"discharge": 0, "restow": 0, "load": 0})
+        machine[row["kind"]] = machine.get(row["kind"], 0) + row["count"]
+    table = [{"machine": code, **counts, "total": sum(counts.values())} for code, counts in machines.items()]
+    return sorted(table, key=lambda row: (-row["total"], row["machine"]))
