@@ -110,6 +110,7 @@ def _box(group: list[Segment], equipment: Segment) -> dict:
         "pol": (first(group, "LOC", "9") or Segment("LOC", [])).get(1, 0),
         "pod": (first(group, "LOC", "11") or Segment("LOC", [])).get(1, 0),
         "seal": (first(group, "SEL") or Segment("SEL", [])).get(0, 0),
+        "line": (first(group, "NAD", "CA") or Segment("NAD", [])).get(1, 0),
         "temperature_c": temperature or None,
         "dangerous_goods": [{"un_number": s.get(2, 0), "class": s.get(1, 0)} for s in dgs if s.get(2, 0)],
     }

@@ -25,6 +25,7 @@ from aktau_tos.errors import DomainError, ValueNotStorable
 from vessels import drawings, listfiles, selectors, services
 from vessels.geometry import cell_parse
 from vessels.identity import imo_normalise
+from vessels.kpis import call_kpis
 from vessels.models import Berth, Booking, OnBoard, StowageProfile, Vessel, VesselCall
 from vessels.profiles import profile_of
 
@@ -289,6 +290,7 @@ class VesselCallAdmin(SimpleHistoryAdmin):
             "call": call,
             "profile": profile,
             "progress": selectors.call_progress(call),
+            "kpis": call_kpis(call),
             "machines": selectors.call_moves_by_machine(call),
             "bay_plan": drawings.bay_plan(call, geometry) if geometry else None,
             "left_out": call.bookings.filter(status=Booking.Status.LEFT_OUT).order_by("container"),

@@ -262,6 +262,9 @@ class ContainerVisit(models.Model):
     )
     outbound_mode = models.CharField(max_length=8, choices=CarrierVisit.Mode.choices, blank=True)
     destination = models.CharField(max_length=60, blank=True)
+    line = models.CharField(
+        _("line"), max_length=10, blank=True, help_text=_("The shipping line it travels with (carrier code): its EDI.")
+    )
     expected_departure = models.DateTimeField(null=True, blank=True)
     arrived_at = models.DateTimeField(null=True, blank=True)
     departed_at = models.DateTimeField(null=True, blank=True)

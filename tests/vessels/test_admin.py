@@ -122,6 +122,8 @@ def test_the_call_page_shows_header_progress_and_the_bay_plan(operator_client, o
     assert int(forty.group(1)) == 2 * drawings.HALF_W - 2  # both 20' halves of its row, less the gaps
     assert page.count('class="bay-section"') == 2  # bays 01/03 and 05/07
     assert 'name="action" value="arrive"' in page and 'id="upload-discharge"' in page
+    kpis = re.search(r'id="call-kpis">(.*?)</section>', page, re.S).group(1)
+    assert "Gross crane rate" in kpis and "Vessel turnaround" in kpis and "TIC 4.0" in kpis
 
 
 def test_planned_loads_are_drawn_apart_from_boxes_on_board(operator_client, operator, call, put):

@@ -119,6 +119,9 @@ def discharge_list_apply(*, call_id: int, containers: list[dict], actor: Abstrac
             if len(pod) != 5:
                 raise RowProblem("pod_invalid", _("the port of discharge must be a five-letter UN/LOCODE"))
             gross, temperature = _gross(row), _temperature(row)
+            freight_kind = row.get("freight_kind") or ContainerVisit.FreightKind.FULL
+            if freight_kind not in ContainerVisit.FreightKind.values:
+                raise RowProblem("invalid_freight_kind", _("freight kind must be full or empty"))
             lines = yard_hooks.arrival_goods_checked(list(row.get("dangerous_goods") or []))
             with transaction.atomic():
                 box = OnBoard(
@@ -130,7 +133,7 @@ def discharge_list_apply(*, call_id: int, containers: list[dict], actor: Abstrac
                     gross_kg=gross,
                     pol=str(row.get("pol") or "").strip().upper()[:5],
                     pod=pod,
-                    freight_kind=row.get("freight_kind") or ContainerVisit.FreightKind.FULL,
+                    freight_kind=freight_kind,
                     temperature_c=temperature,
                     dangerous_goods=lines,
                 )
@@ -145,6 +148,7 @@ def discharge_list_apply(*, call_id: int, containers: list[dict], actor: Abstrac
                         gross_kg=gross,
                         seals=[row["seal"]] if row.get("seal") else [],
                         dangerous_goods=lines,
+                        line=str(row.get("line") or call.line),
                         actor=actor,
                     )
                     result.moves.append(
@@ -258,7 +262,13 @@ def load_list_apply(*, call_id: int, containers: list[dict], actor: AbstractBase
                 booking = booking or Booking(call=call, visit=visit, container=number)
                 booking.pod, booking.vgm_kg = pod, vgm or booking.vgm_kg
                 audited(booking, actor).save()
-                yard_services.visit_book_outbound(visit=visit, carrier=call.carrier, destination=pod, actor=actor)
+                yard_services.visit_book_outbound(
+                    visit=visit,
+                    carrier=call.carrier,
+                    destination=pod,
+                    line=str(row.get("line") or call.line),
+                    actor=actor,
+                )
             result.booked.append(booking)
         except DomainError as error:
             result.problem(index, number, error)

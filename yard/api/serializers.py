@@ -150,6 +150,10 @@ class GateInInput(serializers.Serializer):
     category = serializers.ChoiceField(
         choices=ContainerVisit.Category.choices, required=False, help_text="Default: export (empty for empties)."
     )
+    line = serializers.CharField(
+        max_length=10, required=False, allow_blank=True, default="",
+        help_text="The shipping line's carrier code, when the box travels with one (its CODECO goes to that line).",
+    )  # fmt: skip
 
 
 class GateInOutput(serializers.Serializer):

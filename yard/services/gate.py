@@ -23,6 +23,7 @@ def gate_in(
     dangerous_goods: list[dict] | None = None,
     outbound_carrier: CarrierVisit | None = None,
     category: str | None = None,
+    line: str = "",
 ) -> YardMove:
     """Opens the container's visit (registering the box if new) and plans its move to an allocated slot."""
     carrier = carrier_visit_open(
@@ -38,6 +39,7 @@ def gate_in(
         gross_kg=gross_kg,
         seals=[seal] if seal else [],
         dangerous_goods=dangerous_goods,
+        line=line,
         actor=actor,
     )
     if outbound_carrier:  # booked before arrival (export for a known train or vessel): stacked by its departure

@@ -13,14 +13,17 @@ from yard.services.containers import container_register
 
 @transaction.atomic
 def visit_book_outbound(
-    *, visit: ContainerVisit, carrier: CarrierVisit, actor: AbstractBaseUser, destination: str = ""
+    *, visit: ContainerVisit, carrier: CarrierVisit, actor: AbstractBaseUser, destination: str = "", line: str = ""
 ) -> ContainerVisit:
-    """Books the container onto a departing carrier; allocation stacks it by that carrier's departure."""
+    """Books the container onto a departing carrier (with the line it goes with, when known); allocation stacks it
+    by that carrier's departure."""
     visit.outbound_carrier = carrier
     visit.outbound_mode = carrier.mode
     visit.expected_departure = carrier.etd
     visit.destination = destination or visit.destination
-    audited(visit, actor).save(update_fields=["outbound_carrier", "outbound_mode", "expected_departure", "destination"])
+    visit.line = line.strip().upper()[:10] or visit.line
+    fields = ["outbound_carrier", "outbound_mode", "expected_departure", "destination", "line"]
+    audited(visit, actor).save(update_fields=fields)
     return visit
 
 
@@ -60,6 +63,7 @@ def visit_open(
     gross_kg: int | None = None,
     seals: list[str] | None = None,
     dangerous_goods: list[dict] | None = None,
+    line: str = "",
 ) -> ContainerVisit:
     """Opens a container's stay on its inbound carrier (registering the box if new), after the checks other
     apps registered for declared goods (yard.hooks); then their reactions run (customs control on arrival,
@@ -84,6 +88,7 @@ def visit_open(
         seals=[seal.strip().upper() for seal in seals or [] if seal.strip()],
         dangerous_goods=dangerous_goods,
         inbound_carrier=inbound_carrier,
+        line=line.strip().upper()[:10],
     )
     audited(visit, actor).save()
     hooks.visit_opened_announce(visit=visit, actor=actor)
