@@ -124,11 +124,13 @@ def _announce_at_once(client_for, bodies: list[dict]) -> list:
     return race(len(bodies), announce)
 
 
-def test_operators_announcing_overlapping_calls_on_one_berth_get_one_call(port, client_for, window):
+@pytest.mark.parametrize("same_vessel", [False, True], ids=["four-vessels", "one-new-vessel"])
+def test_operators_announcing_overlapping_calls_on_one_berth_get_one_call(port, client_for, window, same_vessel):
+    """Four operators at once, for four ships or all for one ship new to the terminal (registered by the first)."""
     for round_ in range(3):
         if round_:
             window = (window[0] + timedelta(days=3), window[1] + timedelta(days=3))
-        bodies = [_overlapping_call(window, index, round_ * 4 + index) for index in range(4)]
+        bodies = [_overlapping_call(window, index, round_ if same_vessel else round_ * 4 + index) for index in range(4)]
         results = _announce_at_once(client_for, bodies)
         statuses = Counter(status for status, _code in results)
         assert statuses == {201: 1, 409: 3}, f"round {round_}: {results}"
