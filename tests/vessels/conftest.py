@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from tests.factories.yard import EquipmentFactory
 from tests.yard.conftest import clerk, put, size_types, small_yard  # noqa: F401  (the yard fixtures, shared)
+from vessels import services
 from vessels.models import Berth, StowageProfile
 from yard.models import AccessPoint, Equipment
 
@@ -41,3 +42,13 @@ def call_body(window):
         "line": "KMTF", "voyage_in": "0412E", "voyage_out": "0412W", "berth": "CB1",
         "eta": eta.isoformat(), "etd": etd.isoformat(), "rotation": ["AZBAK", "TMKRW"],
     }  # fmt: skip
+
+
+@pytest.fixture
+def alongside(port, operator, window):
+    """TURKESTAN 0412E alongside at CB1, through the services, on the port's default profile (bays 01-07, rows
+    04 02 01 03, tiers 02 04 in the hold and 82 on deck)."""
+    eta, etd = window
+    vessel = services.vessel_register(name="Turkestan", imo=IMO, actor=operator)
+    created = services.call_create(vessel=vessel, voyage_in="0412E", berth="CB1", eta=eta, etd=etd, actor=operator)
+    return services.call_arrive(call_id=created.pk, actor=operator)

@@ -13,7 +13,6 @@ import pytest
 from aktau_tos import roles
 from tests.factories.yard import BlockFactory, valid_number
 from tests.test_invariants import postgres_only, race
-from tests.vessels.conftest import IMO
 from vessels import services
 from vessels.identity import imo_check_digit
 from vessels.models import OnBoard, VesselCall
@@ -25,12 +24,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
 
 
 @pytest.fixture
-def call(port, operator, window) -> VesselCall:
-    """A call alongside at CB1 on the small default profile (bays 01-07, rows 04 02 01 03, tiers 02 04 82)."""
-    eta, etd = window
-    vessel = services.vessel_register(name="Turkestan", imo=IMO, actor=operator)
-    created = services.call_create(vessel=vessel, voyage_in="0412E", berth="CB1", eta=eta, etd=etd, actor=operator)
-    return services.call_arrive(call_id=created.pk, actor=operator)
+def call(alongside) -> VesselCall:
+    return alongside
 
 
 def _load_moves(call: VesselCall, put, operator, cells: list[str], positions: list[str], iso_type: str) -> list:
