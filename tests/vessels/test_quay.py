@@ -128,3 +128,52 @@ def test_rail_and_truck_moves_are_left_to_the_yard(alongside, operator, put):
         assert move.status == "dispatched" and move.equipment.kind != Equipment.Kind.HARBOUR_CRANE, move
         block = (move.to_slot or move.from_slot).block
         assert move.equipment.blocks.filter(pk=block.pk).exists()
+
+
+def test_a_load_into_the_cell_of_a_box_still_to_discharge_waits_for_the_discharge(alongside, operator, put):
+    """The stowage plan counts this port's boxes as gone, so it may plan loads into their cells or onto them;
+    dispatch must not send a crane there before the box is off (nor bury it under an export box)."""
+    loads = _loads(alongside, operator, put, {"A-01-01-1": "050102", "A-02-01-1": "050104"})
+    discharges = _discharge(alongside, operator, [box(1, "050102")])
+    assert yard_services.moves_dispatch() == 1
+    assert _state(discharges)["050102"][0] == "dispatched"
+    assert {cell: status for cell, (status, _crane) in _state(loads).items()} == {
+        "050102": "planned", "050104": "planned",
+    }  # fmt: skip
+
+    discharge = discharges["050102"]
+    discharge.refresh_from_db()
+    yard_services.move_complete(
+        move_id=discharge.pk, container=discharge.visit.container.number, position=yard_selectors.move_to(discharge),
+        actor=operator,
+    )  # fmt: skip
+    assert yard_services.moves_dispatch() == 1  # the cell is free: its load goes, the one above still waits
+    assert _state(loads)["050102"][0] == "dispatched" and _state(loads)["050104"][0] == "planned"
+    _load_done(alongside, loads["050102"], operator)
+    assert yard_services.moves_dispatch() == 1
+    assert _state(loads)["050104"][0] == "dispatched"
+
+
+def test_a_load_over_a_box_still_to_restow_or_discharge_waits_even_on_deck(alongside, operator, put):
+    loads = _loads(alongside, operator, put, {"A-01-01-1": "070182"})  # on the hatch cover over bay 07, row 01
+    moves = _discharge(alongside, operator, [box(1, "070102"), box(2, "070104", pod="AZBAK")])
+    assert yard_services.moves_dispatch() == 1
+    assert _state(moves)["070104"][0] == "dispatched" and _state(loads)["070182"][0] == "planned"
+
+    restow = moves["070104"]
+    yard_services.move_start(move_id=restow.pk, actor=operator)
+    assert yard_services.moves_dispatch() == 1  # the discharge under the lifted box; the deck load still waits
+    assert _state(loads)["070182"][0] == "planned"
+
+    discharge = moves["070102"]
+    discharge.refresh_from_db()
+    yard_services.move_complete(
+        move_id=discharge.pk, container=discharge.visit.container.number, position=yard_selectors.move_to(discharge),
+        actor=operator,
+    )  # fmt: skip
+    assert yard_services.moves_dispatch() == 0  # the restowed box is still to be put back
+    back = yard_selectors.carrier_label(alongside.carrier, "070202")  # nothing under its old cell now: a deviation
+    yard_services.move_complete(move_id=restow.pk, container=restow.visit.container.number, position=back,
+                                actor=operator)  # fmt: skip
+    assert yard_services.moves_dispatch() == 1
+    assert _state(loads)["070182"][0] == "dispatched"
