@@ -5,6 +5,7 @@
 - one stay, one place on board and one discharge move per container, however often its bay plan is posted at once.
 """
 
+import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from tests.test_invariants import postgres_only, race
 from vessels import services
 from vessels.identity import imo_check_digit
 from vessels.models import OnBoard, VesselCall
+from vessels.services import calls, planning, quay
 from yard import selectors as yard_selectors
 from yard import services as yard_services
 from yard.models import ContainerVisit, YardMove
@@ -171,3 +173,42 @@ def test_a_discharge_list_posted_twice_at_once_opens_each_stay_once(call, operat
 def _row(n: int, cell: str, pod: str = "KZAAU", iso_type: str = "22G1") -> dict:
     return {"number": valid_number(n, "CSQ"), "iso_type": iso_type, "gross_kg": 20_000, "stowage": cell,
             "pol": "AZBAK", "pod": pod}  # fmt: skip
+
+
+def test_a_replan_while_a_driver_confirms_a_load_never_deadlocks(call, put, operator, user_with_role, monkeypatch):
+    """The driver's confirmation locks its move and then the call; the operator's new plan locks the call and cancels
+    the open load moves. Forced into the worst order (the driver holds the move and waits until the planner holds the
+    call, or for a second), they must still be served one after the other: the load done and the plan outdated, or
+    the move cancelled under the driver and the plan made."""
+    driver = user_with_role(roles.DRIVER)
+    visit = put("A-01-01-1")
+    row = {"number": visit.container.number, "pod": "AZBAK", "vgm_kg": 15_000}
+    services.load_list_apply(call_id=call.pk, containers=[row], actor=operator)
+    services.stowage_plan_build(call_id=call.pk, actor=operator)
+    move = YardMove.objects.get(visit=visit, kind="load", status="planned")
+
+    planner_holds_the_call, real_call_locked = threading.Event(), calls.call_locked
+
+    def call_locked(call_id: int):
+        if threading.current_thread().name == "driver":
+            planner_holds_the_call.wait(timeout=1)
+        locked = real_call_locked(call_id)
+        if threading.current_thread().name == "planner":
+            planner_holds_the_call.set()
+        return locked
+
+    monkeypatch.setattr(quay, "call_locked", call_locked)
+    monkeypatch.setattr(planning, "call_locked", call_locked)
+
+    def work(index: int):
+        threading.current_thread().name = ["driver", "planner"][index]
+        if index == 0:
+            position = yard_selectors.carrier_label(call.carrier, move.to_place)
+            return yard_services.move_complete(
+                move_id=move.pk, container=visit.container.number, position=position, actor=driver
+            ).status
+        return "planned" if services.stowage_plan_build(call_id=call.pk, actor=operator)["assigned"] else "empty"
+
+    results = race(2, work)
+    assert results in (["done", "plan_outdated"], ["move_not_open", "planned"]), results
+    assert OnBoard.objects.filter(call=call, container=visit.container.number).count() == (results[0] == "done")
