@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FIRST_PARTY = {"aktau_tos", "yard", "rail", "customs", "dangerous_goods", "simulation", "bench", "tests", "manage"}
 PRODUCT = ("aktau_tos", "yard", "rail", "customs", "dangerous_goods", "vessels", "simulation")
+FIRST_PARTY = {*PRODUCT, "bench", "tests", "manage"}
 DEVELOPMENT = ("bench", "tests", "scripts")
 
 
