@@ -120,3 +120,13 @@ def worked_call(call_at_berth, put):  # noqa: F811 (a fixture, imported above)
             equipment=cranes.get(crane), started_at=on_day(*started), finished_at=on_day(*finished)
         )
     return call
+
+
+@pytest.fixture
+def alongside(port, operator, window):
+    """TURKESTAN 0412E alongside at CB1, through the services, on the port's default profile (bays 01-07, rows
+    04 02 01 03, tiers 02 04 in the hold and 82 on deck)."""
+    eta, etd = window
+    vessel = services.vessel_register(name="Turkestan", imo=IMO, actor=operator)
+    created = services.call_create(vessel=vessel, voyage_in="0412E", berth="CB1", eta=eta, etd=etd, actor=operator)
+    return services.call_arrive(call_id=created.pk, actor=operator)

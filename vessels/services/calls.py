@@ -7,7 +7,7 @@ operators booking the same berth at once get one call and one `berth_occupied`.
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -61,7 +61,14 @@ def vessel_register(
         if value not in ("", None) and getattr(vessel, field) != value:
             setattr(vessel, field, value)
             changed = True
-    if changed:
+    if vessel.pk is None:
+        try:
+            with transaction.atomic():
+                audited(vessel, actor).save()
+        except IntegrityError:  # a concurrent request registered it since we looked: lock and update that row
+            return vessel_register(name=name, imo=imo, actor=actor, call_sign=call_sign, flag=flag, line=line,
+                                   capacity_teu=capacity_teu)  # fmt: skip
+    elif changed:
         audited(vessel, actor).save()
     return vessel
 

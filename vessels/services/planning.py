@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from aktau_tos.audit import audited
+from aktau_tos.locking import lock_wait
 from vessels.errors import PlanOutdated
 from vessels.models import Booking, OnBoard, VesselCall
 from vessels.profiles import profile_of
@@ -132,14 +133,18 @@ def stowage_plan_build(*, call_id: int, actor: AbstractBaseUser) -> dict:
     )
     plan = stowage_solve(geometry, boxes, on_board=on_board, rules=rules, time_limit=settings.VESSEL_PLAN_SECONDS)
     with transaction.atomic():
-        call = call_locked(call_id)
-        if _fingerprint(call) != fingerprint:
-            raise PlanOutdated(call=call.reference)
-        for move in YardMove.objects.filter(
+        replaced = YardMove.objects.filter(
             to_carrier_id=call.carrier_id,
             kind=YardMove.Kind.LOAD,
             status__in=[YardMove.Status.PLANNED, YardMove.Status.DISPATCHED],
-        ):
+        ).order_by("pk")
+        # The moves before the call: a driver confirming a load holds its move, then asks for the call.
+        with lock_wait(f"the load moves of {call.reference}"):
+            replaced = list(replaced.select_for_update(of=("self",)))
+        call = call_locked(call_id)
+        if _fingerprint(call) != fingerprint:
+            raise PlanOutdated(call=call.reference)
+        for move in replaced:
             yard_services.move_cancel(move_id=move.pk, actor=actor, reason=_("replaced by a new stowage plan"))
         by_number = {booking.container: booking for booking in bookings}
         assigned = []

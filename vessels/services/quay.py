@@ -4,8 +4,8 @@
   find the cell free and stand on something; the call's row is locked first, so two drivers loading into one cell
   are served one after the other and exactly one wins.
 - `move_noted`: after a discharge, restow or load move is done, what is on board follows.
-- `moves_waiting`: a load is not dispatched before the cells under its cell are filled; a discharge or restow not
-  before the boxes above it are off.
+- `moves_waiting`: a load is not dispatched before its cell is free, the cells under it are filled, and no box
+  below it is still to be discharged or restowed; a discharge or restow not before the boxes above it are off.
 - `quay_machines`: the call's moves go to the machines of its berth (the harbour cranes).
 """
 
@@ -136,14 +136,20 @@ def moves_waiting(moves: list[YardMove]) -> set[int]:
         if geometry is None:
             continue
         halves = _halves_on_board(call)
-        lifted = set(
+        restows = dict(
             YardMove.objects.filter(
-                kind=YardMove.Kind.RESTOW, status=YardMove.Status.IN_PROGRESS, from_carrier_id=carrier_id
-            ).values_list("visit_id", flat=True)
+                kind=YardMove.Kind.RESTOW, status__in=YardMove.OPEN_STATUSES, from_carrier_id=carrier_id
+            ).values_list("visit_id", "status")
         )
+        lifted = {visit_id for visit_id, status in restows.items() if status == YardMove.Status.IN_PROGRESS}
         for move in worked:
             if move.kind == YardMove.Kind.LOAD:
-                if _support_problem(geometry, cell_parse(move.to_place), halves):
+                cell = cell_parse(move.to_place)
+                if (
+                    any(half in halves for half in cell.halves())
+                    or _boxes_to_move_below(geometry, cell, halves, set(restows))
+                    or _support_problem(geometry, cell, halves)
+                ):
                     waiting.add(move.pk)
             elif _boxes_above(geometry, cell_parse(move.from_place), halves, move.visit_id, lifted):
                 waiting.add(move.pk)
@@ -158,6 +164,19 @@ def _boxes_above(geometry: Geometry, cell: Cell, halves: dict[Cell, OnBoard], vi
                 continue
             box = halves.get(Cell(half.bay, half.row, tier))
             if box and box.visit_id != visit_id and box.visit_id not in lifted:
+                return True
+    return False
+
+
+def _boxes_to_move_below(geometry: Geometry, cell: Cell, halves: dict[Cell, OnBoard], restowing: set[int]) -> bool:
+    """A box for this port, or one still to be restowed, stands below this cell in its stack (the hold's under a deck
+    cell too): a box loaded here would bury it."""
+    for half in cell.halves():
+        for tier in geometry.tier_numbers:
+            if tier >= half.tier:
+                continue
+            box = halves.get(Cell(half.bay, half.row, tier))
+            if box and (box.kind == OnBoard.Kind.DISCHARGE or box.visit_id in restowing):
                 return True
     return False
 
