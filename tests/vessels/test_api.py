@@ -275,3 +275,28 @@ def test_departure_only_when_alongside(port, operator_api, call_body):
     response = operator_api.post(f"/api/v1/vessels/calls/{call['id']}/depart/")
     assert (response.status_code, response.json()["code"]) == (409, "vessel_call_status_invalid")
     assert CarrierVisit.objects.get(vessel_call__pk=call["id"]).status == "expected"
+
+
+def test_the_stowage_plan_gives_a_restowed_box_its_cell_back_on_board(port, operator_api, driver_api, call_body):
+    call = _announce(operator_api, call_body)
+    url = f"/api/v1/vessels/calls/{call['id']}"
+    operator_api.post(f"{url}/arrive/", {}, format="json")
+    rows = [box(1, "010102"), box(2, "010104", pod="AZBAK")]  # a through box on a box for this port
+    moves = operator_api.post(f"{url}/discharge-list/", {"containers": rows}, format="json").json()["moves"]
+    restow = next(move for move in moves if move["kind"] == "restow")
+    discharge = next(move for move in moves if move["kind"] == "discharge")
+    YardMove.objects.filter(pk=restow["id"]).update(status="in_progress")  # lifted off onto the quay
+    response = driver_api.post(f"/api/v1/yard/moves/{discharge['id']}/complete/",
+                               {"container": discharge["container"], "position": discharge["to"]})  # fmt: skip
+    assert response.status_code == 200, response.content
+    plan = operator_api.post(f"{url}/plan/").json()
+    [back] = plan["assigned"]
+    assert (back["container"], back["restow"]) == (rows[1]["number"], True)
+    assert back["stowage"] != "010104"  # its old cell stands on nothing now
+    label = "VESSEL:TURKESTAN 0412E"
+    assert YardMove.objects.get(pk=restow["id"]).to_place == back["stowage"]
+    done = driver_api.post(f"/api/v1/yard/moves/{restow['id']}/complete/",
+                           {"container": rows[1]["number"], "position": f"{label}/{back['stowage']}"})  # fmt: skip
+    assert done.status_code == 200, done.content
+    assert done.json()["deviation"] is False
+    assert OnBoard.objects.get(container=rows[1]["number"]).cell == back["stowage"]

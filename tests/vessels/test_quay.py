@@ -177,3 +177,12 @@ def test_a_load_over_a_box_still_to_restow_or_discharge_waits_even_on_deck(along
                                 actor=operator)  # fmt: skip
     assert yard_services.moves_dispatch() == 1
     assert _state(loads)["070182"][0] == "dispatched"
+
+
+def test_nothing_goes_on_deck_over_a_hold_still_loading(alongside, operator, put):
+    loads = _loads(alongside, operator, put, {"A-01-01-1": "010202", "A-02-01-1": "010182", "A-03-01-1": "050182"})
+    assert yard_services.moves_dispatch() == 2  # the hold of bay 01 and the deck of bay 05, whose hold has no loads
+    assert _state(loads)["010182"][0] == "planned"
+    _load_done(alongside, loads["010202"], operator)
+    assert yard_services.moves_dispatch() == 1  # bay 01's hold is done: its hatch cover can close
+    assert _state(loads)["010182"][0] == "dispatched"

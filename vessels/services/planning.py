@@ -107,9 +107,23 @@ def _inputs(call: VesselCall) -> tuple[list[Booking], dict[str, tuple[str, str]]
                     yard_tier=place.tier,
                 )
             )
-    # Boxes for this port are discharged before loading starts; through cargo and boxes already loaded stay.
-    on_board = {box.cell: _on_board_box(box, rank) for box in call.on_board.exclude(kind=OnBoard.Kind.DISCHARGE)}
+    # Boxes for this port are discharged before loading starts; through cargo and boxes already loaded stay, except
+    # restowed boxes not yet back on board: they are off the ship when loading starts and need a cell like a load.
+    restowing = _restows_open(call)
+    on_board = {
+        box.cell: _on_board_box(box, rank)
+        for box in call.on_board.exclude(kind=OnBoard.Kind.DISCHARGE).exclude(container__in=restowing)
+    }
+    boxes += [_on_board_box(box, rank) for box in call.on_board.filter(container__in=restowing)]
     return bookings, left_out, boxes, on_board
+
+
+def _restows_open(call: VesselCall) -> dict[str, YardMove]:
+    """The call's restow moves not yet done, by container: where each box goes back is the plan's to choose."""
+    moves = YardMove.objects.filter(
+        kind=YardMove.Kind.RESTOW, from_carrier_id=call.carrier_id, status__in=YardMove.OPEN_STATUSES
+    ).select_related("visit__container")
+    return {move.visit.container.number: move for move in moves}
 
 
 def _fingerprint(call: VesselCall) -> tuple:
@@ -147,8 +161,20 @@ def stowage_plan_build(*, call_id: int, actor: AbstractBaseUser) -> dict:
         for move in replaced:
             yard_services.move_cancel(move_id=move.pk, actor=actor, reason=_("replaced by a new stowage plan"))
         by_number = {booking.container: booking for booking in bookings}
+        restowing = _restows_open(call)
         assigned = []
         for sequence, number in enumerate(plan.sequence, start=1):
+            if number in restowing:  # back on board into the cell the plan gives it
+                yard_services.move_place_set(
+                    move_id=restowing[number].pk,
+                    to_place=plan.cell_of[number],
+                    actor=actor,
+                    reason=_("back on board as the stowage plan places it"),
+                )
+                assigned.append(
+                    {"container": number, "stowage": plan.cell_of[number], "sequence": sequence, "restow": True}
+                )
+                continue
             booking = by_number[number]
             booking.move = yard_services.move_plan(
                 visit=booking.visit,
@@ -165,6 +191,8 @@ def stowage_plan_build(*, call_id: int, actor: AbstractBaseUser) -> dict:
             assigned.append({"container": number, "stowage": booking.cell, "sequence": sequence})
         left = {**left_out, **{number: ("no_cell", reason) for number, reason in plan.left_out.items()}}
         for number, (code, reason) in left.items():
+            if number in restowing:
+                continue  # stays where its restow move points; the answer lists it
             booking = by_number[number]
             booking.status, booking.cell, booking.sequence, booking.move = Booking.Status.LEFT_OUT, "", None, None
             booking.left_out_code, booking.left_out_reason = code, str(reason)[:200]

@@ -142,11 +142,13 @@ def moves_waiting(moves: list[YardMove]) -> set[int]:
             ).values_list("visit_id", "status")
         )
         lifted = {visit_id for visit_id, status in restows.items() if status == YardMove.Status.IN_PROGRESS}
+        hold_bays_loading = _hold_bays_loading(carrier_id)
         for move in worked:
             if move.kind == YardMove.Kind.LOAD:
                 cell = cell_parse(move.to_place)
                 if (
                     any(half in halves for half in cell.halves())
+                    or (cell.on_deck and any(half.bay in hold_bays_loading for half in cell.halves()))
                     or _boxes_to_move_below(geometry, cell, halves, set(restows))
                     or _support_problem(geometry, cell, halves)
                 ):
@@ -154,6 +156,15 @@ def moves_waiting(moves: list[YardMove]) -> set[int]:
             elif _boxes_above(geometry, cell_parse(move.from_place), halves, move.visit_id, lifted):
                 waiting.add(move.pk)
     return waiting
+
+
+def _hold_bays_loading(carrier_id: int) -> set[int]:
+    """The 20' bays whose hold still has loads to come: their hatch covers stay open, so nothing goes on deck there."""
+    places = YardMove.objects.filter(
+        kind=YardMove.Kind.LOAD, to_carrier_id=carrier_id, status__in=YardMove.OPEN_STATUSES
+    ).values_list("to_place", flat=True)
+    cells = [cell_parse(place) for place in places]
+    return {half.bay for cell in cells if cell and not cell.on_deck for half in cell.halves()}
 
 
 def _boxes_above(geometry: Geometry, cell: Cell, halves: dict[Cell, OnBoard], visit_id: int, lifted: set[int]) -> bool:

@@ -211,6 +211,18 @@ def move_start(*, move_id: int, actor: AbstractBaseUser) -> YardMove:
 
 
 @transaction.atomic
+def move_place_set(*, move_id: int, to_place: str, actor: AbstractBaseUser, reason: str) -> YardMove:
+    """Points an open move at another place on its carrier (a restowed box's new cell from the stowage plan)."""
+    move = _move_locked(move_id)
+    if move.status not in YardMove.OPEN_STATUSES or not move.to_carrier_id:
+        raise MoveNotOpen(move=move.pk, status=move.status)
+    move.to_place = to_place
+    move.planned_to = selectors.move_to(move) or ""
+    audited(move, actor, reason).save(update_fields=["to_place", "planned_to"])
+    return move
+
+
+@transaction.atomic
 def move_cancel(*, move_id: int, actor: AbstractBaseUser, reason: str = "", failed: bool = False) -> YardMove:
     """Cancels an open move (or marks it failed: the machine could not do it). The container stays put."""
     move = _move_locked(move_id)
