@@ -95,15 +95,18 @@ def discharge_list_apply(*, call_id: int, containers: list[dict], actor: Abstrac
     call = call_open_for_work(call_id)
     geometry, result = call_geometry(call), ListResult()
     taken = _taken_halves(call)
+    aboard = set(call.on_board.values_list("container", flat=True))
+    size_types: dict = {}  # a bay plan names a handful of size/types hundreds of times
     seen: set[str] = set()
     for index, row in enumerate(containers):
         number = str(row.get("number", "")).strip()
         try:
             number = container_number_normalise(number)
-            if number in seen or call.on_board.filter(container=number).exists():
+            if number in seen or number in aboard:
                 raise RowProblem("duplicate_container", _("%(number)s is listed twice") % {"number": number})
             seen.add(number)
-            size_type = yard_selectors.iso_type_resolve(str(row.get("iso_type", "")))
+            code = str(row.get("iso_type", "")).strip().upper()
+            size_type = size_types.get(code) or size_types.setdefault(code, yard_selectors.iso_type_resolve(code))
             cell = cell_parse(row.get("stowage", ""))
             if cell is None or not geometry.fits(cell, size_type.length_ft):
                 raise RowProblem(

@@ -28,6 +28,7 @@ from aktau_tos.reports.daily import report_render
 from bench.allocation import allocation_compare
 from bench.brp import brp_evaluate
 from bench.dispatch import dispatch_tick_measure
+from bench.edi import edi_measure
 from bench.history import history_load
 from bench.rail import load_plans_measure, train_lists_measure
 from bench.scanner_load import scanner_benchmark
@@ -36,6 +37,7 @@ from bench.summary import summary_markdown
 from dangerous_goods.reference import un_numbers_load
 from rail.reference import rail_reference_load
 from simulation.runner import simulation_run
+from vessels.layout import berths_apply
 from yard import reference
 from yard.layout import layout_apply
 
@@ -81,6 +83,7 @@ class Command(BaseCommand):
         reference.iso_size_types_load()
         un_numbers_load()
         layout_apply()
+        berths_apply()
         rail_reference_load()
         self.results: dict = {
             "mode": "quick" if quick else "full",
@@ -102,6 +105,7 @@ class Command(BaseCommand):
         self._section("yard_quality", lambda: self._yard_quality(profile))
         self._section("dispatch", lambda: dispatch_tick_measure(moves=2000, machines=20))
         # On a near-empty yard (the scanner runs' stacks would leave no room for 800 more boxes); rolled back after.
+        self._section("edi_bay_plan", lambda: edi_measure(boxes=700))
         self._section("train_list_import", lambda: train_lists_measure(units_large=profile["large_list_units"]))
         first, grown = profile["years"]
         self.results["history"] = {}
