@@ -26,11 +26,13 @@ The objective is lexicographic: most boxes on board, then fewest yard rehandles 
 the box(es) it stands on and, within that freedom, minimises the yard rehandles.
 
 How: a small call is one CP-SAT model over every box and cell, with the loading order inside it (a load
-time per cell), so it is exact on all three objectives when the solver proves it. A large call is
-decomposed: a relaxation assigns boxes to 40'-bay blocks (capacity, plugs, stack weight) and gives the
-proven upper bound on boxes on board; each block is then solved exactly in bay order against what is
-already placed; boxes still out are put wherever a cell takes them within the rules; the loading sequence
-is finally solved over the whole ship. The plan reports that bound and its gap honestly.
+time per cell), so it is exact on all three objectives when the solver proves it. A large call is planned
+by columns (two 20' bays, one row, hold or deck: two 20' stacks or one 40' stack): a relaxation over the
+whole ship gives the proven upper bound on boxes on board; a CP-SAT model over column choices (20' or
+40', which port) with the boxes counted per class decides how many columns each class gets; the columns
+are filled tier by tier, heaviest first, every box checked against the rules as it is put; boxes still
+out are put wherever a cell takes them; the loading sequence is finally solved over the whole ship. The
+plan reports the bound and its gap honestly.
 
 Ship stability beyond these weight rules (GM, trim, heel in port, lashing forces, visibility) is the
 master's and the ship's loading computer's to check; this planner does not model it.
@@ -49,9 +51,8 @@ from ortools.sat.python import cp_model
 from .geometry import Cell, Geometry, cell_parse
 
 BALANCE_SCALE = 10_000  # balance_share is read to four decimals
-# Above this many box-cell pairs a call is decomposed by blocks instead of solved as one model.
+# Above this many box-cell pairs a call is planned by columns instead of solved as one model.
 SINGLE_MODEL_MAX_PAIRS = 4_000
-LEFTOVERS_PER_BLOCK = 12  # boxes a block solve may take from those still out, besides its own
 
 
 @dataclass(frozen=True)
@@ -509,10 +510,10 @@ def stowage_solve(
             board.put(by_key[key], cell)
         bound, proven = solved.count_bound, solved.proven
     else:
-        bound = _blocks_plan(ship, candidates, board, time_limit)
+        bound = _columns_plan(ship, candidates, board, time_limit)
         proven = False
     planned = {box.key for box in candidates if box.key in board.cell_of}
-    for box in candidates:  # any box a cell still takes within the rules (a decomposed plan may leave some)
+    for box in sorted(candidates, key=_leftover_order):  # any box a cell still takes within the rules
         if box.key not in planned and _put_anywhere(ship, box, board):
             planned.add(box.key)
     for key in _balance_guard(ship, board, planned):
@@ -565,94 +566,240 @@ def _dg_conflict(box: StowBox, other: StowBox, where: str) -> str:
     )
 
 
-def _blocks_plan(ship: _Ship, candidates: list[StowBox], board: _Board, time_limit: float) -> int:
-    """A large call: blocks of one 40' bay (two 20' bays, hold and deck) solved in bay order.
+def _columns_plan(ship: _Ship, candidates: list[StowBox], board: _Board, time_limit: float) -> int:
+    """A large call, planned by columns (see `_Column`); returns the relaxation's proven bound.
 
-    Returns the relaxation's proven bound on boxes on board."""
-    geometry = ship.geometry
-    blocks = [{bay - 1, bay + 1} for bay in geometry.long_bay_numbers]
-    paired = set().union(*blocks) if blocks else set()
-    blocks += [{bay} for bay in geometry.bay_numbers if bay not in paired]
-    blocks.sort(key=min)
-    assigned, bound = _blocks_assign(ship, blocks, candidates, board, 0.15 * time_limit)
-    by_key = {box.key: box for box in candidates}
-    leftovers = sorted((key for key in by_key if key not in assigned), key=lambda key: _leftover_order(by_key[key]))
-    seconds = 0.6 * time_limit / len(blocks)
-    for index, bays in enumerate(blocks):
-        own = [by_key[key] for key, block in assigned.items() if block == index]
-        others = [by_key[key] for key in leftovers if _may_join(ship, by_key[key], board)][:LEFTOVERS_PER_BLOCK]
-        pool = sorted(own + others, key=lambda box: box.key)
-        solved = _block_solve(ship, bays, pool, board, seconds, with_sequence=False)
-        for key, cell in sorted(solved.cell_of.items()):
-            board.put(by_key[key], cell)
-        still_out = {box.key for box in pool if box.key not in solved.cell_of}
-        leftovers = sorted(
-            {key for key in leftovers if key not in solved.cell_of} | still_out,
-            key=lambda key: _leftover_order(by_key[key]),
-        )
+    A CP-SAT model over column choices (20' or 40', which port) with the boxes counted per class (port,
+    length, reefer) decides how many columns each class gets; the columns are then filled tier by tier,
+    heaviest boxes first and the lighter side of the ship first, every box checked against the rules as
+    it is put. Boxes still out afterwards are put wherever a cell takes them. Every step is deterministic:
+    the solves run on one worker with a fixed seed and a budget in deterministic time."""
+    bound = _relaxation_bound(ship, candidates, board, 0.1 * time_limit)
+    columns = _free_columns(ship, board)
+    kept_dg = _dg_kept(ship, candidates)
+    pool = [box for box in candidates if not box.dg_classes or box.key in kept_dg]
+    chosen = _columns_choose(ship, columns, pool, 0.3 * time_limit)
+    _columns_fill(ship, columns, chosen, pool, board)
     return bound
 
 
-def _leftover_order(box: StowBox) -> tuple:
-    # 20' boxes first: they fill the odd gaps a block leaves; then lighter first (they stand on more).
-    return (box.long, box.gross_kg, box.key)
+@dataclass(frozen=True)
+class _Column:
+    """Two 20' bays (or a lone one) in one row, in the hold or on deck: it holds two 20' stacks or one
+    40' stack. Filled with boxes for one port only, heaviest at the bottom, it keeps the weight order and
+    the port order by construction; what remains to check is stack weight, plugs, DG and balance."""
+
+    bays: tuple[int, ...]
+    row: int
+    deck: bool
+    tiers: tuple[int, ...]
+    side: int
+
+    def cells(self, length_ft: int) -> list[list[Cell]]:
+        """The cells a box of this length takes here, tier by tier from the bottom."""
+        if length_ft > 20:
+            return [[Cell(self.bays[0] + 1, self.row, tier)] for tier in self.tiers] if len(self.bays) == 2 else []
+        return [[Cell(bay, self.row, tier) for bay in self.bays] for tier in self.tiers]
 
 
-def _may_join(ship: _Ship, box: StowBox, board: _Board) -> bool:
-    return all(ship.dg_rule(box, other) is not None for other, _ in board.dangerous()) if box.dg_classes else True
+def _free_columns(ship: _Ship, board: _Board) -> list[_Column]:
+    """The columns with nothing on board in them (those with through cargo are left to the final pass)."""
+    geometry = ship.geometry
+    pairs = [(bay - 1, bay + 1) for bay in geometry.long_bay_numbers]
+    paired = {bay for pair in pairs for bay in pair}
+    groups = pairs + [(bay,) for bay in geometry.bay_numbers if bay not in paired]
+    hold = geometry.tier_numbers[: geometry.hold_tiers]
+    deck = geometry.tier_numbers[geometry.hold_tiers :]
+    columns = []
+    for bays in sorted(groups):
+        for row in geometry.row_numbers:
+            for on_deck, tiers in ((False, hold), (True, deck)):
+                if not tiers:
+                    continue
+                if any(Cell(bay, row, tier) in board.at for bay in bays for tier in tiers):
+                    continue
+                columns.append(_Column(bays, row, on_deck, tuple(tiers), Geometry.side(Cell(bays[0], row, tiers[0]))))
+    return columns
 
 
-def _blocks_assign(
-    ship: _Ship, blocks: list[set[int]], pool: list[StowBox], board: _Board, seconds: float
-) -> tuple[dict[str, int], int]:
-    """Which block each box goes to, by a relaxation: cells by size, plugs, stack weight and the DG boxes
-    that may not share a ship; heavier-below, port order, support, DG distance and balance are left to
-    the block solves. Every legal plan satisfies the relaxation, so its bound bounds every plan."""
+def _deterministic_solver(seconds: float) -> cp_model.CpSolver:
+    """One worker, a fixed seed and a budget in deterministic time: the same model gives the same answer
+    however busy the machine is (the wall-clock limit is only a backstop far beyond it)."""
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 1
+    solver.parameters.max_deterministic_time = max(seconds, 0.05)
+    solver.parameters.max_time_in_seconds = 10 * max(seconds, 1.0)
+    return solver
+
+
+def _relaxation_bound(ship: _Ship, pool: list[StowBox], board: _Board, seconds: float) -> int:
+    """The most boxes any legal plan puts on board, by a relaxation over the whole ship: free cells by
+    size, plugs, the total the stacks may carry, and the DG boxes that may not share a ship. Every legal
+    plan satisfies it, so its proven bound (not its solution) bounds every plan."""
     geometry, rules = ship.geometry, ship.rules
+    free = [p for p in ship.positions if p not in board.at and ship.above.get(p) not in board.at]
+    free_set = set(free)
+    longs = [c for c in ship.long_cells if all(h in free_set for h in c.halves())]
+    plugged_20 = sum(geometry.plugged(p) for p in free)
+    plugged_40 = sum(geometry.plugged(c) for c in longs)
+    stacks = {ship.stack(p) for p in ship.positions}
+    capacity_2 = sum(max(0, 2 * rules.stack_max_kg - board.stack_load_2[stack]) for stack in stacks)
     model = cp_model.CpModel()
-    y: dict[tuple[str, int], cp_model.IntVar] = {}
-    for index, bays in enumerate(blocks):
-        free = [p for p in ship.positions if p.bay in bays and p not in board.at]
-        longs = [
-            c for c in ship.long_cells if all(h.bay in bays and h not in board.at for h in c.halves())
-        ]  # fmt: skip
-        plugged_20 = sum(geometry.plugged(p) for p in free)
-        plugged_40 = sum(geometry.plugged(c) for c in longs)
-        stacks = {ship.stack(p) for p in ship.positions if p.bay in bays}
-        capacity_2 = sum(max(0, 2 * rules.stack_max_kg - board.stack_load_2[stack]) for stack in stacks)
-        here = []
-        for box in pool:
-            if (box.long and not longs) or (box.reefer and not (plugged_40 if box.long else plugged_20)):
-                continue
-            y[box.key, index] = var = model.new_bool_var(f"y_{box.key}_{index}")
-            here.append((box, var))
-        shorts = [var for box, var in here if not box.long]
-        longs_here = [var for box, var in here if box.long]
-        model.add(sum(shorts) <= len(free))
-        model.add(sum(longs_here) <= len(longs))
-        model.add(sum(shorts) + 2 * sum(longs_here) <= len(free))
-        reefers_20 = [var for box, var in here if box.reefer and not box.long]
-        reefers_40 = [var for box, var in here if box.reefer and box.long]
-        model.add(sum(reefers_20) <= plugged_20)
-        model.add(sum(reefers_40) <= plugged_40)
-        model.add(sum(reefers_20) + sum(reefers_40) <= plugged_20)  # each reefer needs a plug of its own
-        model.add(sum(2 * box.gross_kg * var for box, var in here) <= capacity_2)
-    on = {}
-    for box in pool:
-        on[box.key] = sum(y[box.key, index] for index in range(len(blocks)) if (box.key, index) in y)
-        model.add(on[box.key] <= 1)
+    on = {box.key: model.new_bool_var(f"on_{box.key}") for box in pool}
+    shorts = [on[box.key] for box in pool if not box.long]
+    longs_on = [on[box.key] for box in pool if box.long]
+    model.add(sum(shorts) + 2 * sum(longs_on) <= len(free))
+    model.add(sum(longs_on) <= len(longs))
+    reefers_20 = [on[box.key] for box in pool if box.reefer and not box.long]
+    reefers_40 = [on[box.key] for box in pool if box.reefer and box.long]
+    model.add(sum(reefers_20) <= plugged_20)
+    model.add(sum(reefers_40) <= plugged_40)
+    model.add(sum(reefers_20) + sum(reefers_40) <= plugged_20)  # each reefer needs a plug of its own
+    # In twice-kg (as `stack_load_2`): a 20' box puts 2 x its mass on one stack, a 40' box its mass on two.
+    model.add(sum(2 * box.gross_kg * on[box.key] for box in pool) <= capacity_2)
     dangerous = [box for box in pool if box.dg_classes]
     for index, a in enumerate(dangerous):
         for b in dangerous[index + 1 :]:
             if ship.dg_rule(a, b) is None:
                 model.add(on[a.key] + on[b.key] <= 1)
-    model.maximize(sum(y.values()))
-    solver = _solver(seconds)
+    model.maximize(sum(on.values()))
+    solver = _deterministic_solver(seconds)
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return {}, len(pool)
-    assigned = {key: index for (key, index), var in y.items() if solver.value(var)}
-    return assigned, min(len(pool), math.floor(solver.best_objective_bound + 1e-9))
+        return len(pool)
+    return min(len(pool), math.floor(solver.best_objective_bound + 1e-9))
+
+
+def _dg_kept(ship: _Ship, pool: list[StowBox]) -> set[str]:
+    """The most DG boxes that may all sail on one ship (no pair the rules keep apart); the others are
+    tried only at the end, where a cell still takes them."""
+    dangerous = [box for box in pool if box.dg_classes]
+    conflicts = [
+        (a.key, b.key)
+        for index, a in enumerate(dangerous)
+        for b in dangerous[index + 1 :]
+        if ship.dg_rule(a, b) is None
+    ]
+    if not conflicts:
+        return {box.key for box in dangerous}
+    model = cp_model.CpModel()
+    on = {box.key: model.new_bool_var(f"dg_{box.key}") for box in dangerous}
+    for a, b in conflicts:
+        model.add(on[a] + on[b] <= 1)
+    model.maximize(sum(on.values()))
+    solver = _deterministic_solver(1.0)
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return set()
+    return {key for key, var in on.items() if solver.value(var)}
+
+
+def _class_of(box: StowBox) -> tuple[int, int]:
+    return (box.pod_rank, 40 if box.long else 20)
+
+
+def _columns_choose(
+    ship: _Ship, columns: list[_Column], pool: list[StowBox], seconds: float
+) -> dict[_Column, tuple[int, int]]:
+    """Which class (port, length) each column carries: most boxes, then fewest columns.
+
+    Counts per class, not boxes: a column of a class takes as many boxes as it has cells (fewer if the
+    class's average mass would overload its stacks), its reefers no more than its plugged cells; each
+    class has as many columns to port as to starboard, give or take one, in the hold and on deck."""
+    geometry, rules = ship.geometry, ship.rules
+    plain: dict[tuple, int] = defaultdict(int)
+    reefers: dict[tuple, int] = defaultdict(int)
+    mass_2: dict[tuple, list[int]] = defaultdict(list)
+    for box in pool:
+        (reefers if box.reefer else plain)[_class_of(box)] += 1
+        mass_2[_class_of(box)].append(box.half_mass_2)
+    classes = sorted(mass_2)
+    model = cp_model.CpModel()
+    z: dict[tuple[int, tuple], cp_model.IntVar] = {}
+    capacity, plugs = defaultdict(list), defaultdict(list)
+    for index, column in enumerate(columns):
+        for klass in classes:
+            cells = column.cells(klass[1])
+            if not cells:
+                continue
+            mean_2 = sum(mass_2[klass]) / len(mass_2[klass])
+            per_stack = min(len(cells), math.floor(2 * rules.stack_max_kg / max(mean_2, 1)))
+            takes = per_stack * len(cells[0])
+            if takes <= 0:
+                continue
+            z[index, klass] = var = model.new_bool_var(f"z_{index}_{klass[0]}_{klass[1]}")
+            capacity[klass].append(takes * var)
+            if room := sum(geometry.plugged(cell) for tier in cells for cell in tier):
+                plugs[klass].append(room * var)
+    for index in range(len(columns)):
+        model.add(sum(var for (at, _), var in z.items() if at == index) <= 1)
+    placed = []
+    for klass in classes:
+        ordinary = model.new_int_var(0, plain[klass], f"u_{klass[0]}_{klass[1]}")
+        cold = model.new_int_var(0, reefers[klass], f"v_{klass[0]}_{klass[1]}")
+        model.add(ordinary + cold <= sum(capacity[klass]))
+        model.add(cold <= sum(plugs[klass]))
+        placed += [ordinary, cold]
+        for on_deck in (False, True):
+            sides = {
+                side: [var for (at, k), var in z.items() if k == klass and columns[at].deck == on_deck
+                       and columns[at].side == side]
+                for side in (-1, 1)
+            }  # fmt: skip
+            difference = sum(sides[1]) - sum(sides[-1])
+            model.add(difference <= 1)
+            model.add(difference >= -1)
+    model.maximize((len(columns) + 1) * sum(placed) - sum(z.values()))
+    solver = _deterministic_solver(seconds)
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return {}
+    return {columns[index]: klass for (index, klass), var in z.items() if solver.value(var)}
+
+
+def _columns_fill(
+    ship: _Ship, columns: list[_Column], chosen: dict[_Column, tuple[int, int]], pool: list[StowBox], board: _Board
+) -> None:
+    """Fills the chosen columns tier by tier over the whole ship, each cell with the heaviest box of its
+    column's class the rules allow there (a reefer first where there is a plug), the lighter side of the
+    ship first. Taking the boxes of a class heaviest first keeps every tier lighter than the one below."""
+    queues: dict[tuple, list[StowBox]] = defaultdict(list)
+    for box in sorted(pool, key=lambda box: (-box.half_mass_2, box.key)):
+        queues[_class_of(box)].append(box)
+    used = [column for column in columns if column in chosen]
+    by_side = {side: [column for column in used if column.side == side] for side in (-1, 0, 1)}
+    height = max((len(column.tiers) for column in used), default=0)
+    for level in range(height):
+        waiting = {side: [c for c in by_side[side] if level < len(c.tiers)] for side in (-1, 0, 1)}
+        order = waiting[0]
+        while waiting[-1] or waiting[1]:
+            lighter = -1 if board.port_kg <= board.starboard_kg else 1
+            side = lighter if waiting[lighter] else -lighter
+            column = waiting[side].pop(0)
+            _column_tier_fill(ship, column, level, chosen[column], queues, board)
+        for column in order:
+            _column_tier_fill(ship, column, level, chosen[column], queues, board)
+
+
+def _column_tier_fill(
+    ship: _Ship, column: _Column, level: int, klass: tuple[int, int], queues: dict, board: _Board
+) -> None:
+    queue = queues[klass]
+    for cell in column.cells(klass[1])[level]:
+        if not queue:
+            return
+        plugged = ship.geometry.plugged(cell)
+        picks = [box for box in queue if box.reefer] if plugged else []
+        picks += [box for box in queue if not box.reefer]
+        for box in picks:
+            if board.refusal(box, cell) is None:
+                board.put(box, cell)
+                queue.remove(box)
+                break
+
+
+def _leftover_order(box: StowBox) -> tuple:
+    # 20' boxes first: they fill the odd gaps a plan leaves; then lighter first (they stand on more).
+    return (box.long, box.gross_kg, box.key)
 
 
 def _put_anywhere(ship: _Ship, box: StowBox, board: _Board) -> bool:
