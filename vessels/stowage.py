@@ -224,8 +224,10 @@ class _Board:
     def dangerous(self) -> list[tuple[StowBox, Cell]]:
         return [(box, self.cell_of[key]) for key, box in self.box_of.items() if box.dg_classes]
 
-    def refusal(self, box: StowBox, cell: Cell) -> str | None:
-        """Why `box` may not be added in `cell` on top of what stands now (None: it may)."""
+    def refusal(self, box: StowBox, cell: Cell, *, balance: bool = True) -> str | None:
+        """Why `box` may not be added in `cell` on top of what stands now (None: it may).
+
+        Without `balance` the port/starboard rule is not asked: a plan filled that way is balanced after."""
         ship, geometry = self.ship, self.ship.geometry
         if not geometry.fits(cell, box.length_ft):
             return "size"
@@ -254,6 +256,8 @@ class _Board:
             apart = ship.dg_rule(box, other)
             if apart is None or (apart > 0 and ship.cells_apart(cell, other_cell) < apart):
                 return "DG segregation"
+        if not balance:
+            return None
         side = Geometry.side(cell)
         before = self.starboard_kg - self.port_kg
         after = before + side * box.gross_kg
@@ -572,14 +576,15 @@ def _columns_plan(ship: _Ship, candidates: list[StowBox], board: _Board, time_li
     A CP-SAT model over column choices (20' or 40', which port) with the boxes counted per class (port,
     length, reefer) decides how many columns each class gets; the columns are then filled tier by tier,
     heaviest boxes first and the lighter side of the ship first, every box checked against the rules as
-    it is put. Boxes still out afterwards are put wherever a cell takes them. Every step is deterministic:
-    the solves run on one worker with a fixed seed and a budget in deterministic time."""
+    it is put but the balance, which only the finished plan must keep and `_rebalance` restores. Every
+    step is deterministic: the solves run on one worker with a fixed seed and a deterministic budget."""
     bound = _relaxation_bound(ship, candidates, board, 0.1 * time_limit)
-    columns = _free_columns(ship, board)
+    columns = _ship_columns(ship)
     kept_dg = _dg_kept(ship, candidates)
     pool = [box for box in candidates if not box.dg_classes or box.key in kept_dg]
-    chosen = _columns_choose(ship, columns, pool, 0.3 * time_limit)
-    _columns_fill(ship, columns, chosen, pool, board)
+    chosen = _columns_choose(ship, columns, pool, board, 0.2 * time_limit)
+    _columns_fill(ship, chosen, pool, board)
+    _rebalance(ship, board, {box.key for box in pool})
     return bound
 
 
@@ -602,8 +607,7 @@ class _Column:
         return [[Cell(bay, self.row, tier) for bay in self.bays] for tier in self.tiers]
 
 
-def _free_columns(ship: _Ship, board: _Board) -> list[_Column]:
-    """The columns with nothing on board in them (those with through cargo are left to the final pass)."""
+def _ship_columns(ship: _Ship) -> list[_Column]:
     geometry = ship.geometry
     pairs = [(bay - 1, bay + 1) for bay in geometry.long_bay_numbers]
     paired = {bay for pair in pairs for bay in pair}
@@ -614,12 +618,49 @@ def _free_columns(ship: _Ship, board: _Board) -> list[_Column]:
     for bays in sorted(groups):
         for row in geometry.row_numbers:
             for on_deck, tiers in ((False, hold), (True, deck)):
-                if not tiers:
-                    continue
-                if any(Cell(bay, row, tier) in board.at for bay in bays for tier in tiers):
-                    continue
-                columns.append(_Column(bays, row, on_deck, tuple(tiers), Geometry.side(Cell(bays[0], row, tiers[0]))))
+                if tiers:
+                    side = Geometry.side(Cell(bays[0], row, tiers[0]))
+                    columns.append(_Column(bays, row, on_deck, tuple(tiers), side))
     return columns
+
+
+def _column_room(ship: _Ship, board: _Board, column: _Column, klass: tuple[int, int], mean_2: float) -> tuple:
+    """(boxes, plugged cells) a column could take of a class, above the through cargo standing in it.
+
+    Boxes go above the top through box of each stack only, for its port or an earlier one, no 20' on a
+    40', a 40' only where both halves stand equally high; at most what the class's average mass lets the
+    stack carry."""
+    pod, length = klass
+    stacks = column.cells(length)
+    if not stacks:
+        return 0, 0
+    rules = ship.rules
+    boxes = plugs = 0
+    for lane in range(len(stacks[0])):
+        cells = [tier[lane] for tier in stacks]
+        standing = [board.at[half] for cell in cells for half in cell.halves() if half in board.at]
+        height = 0
+        for level, cell in enumerate(cells):
+            if any(half in board.at for half in cell.halves()):
+                height = level + 1
+        if length > 20 and any(
+            sum(half in board.at for half in cell.halves()) not in (0, 2) for cell in cells
+        ):  # fmt: skip
+            continue  # a 40' cell over one 20' box and one gap: it would stand on nothing
+        if any(through.pod_rank < pod for through, _ in standing):
+            continue
+        if length <= 20 and any(cell.long for _, cell in standing):
+            continue
+        if length > 20 and standing and height and not all(
+            all(half in board.at for half in cell.halves()) for cell in cells[:height]
+        ):  # fmt: skip
+            continue
+        load = max(board.stack_load_2[ship.stack(half)] for half in cells[0].halves())
+        carry = math.floor((2 * rules.stack_max_kg - load) / max(mean_2, 1))
+        usable = cells[height:][: max(0, carry)]
+        boxes += len(usable)
+        plugs += sum(ship.geometry.plugged(cell) for cell in usable)
+    return boxes, plugs
 
 
 def _deterministic_solver(seconds: float) -> cp_model.CpSolver:
@@ -699,14 +740,14 @@ def _class_of(box: StowBox) -> tuple[int, int]:
 
 
 def _columns_choose(
-    ship: _Ship, columns: list[_Column], pool: list[StowBox], seconds: float
+    ship: _Ship, columns: list[_Column], pool: list[StowBox], board: _Board, seconds: float
 ) -> dict[_Column, tuple[int, int]]:
     """Which class (port, length) each column carries: most boxes, then fewest columns.
 
-    Counts per class, not boxes: a column of a class takes as many boxes as it has cells (fewer if the
-    class's average mass would overload its stacks), its reefers no more than its plugged cells; each
-    class has as many columns to port as to starboard, give or take one, in the hold and on deck."""
-    geometry, rules = ship.geometry, ship.rules
+    Counts per class, not boxes: a column of a class takes what `_column_room` gives, its reefers no
+    more than its plugged cells; each class has as many columns to port as to starboard, give or take
+    one, in the hold and on deck. Columns alike in all of that are one group with a count per class,
+    which keeps the model small and free of interchangeable choices."""
     plain: dict[tuple, int] = defaultdict(int)
     reefers: dict[tuple, int] = defaultdict(int)
     mass_2: dict[tuple, list[int]] = defaultdict(list)
@@ -714,25 +755,26 @@ def _columns_choose(
         (reefers if box.reefer else plain)[_class_of(box)] += 1
         mass_2[_class_of(box)].append(box.half_mass_2)
     classes = sorted(mass_2)
+    groups: dict[tuple, list[_Column]] = defaultdict(list)
+    for column in columns:
+        rooms = tuple(_column_room(ship, board, column, k, sum(mass_2[k]) / len(mass_2[k])) for k in classes)
+        if any(boxes for boxes, _ in rooms):
+            groups[column.deck, column.side, rooms].append(column)
     model = cp_model.CpModel()
-    z: dict[tuple[int, tuple], cp_model.IntVar] = {}
-    capacity, plugs = defaultdict(list), defaultdict(list)
-    for index, column in enumerate(columns):
-        for klass in classes:
-            cells = column.cells(klass[1])
-            if not cells:
-                continue
-            mean_2 = sum(mass_2[klass]) / len(mass_2[klass])
-            per_stack = min(len(cells), math.floor(2 * rules.stack_max_kg / max(mean_2, 1)))
-            takes = per_stack * len(cells[0])
-            if takes <= 0:
-                continue
-            z[index, klass] = var = model.new_bool_var(f"z_{index}_{klass[0]}_{klass[1]}")
-            capacity[klass].append(takes * var)
-            if room := sum(geometry.plugged(cell) for tier in cells for cell in tier):
-                plugs[klass].append(room * var)
-    for index in range(len(columns)):
-        model.add(sum(var for (at, _), var in z.items() if at == index) <= 1)
+    count: dict[tuple, cp_model.IntVar] = {}
+    capacity, plugs, by_side = defaultdict(list), defaultdict(list), defaultdict(list)
+    for signature, members in sorted(groups.items(), key=lambda item: _column_order(item[1][0])):
+        on_deck, side, rooms = signature
+        here = []
+        for klass, (boxes, plugged) in zip(classes, rooms, strict=True):
+            if boxes:
+                var = model.new_int_var(0, len(members), f"n_{len(count)}")
+                count[signature, klass] = var
+                here.append(var)
+                capacity[klass].append(boxes * var)
+                plugs[klass].append(plugged * var)
+                by_side[klass, on_deck, side].append(var)
+        model.add(sum(here) <= len(members))
     placed = []
     for klass in classes:
         ordinary = model.new_int_var(0, plain[klass], f"u_{klass[0]}_{klass[1]}")
@@ -741,42 +783,51 @@ def _columns_choose(
         model.add(cold <= sum(plugs[klass]))
         placed += [ordinary, cold]
         for on_deck in (False, True):
-            sides = {
-                side: [var for (at, k), var in z.items() if k == klass and columns[at].deck == on_deck
-                       and columns[at].side == side]
-                for side in (-1, 1)
-            }  # fmt: skip
-            difference = sum(sides[1]) - sum(sides[-1])
+            difference = sum(by_side[klass, on_deck, 1]) - sum(by_side[klass, on_deck, -1])
             model.add(difference <= 1)
             model.add(difference >= -1)
-    model.maximize((len(columns) + 1) * sum(placed) - sum(z.values()))
+    model.maximize((len(columns) + 1) * sum(placed) - sum(count.values()))
     solver = _deterministic_solver(seconds)
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return {}
-    return {columns[index]: klass for (index, klass), var in z.items() if solver.value(var)}
+    chosen = {}
+    for signature, members in groups.items():
+        # The group's columns in bay order, the classes dealt out in turn: each class spread along the ship.
+        wanted = {klass: solver.value(count[signature, klass]) for klass in classes if (signature, klass) in count}
+        members = sorted(members, key=_column_order)
+        index = 0
+        while any(wanted.values()):
+            for klass in classes:
+                if wanted.get(klass):
+                    chosen[members[index]] = klass
+                    wanted[klass] -= 1
+                    index += 1
+    return chosen
 
 
-def _columns_fill(
-    ship: _Ship, columns: list[_Column], chosen: dict[_Column, tuple[int, int]], pool: list[StowBox], board: _Board
-) -> None:
+def _column_order(column: _Column) -> tuple:
+    return (column.deck, column.bays, column.row)
+
+
+def _columns_fill(ship: _Ship, chosen: dict[_Column, tuple[int, int]], pool: list[StowBox], board: _Board) -> None:
     """Fills the chosen columns tier by tier over the whole ship, each cell with the heaviest box of its
     column's class the rules allow there (a reefer first where there is a plug), the lighter side of the
     ship first. Taking the boxes of a class heaviest first keeps every tier lighter than the one below."""
     queues: dict[tuple, list[StowBox]] = defaultdict(list)
     for box in sorted(pool, key=lambda box: (-box.half_mass_2, box.key)):
-        queues[_class_of(box)].append(box)
-    used = [column for column in columns if column in chosen]
+        if box.key not in board.cell_of:
+            queues[_class_of(box)].append(box)
+    used = sorted(chosen, key=_column_order)
     by_side = {side: [column for column in used if column.side == side] for side in (-1, 0, 1)}
     height = max((len(column.tiers) for column in used), default=0)
     for level in range(height):
         waiting = {side: [c for c in by_side[side] if level < len(c.tiers)] for side in (-1, 0, 1)}
-        order = waiting[0]
         while waiting[-1] or waiting[1]:
             lighter = -1 if board.port_kg <= board.starboard_kg else 1
             side = lighter if waiting[lighter] else -lighter
             column = waiting[side].pop(0)
             _column_tier_fill(ship, column, level, chosen[column], queues, board)
-        for column in order:
+        for column in waiting[0]:
             _column_tier_fill(ship, column, level, chosen[column], queues, board)
 
 
@@ -791,10 +842,47 @@ def _column_tier_fill(
         picks = [box for box in queue if box.reefer] if plugged else []
         picks += [box for box in queue if not box.reefer]
         for box in picks:
-            if board.refusal(box, cell) is None:
+            if board.refusal(box, cell, balance=False) is None:
                 board.put(box, cell)
                 queue.remove(box)
                 break
+
+
+def _balance_off(ship: _Ship, board: _Board) -> int:
+    """How far (in kg x BALANCE_SCALE) the ship is beyond the balance it may have; 0 within it."""
+    return max(0, BALANCE_SCALE * abs(board.starboard_kg - board.port_kg) - ship.balance_allowed_scaled(board.total_kg))
+
+
+def _rebalance(ship: _Ship, board: _Board, movable: set[str]) -> None:
+    """Moves top boxes from the heavier side to a free cell on the other side or the centre line, the move
+    that leaves the smallest difference first, until the balance holds or no move helps. A move's effect
+    depends only on the box's mass and the side it goes to, so the lowest legal cell of each side will do."""
+    cells = sorted(
+        ship.positions + ship.long_cells, key=lambda c: (ship.tier_index[c.tier], c.bay, ship.row_index[c.row])
+    )
+    while _balance_off(ship, board):
+        heavier = 1 if board.starboard_kg > board.port_kg else -1
+        free = [c for c in cells if Geometry.side(c) != heavier and not any(h in board.at for h in c.halves())]
+        best = None
+        for key in board.top_boxes({key for key in movable if key in board.cell_of}):
+            if Geometry.side(board.cell_of[key]) != heavier:
+                continue
+            box, home = board.box_of[key], board.cell_of[key]
+            board.take(key)
+            for side in (0, -heavier):
+                cell = next(
+                    (c for c in free if Geometry.side(c) == side and board.refusal(box, c, balance=False) is None), None
+                )
+                if cell is not None:
+                    difference = abs(board.starboard_kg - board.port_kg + side * box.gross_kg)
+                    best = min(best or (difference, key, cell), (difference, key, cell))
+            board.put(box, home)
+        if best is None or best[0] >= abs(board.starboard_kg - board.port_kg):
+            return
+        _, key, cell = best
+        box = board.box_of[key]
+        board.take(key)
+        board.put(box, cell)
 
 
 def _leftover_order(box: StowBox) -> tuple:
