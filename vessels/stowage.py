@@ -141,9 +141,8 @@ def _yard_pairs(boxes: list[StowBox]) -> list[tuple[StowBox, StowBox]]:
 
 
 def _solver(seconds: float) -> cp_model.CpSolver:
-    """Two workers, a fixed seed, inputs sorted by key. A solve that proves its optimum gives the same plan
-    every time; a large call stopped by the clock may differ between runs. CP-SAT's deterministic
-    interleaved search was tried and found far slower on these models."""
+    """For a small call's single model: two workers, a fixed seed, inputs sorted by key. A solve that proves
+    its optimum gives the same plan every time. A large call uses `_deterministic_solver` throughout."""
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 2
     solver.parameters.random_seed = 1
