@@ -26,11 +26,13 @@ The objective is lexicographic: most boxes on board, then fewest yard rehandles 
 the box(es) it stands on and, within that freedom, minimises the yard rehandles.
 
 How: a small call is one CP-SAT model over every box and cell, with the loading order inside it (a load
-time per cell), so it is exact on all three objectives when the solver proves it. A large call is
-decomposed: a relaxation assigns boxes to 40'-bay blocks (capacity, plugs, stack weight) and gives the
-proven upper bound on boxes on board; each block is then solved exactly in bay order against what is
-already placed; boxes still out are put wherever a cell takes them within the rules; the loading sequence
-is finally solved over the whole ship. The plan reports that bound and its gap honestly.
+time per cell), so it is exact on all three objectives when the solver proves it. A large call is planned
+by columns (two 20' bays, one row, hold or deck: two 20' stacks or one 40' stack): a relaxation over the
+whole ship gives the proven upper bound on boxes on board; a CP-SAT model over column choices (20' or
+40', which port) with the boxes counted per class decides how many columns each class gets; the columns
+are filled tier by tier, heaviest first, every box checked against the rules as it is put; boxes still
+out are put wherever a cell takes them; the loading sequence is finally solved over the whole ship. The
+plan reports the bound and its gap honestly.
 
 Ship stability beyond these weight rules (GM, trim, heel in port, lashing forces, visibility) is the
 master's and the ship's loading computer's to check; this planner does not model it.
@@ -49,9 +51,8 @@ from ortools.sat.python import cp_model
 from .geometry import Cell, Geometry, cell_parse
 
 BALANCE_SCALE = 10_000  # balance_share is read to four decimals
-# Above this many box-cell pairs a call is decomposed by blocks instead of solved as one model.
+# Above this many box-cell pairs a call is planned by columns instead of solved as one model.
 SINGLE_MODEL_MAX_PAIRS = 4_000
-LEFTOVERS_PER_BLOCK = 12  # boxes a block solve may take from those still out, besides its own
 
 
 @dataclass(frozen=True)
@@ -140,9 +141,8 @@ def _yard_pairs(boxes: list[StowBox]) -> list[tuple[StowBox, StowBox]]:
 
 
 def _solver(seconds: float) -> cp_model.CpSolver:
-    """Two workers, a fixed seed, inputs sorted by key. A solve that proves its optimum gives the same plan
-    every time; a large call stopped by the clock may differ between runs. CP-SAT's deterministic
-    interleaved search was tried and found far slower on these models."""
+    """For a small call's single model: two workers, a fixed seed, inputs sorted by key. A solve that proves
+    its optimum gives the same plan every time. A large call uses `_deterministic_solver` throughout."""
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 2
     solver.parameters.random_seed = 1
@@ -223,8 +223,10 @@ class _Board:
     def dangerous(self) -> list[tuple[StowBox, Cell]]:
         return [(box, self.cell_of[key]) for key, box in self.box_of.items() if box.dg_classes]
 
-    def refusal(self, box: StowBox, cell: Cell) -> str | None:
-        """Why `box` may not be added in `cell` on top of what stands now (None: it may)."""
+    def refusal(self, box: StowBox, cell: Cell, *, balance: bool = True) -> str | None:
+        """Why `box` may not be added in `cell` on top of what stands now (None: it may).
+
+        Without `balance` the port/starboard rule is not asked: a plan filled that way is balanced after."""
         ship, geometry = self.ship, self.ship.geometry
         if not geometry.fits(cell, box.length_ft):
             return "size"
@@ -253,6 +255,8 @@ class _Board:
             apart = ship.dg_rule(box, other)
             if apart is None or (apart > 0 and ship.cells_apart(cell, other_cell) < apart):
                 return "DG segregation"
+        if not balance:
+            return None
         side = Geometry.side(cell)
         before = self.starboard_kg - self.port_kg
         after = before + side * box.gross_kg
@@ -509,10 +513,10 @@ def stowage_solve(
             board.put(by_key[key], cell)
         bound, proven = solved.count_bound, solved.proven
     else:
-        bound = _blocks_plan(ship, candidates, board, time_limit)
+        bound = _columns_plan(ship, candidates, board, time_limit)
         proven = False
     planned = {box.key for box in candidates if box.key in board.cell_of}
-    for box in candidates:  # any box a cell still takes within the rules (a decomposed plan may leave some)
+    for box in sorted(candidates, key=_leftover_order):  # any box a cell still takes within the rules
         if box.key not in planned and _put_anywhere(ship, box, board):
             planned.add(box.key)
     for key in _balance_guard(ship, board, planned):
@@ -565,94 +569,324 @@ def _dg_conflict(box: StowBox, other: StowBox, where: str) -> str:
     )
 
 
-def _blocks_plan(ship: _Ship, candidates: list[StowBox], board: _Board, time_limit: float) -> int:
-    """A large call: blocks of one 40' bay (two 20' bays, hold and deck) solved in bay order.
+def _columns_plan(ship: _Ship, candidates: list[StowBox], board: _Board, time_limit: float) -> int:
+    """A large call, planned by columns (see `_Column`); returns the relaxation's proven bound.
 
-    Returns the relaxation's proven bound on boxes on board."""
-    geometry = ship.geometry
-    blocks = [{bay - 1, bay + 1} for bay in geometry.long_bay_numbers]
-    paired = set().union(*blocks) if blocks else set()
-    blocks += [{bay} for bay in geometry.bay_numbers if bay not in paired]
-    blocks.sort(key=min)
-    assigned, bound = _blocks_assign(ship, blocks, candidates, board, 0.15 * time_limit)
-    by_key = {box.key: box for box in candidates}
-    leftovers = sorted((key for key in by_key if key not in assigned), key=lambda key: _leftover_order(by_key[key]))
-    seconds = 0.6 * time_limit / len(blocks)
-    for index, bays in enumerate(blocks):
-        own = [by_key[key] for key, block in assigned.items() if block == index]
-        others = [by_key[key] for key in leftovers if _may_join(ship, by_key[key], board)][:LEFTOVERS_PER_BLOCK]
-        pool = sorted(own + others, key=lambda box: box.key)
-        solved = _block_solve(ship, bays, pool, board, seconds, with_sequence=False)
-        for key, cell in sorted(solved.cell_of.items()):
-            board.put(by_key[key], cell)
-        still_out = {box.key for box in pool if box.key not in solved.cell_of}
-        leftovers = sorted(
-            {key for key in leftovers if key not in solved.cell_of} | still_out,
-            key=lambda key: _leftover_order(by_key[key]),
-        )
+    A CP-SAT model over column choices (20' or 40', which port) with the boxes counted per class (port,
+    length, reefer) decides how many columns each class gets; the columns are then filled tier by tier,
+    heaviest boxes first and the lighter side of the ship first, every box checked against the rules as
+    it is put but the balance, which only the finished plan must keep and `_rebalance` restores. Every
+    step is deterministic: the solves run on one worker with a fixed seed and a deterministic budget."""
+    bound = _relaxation_bound(ship, candidates, board, 0.1 * time_limit)
+    columns = _ship_columns(ship)
+    kept_dg = _dg_kept(ship, candidates)
+    pool = [box for box in candidates if not box.dg_classes or box.key in kept_dg]
+    chosen = _columns_choose(ship, columns, pool, board, 0.2 * time_limit)
+    _columns_fill(ship, chosen, pool, board)
+    _rebalance(ship, board, {box.key for box in pool})
     return bound
 
 
-def _leftover_order(box: StowBox) -> tuple:
-    # 20' boxes first: they fill the odd gaps a block leaves; then lighter first (they stand on more).
-    return (box.long, box.gross_kg, box.key)
+@dataclass(frozen=True)
+class _Column:
+    """Two 20' bays (or a lone one) in one row, in the hold or on deck: it holds two 20' stacks or one
+    40' stack. Filled with boxes for one port only, heaviest at the bottom, it keeps the weight order and
+    the port order by construction; what remains to check is stack weight, plugs, DG and balance."""
+
+    bays: tuple[int, ...]
+    row: int
+    deck: bool
+    tiers: tuple[int, ...]
+    side: int
+
+    def cells(self, length_ft: int) -> list[list[Cell]]:
+        """The cells a box of this length takes here, tier by tier from the bottom."""
+        if length_ft > 20:
+            return [[Cell(self.bays[0] + 1, self.row, tier)] for tier in self.tiers] if len(self.bays) == 2 else []
+        return [[Cell(bay, self.row, tier) for bay in self.bays] for tier in self.tiers]
 
 
-def _may_join(ship: _Ship, box: StowBox, board: _Board) -> bool:
-    return all(ship.dg_rule(box, other) is not None for other, _ in board.dangerous()) if box.dg_classes else True
+def _ship_columns(ship: _Ship) -> list[_Column]:
+    geometry = ship.geometry
+    pairs = [(bay - 1, bay + 1) for bay in geometry.long_bay_numbers]
+    paired = {bay for pair in pairs for bay in pair}
+    groups = pairs + [(bay,) for bay in geometry.bay_numbers if bay not in paired]
+    hold = geometry.tier_numbers[: geometry.hold_tiers]
+    deck = geometry.tier_numbers[geometry.hold_tiers :]
+    columns = []
+    for bays in sorted(groups):
+        for row in geometry.row_numbers:
+            for on_deck, tiers in ((False, hold), (True, deck)):
+                if tiers:
+                    side = Geometry.side(Cell(bays[0], row, tiers[0]))
+                    columns.append(_Column(bays, row, on_deck, tuple(tiers), side))
+    return columns
 
 
-def _blocks_assign(
-    ship: _Ship, blocks: list[set[int]], pool: list[StowBox], board: _Board, seconds: float
-) -> tuple[dict[str, int], int]:
-    """Which block each box goes to, by a relaxation: cells by size, plugs, stack weight and the DG boxes
-    that may not share a ship; heavier-below, port order, support, DG distance and balance are left to
-    the block solves. Every legal plan satisfies the relaxation, so its bound bounds every plan."""
+def _column_room(ship: _Ship, board: _Board, column: _Column, klass: tuple[int, int], mean_2: float) -> tuple:
+    """(boxes, plugged cells) a column could take of a class, above the through cargo standing in it.
+
+    Boxes go above the top through box of each stack only, for its port or an earlier one, no 20' on a
+    40', a 40' only where both halves stand equally high; at most what the class's average mass lets the
+    stack carry."""
+    pod, length = klass
+    stacks = column.cells(length)
+    if not stacks:
+        return 0, 0
+    rules = ship.rules
+    boxes = plugs = 0
+    for lane in range(len(stacks[0])):
+        cells = [tier[lane] for tier in stacks]
+        standing = [board.at[half] for cell in cells for half in cell.halves() if half in board.at]
+        height = 0
+        for level, cell in enumerate(cells):
+            if any(half in board.at for half in cell.halves()):
+                height = level + 1
+        if length > 20 and any(
+            sum(half in board.at for half in cell.halves()) not in (0, 2) for cell in cells
+        ):  # fmt: skip
+            continue  # a 40' cell over one 20' box and one gap: it would stand on nothing
+        if any(through.pod_rank < pod for through, _ in standing):
+            continue
+        if length <= 20 and any(cell.long for _, cell in standing):
+            continue
+        if length > 20 and standing and height and not all(
+            all(half in board.at for half in cell.halves()) for cell in cells[:height]
+        ):  # fmt: skip
+            continue
+        load = max(board.stack_load_2[ship.stack(half)] for half in cells[0].halves())
+        carry = math.floor((2 * rules.stack_max_kg - load) / max(mean_2, 1))
+        usable = cells[height:][: max(0, carry)]
+        boxes += len(usable)
+        plugs += sum(ship.geometry.plugged(cell) for cell in usable)
+    return boxes, plugs
+
+
+def _deterministic_solver(seconds: float) -> cp_model.CpSolver:
+    """One worker, a fixed seed and a budget in deterministic time: the same model gives the same answer
+    however busy the machine is (the wall-clock limit is only a backstop far beyond it)."""
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 1
+    solver.parameters.max_deterministic_time = max(seconds, 0.05)
+    solver.parameters.max_time_in_seconds = 10 * max(seconds, 1.0)
+    return solver
+
+
+def _relaxation_bound(ship: _Ship, pool: list[StowBox], board: _Board, seconds: float) -> int:
+    """The most boxes any legal plan puts on board, by a relaxation over the whole ship: free cells by
+    size, plugs, the total the stacks may carry, and the DG boxes that may not share a ship. Every legal
+    plan satisfies it, so its proven bound (not its solution) bounds every plan."""
     geometry, rules = ship.geometry, ship.rules
+    free = [p for p in ship.positions if p not in board.at and ship.above.get(p) not in board.at]
+    free_set = set(free)
+    longs = [c for c in ship.long_cells if all(h in free_set for h in c.halves())]
+    plugged_20 = sum(geometry.plugged(p) for p in free)
+    plugged_40 = sum(geometry.plugged(c) for c in longs)
+    stacks = {ship.stack(p) for p in ship.positions}
+    capacity_2 = sum(max(0, 2 * rules.stack_max_kg - board.stack_load_2[stack]) for stack in stacks)
     model = cp_model.CpModel()
-    y: dict[tuple[str, int], cp_model.IntVar] = {}
-    for index, bays in enumerate(blocks):
-        free = [p for p in ship.positions if p.bay in bays and p not in board.at]
-        longs = [
-            c for c in ship.long_cells if all(h.bay in bays and h not in board.at for h in c.halves())
-        ]  # fmt: skip
-        plugged_20 = sum(geometry.plugged(p) for p in free)
-        plugged_40 = sum(geometry.plugged(c) for c in longs)
-        stacks = {ship.stack(p) for p in ship.positions if p.bay in bays}
-        capacity_2 = sum(max(0, 2 * rules.stack_max_kg - board.stack_load_2[stack]) for stack in stacks)
-        here = []
-        for box in pool:
-            if (box.long and not longs) or (box.reefer and not (plugged_40 if box.long else plugged_20)):
-                continue
-            y[box.key, index] = var = model.new_bool_var(f"y_{box.key}_{index}")
-            here.append((box, var))
-        shorts = [var for box, var in here if not box.long]
-        longs_here = [var for box, var in here if box.long]
-        model.add(sum(shorts) <= len(free))
-        model.add(sum(longs_here) <= len(longs))
-        model.add(sum(shorts) + 2 * sum(longs_here) <= len(free))
-        reefers_20 = [var for box, var in here if box.reefer and not box.long]
-        reefers_40 = [var for box, var in here if box.reefer and box.long]
-        model.add(sum(reefers_20) <= plugged_20)
-        model.add(sum(reefers_40) <= plugged_40)
-        model.add(sum(reefers_20) + sum(reefers_40) <= plugged_20)  # each reefer needs a plug of its own
-        model.add(sum(2 * box.gross_kg * var for box, var in here) <= capacity_2)
-    on = {}
-    for box in pool:
-        on[box.key] = sum(y[box.key, index] for index in range(len(blocks)) if (box.key, index) in y)
-        model.add(on[box.key] <= 1)
+    on = {box.key: model.new_bool_var(f"on_{box.key}") for box in pool}
+    shorts = [on[box.key] for box in pool if not box.long]
+    longs_on = [on[box.key] for box in pool if box.long]
+    model.add(sum(shorts) + 2 * sum(longs_on) <= len(free))
+    model.add(sum(longs_on) <= len(longs))
+    reefers_20 = [on[box.key] for box in pool if box.reefer and not box.long]
+    reefers_40 = [on[box.key] for box in pool if box.reefer and box.long]
+    model.add(sum(reefers_20) <= plugged_20)
+    model.add(sum(reefers_40) <= plugged_40)
+    model.add(sum(reefers_20) + sum(reefers_40) <= plugged_20)  # each reefer needs a plug of its own
+    # In twice-kg (as `stack_load_2`): a 20' box puts 2 x its mass on one stack, a 40' box its mass on two.
+    model.add(sum(2 * box.gross_kg * on[box.key] for box in pool) <= capacity_2)
     dangerous = [box for box in pool if box.dg_classes]
     for index, a in enumerate(dangerous):
         for b in dangerous[index + 1 :]:
             if ship.dg_rule(a, b) is None:
                 model.add(on[a.key] + on[b.key] <= 1)
-    model.maximize(sum(y.values()))
-    solver = _solver(seconds)
+    model.maximize(sum(on.values()))
+    solver = _deterministic_solver(seconds)
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return {}, len(pool)
-    assigned = {key: index for (key, index), var in y.items() if solver.value(var)}
-    return assigned, min(len(pool), math.floor(solver.best_objective_bound + 1e-9))
+        return len(pool)
+    return min(len(pool), math.floor(solver.best_objective_bound + 1e-9))
+
+
+def _dg_kept(ship: _Ship, pool: list[StowBox]) -> set[str]:
+    """The most DG boxes that may all sail on one ship (no pair the rules keep apart); the others are
+    tried only at the end, where a cell still takes them."""
+    dangerous = [box for box in pool if box.dg_classes]
+    conflicts = [
+        (a.key, b.key)
+        for index, a in enumerate(dangerous)
+        for b in dangerous[index + 1 :]
+        if ship.dg_rule(a, b) is None
+    ]
+    if not conflicts:
+        return {box.key for box in dangerous}
+    model = cp_model.CpModel()
+    on = {box.key: model.new_bool_var(f"dg_{box.key}") for box in dangerous}
+    for a, b in conflicts:
+        model.add(on[a] + on[b] <= 1)
+    model.maximize(sum(on.values()))
+    solver = _deterministic_solver(1.0)
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return set()
+    return {key for key, var in on.items() if solver.value(var)}
+
+
+def _class_of(box: StowBox) -> tuple[int, int]:
+    return (box.pod_rank, 40 if box.long else 20)
+
+
+def _columns_choose(
+    ship: _Ship, columns: list[_Column], pool: list[StowBox], board: _Board, seconds: float
+) -> dict[_Column, tuple[int, int]]:
+    """Which class (port, length) each column carries: most boxes, then fewest columns.
+
+    Counts per class, not boxes: a column of a class takes what `_column_room` gives, its reefers no
+    more than its plugged cells; each class has as many columns to port as to starboard, give or take
+    one, in the hold and on deck. Columns alike in all of that are one group with a count per class,
+    which keeps the model small and free of interchangeable choices."""
+    plain: dict[tuple, int] = defaultdict(int)
+    reefers: dict[tuple, int] = defaultdict(int)
+    mass_2: dict[tuple, list[int]] = defaultdict(list)
+    for box in pool:
+        (reefers if box.reefer else plain)[_class_of(box)] += 1
+        mass_2[_class_of(box)].append(box.half_mass_2)
+    classes = sorted(mass_2)
+    groups: dict[tuple, list[_Column]] = defaultdict(list)
+    for column in columns:
+        rooms = tuple(_column_room(ship, board, column, k, sum(mass_2[k]) / len(mass_2[k])) for k in classes)
+        if any(boxes for boxes, _ in rooms):
+            groups[column.deck, column.side, rooms].append(column)
+    model = cp_model.CpModel()
+    count: dict[tuple, cp_model.IntVar] = {}
+    capacity, plugs, by_side = defaultdict(list), defaultdict(list), defaultdict(list)
+    for signature, members in sorted(groups.items(), key=lambda item: _column_order(item[1][0])):
+        on_deck, side, rooms = signature
+        here = []
+        for klass, (boxes, plugged) in zip(classes, rooms, strict=True):
+            if boxes:
+                var = model.new_int_var(0, len(members), f"n_{len(count)}")
+                count[signature, klass] = var
+                here.append(var)
+                capacity[klass].append(boxes * var)
+                plugs[klass].append(plugged * var)
+                by_side[klass, on_deck, side].append(var)
+        model.add(sum(here) <= len(members))
+    placed = []
+    for klass in classes:
+        ordinary = model.new_int_var(0, plain[klass], f"u_{klass[0]}_{klass[1]}")
+        cold = model.new_int_var(0, reefers[klass], f"v_{klass[0]}_{klass[1]}")
+        model.add(ordinary + cold <= sum(capacity[klass]))
+        model.add(cold <= sum(plugs[klass]))
+        placed += [ordinary, cold]
+        for on_deck in (False, True):
+            difference = sum(by_side[klass, on_deck, 1]) - sum(by_side[klass, on_deck, -1])
+            model.add(difference <= 1)
+            model.add(difference >= -1)
+    model.maximize((len(columns) + 1) * sum(placed) - sum(count.values()))
+    solver = _deterministic_solver(seconds)
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return {}
+    chosen = {}
+    for signature, members in groups.items():
+        # The group's columns in bay order, the classes dealt out in turn: each class spread along the ship.
+        wanted = {klass: solver.value(count[signature, klass]) for klass in classes if (signature, klass) in count}
+        members = sorted(members, key=_column_order)
+        index = 0
+        while any(wanted.values()):
+            for klass in classes:
+                if wanted.get(klass):
+                    chosen[members[index]] = klass
+                    wanted[klass] -= 1
+                    index += 1
+    return chosen
+
+
+def _column_order(column: _Column) -> tuple:
+    return (column.deck, column.bays, column.row)
+
+
+def _columns_fill(ship: _Ship, chosen: dict[_Column, tuple[int, int]], pool: list[StowBox], board: _Board) -> None:
+    """Fills the chosen columns tier by tier over the whole ship, each cell with the heaviest box of its
+    column's class the rules allow there (a reefer first where there is a plug), the lighter side of the
+    ship first. Taking the boxes of a class heaviest first keeps every tier lighter than the one below."""
+    queues: dict[tuple, list[StowBox]] = defaultdict(list)
+    for box in sorted(pool, key=lambda box: (-box.half_mass_2, box.key)):
+        if box.key not in board.cell_of:
+            queues[_class_of(box)].append(box)
+    used = sorted(chosen, key=_column_order)
+    by_side = {side: [column for column in used if column.side == side] for side in (-1, 0, 1)}
+    height = max((len(column.tiers) for column in used), default=0)
+    for level in range(height):
+        waiting = {side: [c for c in by_side[side] if level < len(c.tiers)] for side in (-1, 0, 1)}
+        while waiting[-1] or waiting[1]:
+            lighter = -1 if board.port_kg <= board.starboard_kg else 1
+            side = lighter if waiting[lighter] else -lighter
+            column = waiting[side].pop(0)
+            _column_tier_fill(ship, column, level, chosen[column], queues, board)
+        for column in waiting[0]:
+            _column_tier_fill(ship, column, level, chosen[column], queues, board)
+
+
+def _column_tier_fill(
+    ship: _Ship, column: _Column, level: int, klass: tuple[int, int], queues: dict, board: _Board
+) -> None:
+    queue = queues[klass]
+    for cell in column.cells(klass[1])[level]:
+        if not queue:
+            return
+        plugged = ship.geometry.plugged(cell)
+        picks = [box for box in queue if box.reefer] if plugged else []
+        picks += [box for box in queue if not box.reefer]
+        for box in picks:
+            if board.refusal(box, cell, balance=False) is None:
+                board.put(box, cell)
+                queue.remove(box)
+                break
+
+
+def _balance_off(ship: _Ship, board: _Board) -> int:
+    """How far (in kg x BALANCE_SCALE) the ship is beyond the balance it may have; 0 within it."""
+    return max(0, BALANCE_SCALE * abs(board.starboard_kg - board.port_kg) - ship.balance_allowed_scaled(board.total_kg))
+
+
+def _rebalance(ship: _Ship, board: _Board, movable: set[str]) -> None:
+    """Moves top boxes from the heavier side to a free cell on the other side or the centre line, the move
+    that leaves the smallest difference first, until the balance holds or no move helps. A move's effect
+    depends only on the box's mass and the side it goes to, so the lowest legal cell of each side will do."""
+    cells = sorted(
+        ship.positions + ship.long_cells, key=lambda c: (ship.tier_index[c.tier], c.bay, ship.row_index[c.row])
+    )
+    while _balance_off(ship, board):
+        heavier = 1 if board.starboard_kg > board.port_kg else -1
+        free = [c for c in cells if Geometry.side(c) != heavier and not any(h in board.at for h in c.halves())]
+        best = None
+        for key in board.top_boxes({key for key in movable if key in board.cell_of}):
+            if Geometry.side(board.cell_of[key]) != heavier:
+                continue
+            box, home = board.box_of[key], board.cell_of[key]
+            board.take(key)
+            for side in (0, -heavier):
+                cell = next(
+                    (c for c in free if Geometry.side(c) == side and board.refusal(box, c, balance=False) is None), None
+                )
+                if cell is not None:
+                    difference = abs(board.starboard_kg - board.port_kg + side * box.gross_kg)
+                    best = min(best or (difference, key, cell), (difference, key, cell))
+            board.put(box, home)
+        if best is None or best[0] >= abs(board.starboard_kg - board.port_kg):
+            return
+        _, key, cell = best
+        box = board.box_of[key]
+        board.take(key)
+        board.put(box, cell)
+
+
+def _leftover_order(box: StowBox) -> tuple:
+    # 20' boxes first: they fill the odd gaps a plan leaves; then lighter first (they stand on more).
+    return (box.long, box.gross_kg, box.key)
 
 
 def _put_anywhere(ship: _Ship, box: StowBox, board: _Board) -> bool:
@@ -690,36 +924,70 @@ def _sequence_solve(
 ) -> tuple[list[str], bool]:
     """The loading order: every box after the box(es) it stands on, fewest yard rehandles.
 
-    Returns the order and whether it is proven to give the fewest rehandles for this placement."""
+    A greedy order starts a CP-SAT solve on one worker in deterministic time, so the same placement always
+    gets the same order. Returns the order and whether it is proven to give the fewest rehandles."""
     geometry = ship.geometry
 
     def bottom_up(key: str) -> tuple:
         cell = board.cell_of[key]
         return (ship.tier_index[cell.tier], cell.bay, ship.row_index[cell.row], key)
 
-    order = sorted(planned, key=bottom_up)  # a valid order: whatever a box stands on is lower
-    soft = [(upper, lower) for upper, lower in _yard_pairs(boxes) if upper.key in planned and lower.key in planned]
-    if not soft:
-        return order, True
-    model = cp_model.CpModel()
-    horizon = len(order)
-    load = {key: model.new_int_var(0, horizon, f"at_{key}") for key in order}
-    for key in order:
-        model.add_hint(load[key], order.index(key))
+    needs: dict[str, set[str]] = {}
+    for key in planned:
+        needs[key] = set()
         for half in board.cell_of[key].halves():
             under = geometry.below(half)
             if under is not None and (below := board.at[under][0].key) in planned:
-                model.add(load[key] > load[below])
+                needs[key].add(below)
+    soft = [(upper, lower) for upper, lower in _yard_pairs(boxes) if upper.key in planned and lower.key in planned]
+    order = _sequence_greedy(needs, soft, bottom_up)
+    if not soft:
+        return order, True
+    model = cp_model.CpModel()
+    load = {key: model.new_int_var(0, len(order), f"at_{key}") for key in order}
+    for index, key in enumerate(order):
+        model.add_hint(load[key], index)
+        for below in sorted(needs[key]):
+            model.add(load[key] > load[below])
     rehandled = {}
     for upper, lower in soft:
         flag = rehandled.setdefault(upper.key, model.new_bool_var(f"rehandled_{upper.key}"))
         model.add(load[upper.key] < load[lower.key]).only_enforce_if(flag.Not())
     model.minimize(sum(rehandled.values()))
-    solver = _solver(seconds)
+    solver = _deterministic_solver(seconds)
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return order, False
-    return sorted(order, key=lambda key: (solver.value(load[key]), *bottom_up(key))), status == cp_model.OPTIMAL
+    position = {key: index for index, key in enumerate(order)}
+    return sorted(order, key=lambda key: (solver.value(load[key]), position[key])), status == cp_model.OPTIMAL
+
+
+def _sequence_greedy(needs: dict[str, set[str]], soft: list, bottom_up: Callable[[str], tuple]) -> list[str]:
+    """A quick loading order: of the boxes whose support is loaded, the one that lifts the fewest boxes
+    still to load off it in the yard, the lowest first among equals."""
+    above: dict[str, set[str]] = defaultdict(set)
+    for upper, lower in soft:
+        above[lower.key].add(upper.key)
+    loaded: set[str] = set()
+    lifted: set[str] = set()
+    order = []
+    ready = {key for key, under in needs.items() if not under}
+    waiting = {key: set(under) for key, under in needs.items() if under}
+    standing_on: dict[str, list[str]] = defaultdict(list)
+    for key, under in needs.items():
+        for below in under:
+            standing_on[below].append(key)
+    while ready:
+        key = min(ready, key=lambda key: (len(above[key] - loaded - lifted), bottom_up(key)))
+        ready.discard(key)
+        lifted |= above[key] - loaded
+        loaded.add(key)
+        order.append(key)
+        for upper in standing_on[key]:
+            waiting[upper].discard(key)
+            if not waiting[upper]:
+                ready.add(upper)
+    return order
 
 
 def _left_out_reason(ship: _Ship, box: StowBox, board: _Board) -> str:
