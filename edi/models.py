@@ -147,3 +147,81 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.reference}"
+
+
+class Announcement(models.Model):
+    """One box (or, for empties, a count of a size/type) announced by a COPARN: a booking for an outbound voyage or
+    a release. Kept whether or not a call could book it, so that the gate can match the box when it comes."""
+
+    class Status(models.TextChoices):
+        RECORDED = "recorded", _("Recorded (no call to book it onto)")
+        BOOKED = "booked", _("Booked onto its call")
+
+    # The partner and its document number name the message (a handler runs before its message row is saved).
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="announcements")
+    document = models.CharField(_("document"), max_length=35, blank=True, help_text=_("The COPARN's BGM number."))
+    reference = models.CharField(_("booking or release reference"), max_length=35, blank=True)
+    container = models.CharField(_("container"), max_length=11, blank=True)
+    iso_type = models.CharField(_("ISO size/type"), max_length=4, blank=True)
+    count = models.PositiveSmallIntegerField(_("count"), default=1, help_text=_("Empties released by type: how many."))
+    freight_kind = models.CharField(_("full or empty"), max_length=5)
+    line = models.CharField(_("line"), max_length=10, blank=True)
+    vessel = models.CharField(_("vessel"), max_length=60, blank=True, help_text=_("As the message names it."))
+    voyage = models.CharField(_("voyage"), max_length=17, blank=True)
+    call = models.ForeignKey(
+        "vessels.VesselCall", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("call")
+    )
+    pod = models.CharField(_("port of discharge"), max_length=5, blank=True)
+    vgm_kg = models.PositiveIntegerField(_("verified gross mass (kg)"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("container announcement")
+        verbose_name_plural = _("container announcements")
+        indexes = [
+            models.Index(fields=["container"], condition=~Q(container=""), name="edi_announcement_container"),
+            models.Index(fields=["partner", "reference"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference or '-'} {self.container or f'{self.count} x {self.iso_type}'}"
+
+
+class TruckNotice(models.Model):
+    """A truck's pre-notification (COPINO): which truck brings or fetches which boxes, and when it is expected.
+    The truck gate matches the truck against it."""
+
+    class Status(models.TextChoices):
+        ANNOUNCED = "announced", _("Announced")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="truck_notices")
+    reference = models.CharField(_("reference"), max_length=35, help_text=_("The COPINO's BGM number."))
+    function = models.CharField(_("function"), max_length=3, blank=True, help_text=_("BGM document code."))
+    truck = models.CharField(_("truck plate"), max_length=17)
+    driver = models.CharField(_("driver"), max_length=70, blank=True)
+    haulier = models.CharField(_("haulier"), max_length=70, blank=True)
+    expected_at = models.DateTimeField(_("expected at"), null=True, blank=True)
+    containers = models.JSONField(
+        _("containers"), default=list, blank=True, help_text=_("[{number, iso_type, freight_kind, booking, gross_kg}]")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ANNOUNCED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("truck pre-notification")
+        verbose_name_plural = _("truck pre-notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "reference"], name="edi_trucknotice_once_per_reference")
+        ]
+        indexes = [models.Index(fields=["truck", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.truck} {self.reference}"

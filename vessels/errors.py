@@ -68,3 +68,13 @@ class PlanOutdated(DomainError):
     code, title = "plan_outdated", _("Plan outdated")
     detail_template = _("The bookings or the ship of call {call} changed while the plan was computed; plan again.")
     retry_after_seconds = 1
+
+
+class BookingNotFound(DomainError):
+    code, status, title = "booking_not_found", 404, _("Booking not found")
+    detail_template = _("{container} has no live booking onto a vessel's outbound voyage.")
+
+
+class VgmInvalid(DomainError):
+    code, status, title = "invalid_vgm", 400, _("Invalid verified gross mass")
+    detail_template = _("The verified gross mass must be 1,000 to 60,000 kg, not {vgm_kg}.")

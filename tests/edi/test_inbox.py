@@ -146,6 +146,7 @@ def test_a_partner_posts_and_reads_only_its_own(port, client_for, user_with_role
 
 def test_a_loading_order_books_its_boxes_and_lists_the_wrong_check_digit(port, operator_api, operator, settings, put):
     settings.EDI_TERMINAL_ID = "YOU"
+    settings.TERMINAL_LOCODE = "ITGOA"  # the sample's port of loading stands for this port
     Partner.objects.create(code="COS", name="COSCO", unb_id="ME", sends=["COPRAR"])
     vessel = Vessel.objects.create(name="NOE VESSEL", imo="9074729", call_sign="XNOE")
     eta = timezone.now() + timedelta(hours=3)
@@ -167,3 +168,14 @@ def test_a_loading_order_books_its_boxes_and_lists_the_wrong_check_digit(port, o
     assert (message["problems"], message["effects"]) == ([], {"call": call.pk, "booked": 1})
     booking = Booking.objects.get(container="CBHU1234561")
     assert (booking.pod, booking.vgm_kg, booking.call_id) == ("HKHKG", 11495, call.pk)
+
+
+def test_a_bay_plan_whose_next_port_of_call_is_another_is_rejected_whole(oocl_beijing, operator_api):
+    raw = sample("BAPLIE_D95B_SMDG20_php-edifact-test.edi")
+    raw = raw.replace("LOC+5+USLGB:139:6'", "LOC+5+USLGB:139:6'\nLOC+61+CNSHK:139:6'").replace("UNT+30+", "UNT+31+")
+    [message] = post(operator_api, raw).json()["messages"]
+    assert message["status"] == "rejected"
+    assert [(p["code"], p["segment"]) for p in message["problems"]] == [
+        ("message_for_another_port", "LOC+61+CNSHK:139:6")
+    ]
+    assert not OnBoard.objects.exists() and not ContainerVisit.objects.exists()

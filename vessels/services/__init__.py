@@ -1,10 +1,11 @@
 """Writes of the vessels app. The API, the admin, EDI, the demo and the simulator call these."""
 
 from vessels.services.calls import call_arrive, call_cancel, call_create, call_depart, vessel_register
-from vessels.services.lists import discharge_list_apply, load_list_apply
+from vessels.services.lists import booking_vgm_set, discharge_list_apply, load_list_apply
 from vessels.services.planning import stowage_plan_build
 
 __all__ = [
+    "booking_vgm_set",
     "call_arrive",
     "call_cancel",
     "call_create",

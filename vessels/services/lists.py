@@ -1,5 +1,5 @@
-"""Arrival bay plans (discharge lists) and load lists. The JSON API, the admin's uploads and EDI (BAPLIE,
-COPRAR) all come through these two services.
+"""Arrival bay plans (discharge lists), load lists and the verified gross masses of booked boxes. The JSON API,
+the admin's uploads and EDI (BAPLIE, COPRAR, COPARN, VERMAS) all come through these services.
 
 A list is taken row by row: each bad row is listed as a problem with a stable code and nothing of it is saved;
 each good row is applied whole (in its own savepoint) or, if applying it fails, listed too. Nothing is half-saved.
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from aktau_tos.audit import audited
 from aktau_tos.errors import DomainError
-from vessels.errors import ListEmpty
+from vessels.errors import BookingNotFound, ListEmpty, VgmInvalid
 from vessels.geometry import Cell, Geometry, cell_parse
 from vessels.models import Booking, OnBoard, VesselCall
 from vessels.services.calls import LIVE_STATUSES, call_geometry, call_open_for_work
@@ -276,3 +276,27 @@ def load_list_apply(*, call_id: int, containers: list[dict], actor: AbstractBase
         except DomainError as error:
             result.problem(index, number, error)
     return result
+
+
+LIVE_BOOKING = (Booking.Status.BOOKED, Booking.Status.PLANNED, Booking.Status.LEFT_OUT)
+
+
+@transaction.atomic
+def booking_vgm_set(*, container: str, vgm_kg: int, actor: AbstractBaseUser) -> Booking:
+    """The box's verified gross mass (SOLAS VI/2, from its shipper: VERMAS) onto its booking on a live call. A box
+    left out of the stowage plan for want of it is taken at the next planning run."""
+    number = container_number_normalise(container)
+    if not 1_000 <= vgm_kg <= 60_000:
+        raise VgmInvalid(vgm_kg=vgm_kg)
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .filter(container=number, status__in=LIVE_BOOKING, call__carrier__status__in=LIVE_STATUSES)
+        .order_by("-created_at")
+        .first()
+    )
+    if booking is None:
+        raise BookingNotFound(container=number)
+    if booking.vgm_kg != vgm_kg:  # the same mass again (a resent VERMAS) writes no history
+        booking.vgm_kg = vgm_kg
+        audited(booking, actor, _("verified gross mass declared")).save(update_fields=["vgm_kg"])
+    return booking
