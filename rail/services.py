@@ -178,6 +178,7 @@ def train_list_register(
                 gross_kg=box.get("gross_kg"),
                 seals=_seals(box),
                 dangerous_goods=box.get("dangerous_goods"),
+                line=box.get("line") or "",  # the shipping line it travels with, when the list names it
                 actor=actor,
             )
             audited(
