@@ -220,6 +220,9 @@ SPECTACULAR_SETTINGS = {
         "VisitStateEnum": "yard.models.ContainerVisit.State",
         "BookingStatusEnum": "vessels.models.Booking.Status",
         "EdiMessageStatusEnum": "edi.models.Message.Status",
+        "TrainAdviceStatusEnum": "edi.models.TrainAdvice.Status",
+        # What an arriving train's boxes may be (rail's train list, a pre-advice's arrival): one enum for both.
+        "TrainArrivalCategoryEnum": ["transit", "import", "empty"],
     },
 }
 

@@ -63,7 +63,7 @@ class TrainAdviceDetailOutput(TrainAdviceOutput):
         fields = [*TrainAdviceOutput.Meta.fields, "content", "raw"]
 
 
-class ArriveInput(serializers.Serializer):
+class TrainAdviceArriveInput(serializers.Serializer):
     line = serializers.CharField(max_length=8, help_text="The loading line the train stands on, e.g. L1.")
     category = serializers.ChoiceField(
         choices=[ContainerVisit.Category.TRANSIT, ContainerVisit.Category.IMPORT, ContainerVisit.Category.EMPTY],
@@ -129,12 +129,12 @@ class TrainAdviceViewSet(ApiViewSet):
         )  # fmt: skip
         return Response(TrainAdviceOutput(advice).data, status=201)
 
-    @extend_schema(request=ArriveInput, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=TrainAdviceArriveInput, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def arrive(self, request: Request, pk: int) -> Response:
         """The train is on its line: the advice becomes the train list with its discharge moves (checked whole
         again); a second arrival is `409 train_advice_already_arrived`."""
-        data = ArriveInput(data=request.data)
+        data = TrainAdviceArriveInput(data=request.data)
         data.is_valid(raise_exception=True)
         advice, train, moves = advices.train_advice_arrive(advice_id=int(pk), actor=request.user, **data.validated_data)
         moves = [yard_selectors.move_get(move_id=move.pk) for move in moves]
