@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -75,7 +76,7 @@ def railway_acting_for(request: Request) -> Partner | None:
     """A partner's user posts and reads the advices of its own railway; a line's users have none to send."""
     partner = acting_for(request)
     if partner is not None and partner.kind != Partner.Kind.RAILWAY:
-        raise PermissionDenied("Only a railway's users send train pre-advices.")
+        raise PermissionDenied(_("Only a railway's users send train pre-advices."))
     return partner
 
 
