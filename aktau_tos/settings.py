@@ -220,6 +220,9 @@ SPECTACULAR_SETTINGS = {
         "VisitStateEnum": "yard.models.ContainerVisit.State",
         "BookingStatusEnum": "vessels.models.Booking.Status",
         "EdiMessageStatusEnum": "edi.models.Message.Status",
+        "TrainAdviceStatusEnum": "edi.models.TrainAdvice.Status",
+        # What an arriving train's boxes may be (rail's train list, a pre-advice's arrival): one enum for both.
+        "TrainArrivalCategoryEnum": ["transit", "import", "empty"],
     },
 }
 
@@ -304,6 +307,8 @@ EDI_TERMINAL_ID = env.str("EDI_TERMINAL_ID", default="AKTAUTOS").strip()
 EDI_MAX_BYTES = env.int("EDI_MAX_BYTES", default=5_000_000)
 EDI_MAX_ATTEMPTS = env.int("EDI_MAX_ATTEMPTS", default=8)
 EDI_RETRY_BASE_SECONDS = env.int("EDI_RETRY_BASE_SECONDS", default=60)
+# The partners' event feed: the most events one page of it holds.
+EDI_FEED_PAGE_SIZE = env.int("EDI_FEED_PAGE_SIZE", default=200)
 
 # Customs: which arriving containers are held until their declaration is released, and the temporary-storage
 # clock (days under customs control allowed, and how many days before the end operators are warned).

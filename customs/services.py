@@ -25,6 +25,7 @@ from customs.errors import (
     ReasonRequired,
 )
 from customs.models import CustomsDeclaration, InspectionOrder, InspectionPhoto
+from yard import hooks as yard_hooks
 from yard import selectors as yard_selectors
 from yard import services as yard_services
 from yard.errors import ContainerNotInTerminal
@@ -183,6 +184,7 @@ def inspection_result(
         )
     order.result, order.findings, order.seals_after = result, findings, list(visit.seals)
     order.status, order.recorded_by, order.recorded_at = InspectionOrder.Status.DONE, actor, timezone.now()
+    yard_hooks.inspection_recorded_announce(visit=visit, result=result, actor=actor)  # the partners' milestone
     if result == InspectionOrder.Result.SUSPICION:
         audited(order, actor).save()
         hold_release(hold_id=order.hold_id, actor=actor)  # the examination's own hold takes over

@@ -40,3 +40,27 @@ class MessageNotFound(DomainError):
 class MessageNotRejected(DomainError):
     code, title = "edi_message_not_rejected", _("Message not rejected")
     detail_template = _("Message {message} is {status}: only a rejected message is processed again.")
+
+
+class TrainAdviceNotFound(DomainError):
+    code, status, title = "train_advice_not_found", 404, _("Train pre-advice not found")
+    detail_template = _("No train pre-advice {advice}.")
+
+
+class TrainAdviceArrived(DomainError):
+    code, title = "train_advice_already_arrived", _("Train already arrived")
+    detail_template = _("Pre-advice {advice} already became train visit {train}; a train arrives once.")
+
+    def __init__(self, *, advice: int, train: int | None) -> None:
+        super().__init__(advice=advice, train=train)
+        self.extra = {"train": train}
+
+
+class TrainAdviceNotAccepted(DomainError):
+    code, title = "train_advice_not_accepted", _("Pre-advice cannot become the train list")
+    detail_template = _("Pre-advice {advice} is {status}: only an accepted one becomes the train list.")
+
+
+class FeedCursorInvalid(DomainError):
+    code, status, title = "feed_cursor_invalid", 400, _("Invalid cursor")
+    detail_template = _("{cursor!r} is not a cursor this feed gave out.")

@@ -225,3 +225,90 @@ class TruckNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.truck} {self.reference}"
+
+
+class TrainAdvice(models.Model):
+    """A railway's train composition sheet sent before the train arrives, kept as received, with its problems.
+
+    It becomes the train list (rail's) when the train is on its line; before that nothing of it is in the yard.
+    """
+
+    class Format(models.TextChoices):
+        JSON = "json", "JSON"
+        CSV = "csv", "CSV"
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted: waiting for the train")
+        REJECTED = "rejected", _("Rejected: see its problems")
+        SUPERSEDED = "superseded", _("Superseded by a later advice")
+        ARRIVED = "arrived", _("Arrived: the train list")
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="train_advices",
+        verbose_name=_("partner"), help_text=_("The railway that sent it; empty when the terminal keyed it in."),
+    )  # fmt: skip
+    train_number = models.CharField(_("train number"), max_length=20, blank=True)
+    origin = models.CharField(_("origin"), max_length=60, blank=True)
+    expected_arrival = models.DateTimeField(_("expected arrival"), null=True, blank=True)
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    raw = models.TextField(_("as received"))
+    content = models.JSONField(
+        _("content"), null=True, blank=True, help_text=_("The advice as read; empty when it could not be read.")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    problems = models.JSONField(_("problems"), default=dict, blank=True, help_text=_("By field path."))
+    warnings = models.JSONField(_("warnings"), default=dict, blank=True, help_text=_("By field path."))
+    train = models.OneToOneField(
+        "rail.TrainVisit", on_delete=models.PROTECT, null=True, blank=True, related_name="advice",
+        verbose_name=_("train visit"), help_text=_("The train visit it became on arrival."),
+    )  # fmt: skip
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["raw"])
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("train pre-advice")
+        verbose_name_plural = _("train pre-advices")
+        indexes = [models.Index(fields=["train_number", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.train_number or '?'} ({self.get_status_display()})"
+
+
+class ContainerEvent(models.Model):
+    """A milestone of a box on its way through the terminal, for its partners' feed; written in the transaction
+    of the event itself, so the feed and the yard never disagree."""
+
+    class Milestone(models.TextChoices):
+        DISCHARGED = "discharged", _("Discharged (off the wagon or the ship)")
+        IN_YARD = "in_yard", _("In the yard (arrival confirmed)")
+        INSPECTED = "inspected", _("Inspected by customs")
+        LOADED = "loaded", _("Loaded (onto the train or the ship)")
+        DEPARTED = "departed", _("Departed")
+
+    visit = models.ForeignKey("yard.ContainerVisit", on_delete=models.PROTECT, related_name="+")
+    container = models.CharField(_("container"), max_length=11)
+    milestone = models.CharField(_("milestone"), max_length=10, choices=Milestone.choices)
+    at = models.DateTimeField(_("time"))
+    place = models.CharField(_("place"), max_length=60, blank=True)
+    carrier_mode = models.CharField(_("carrier mode"), max_length=8, blank=True)
+    carrier_reference = models.CharField(_("carrier reference"), max_length=40, blank=True)
+    line = models.CharField(_("line"), max_length=10, blank=True, help_text=_("The box's line when it happened."))
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    # The writing transaction's id (PostgreSQL), so that the feed hands an event out only once no transaction that
+    # could still add one before it is running: ids are taken in insert order, not in commit order.
+    transaction = models.BigIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["transaction", "id"]
+        verbose_name = _("container event")
+        verbose_name_plural = _("container events")
+        indexes = [
+            models.Index(fields=["transaction", "id"], name="edi_event_feed"),
+            models.Index(fields=["container", "transaction", "id"], name="edi_event_container"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.container} {self.milestone} {self.at:%Y-%m-%d %H:%M}"

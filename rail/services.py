@@ -52,14 +52,20 @@ class _Problems:
             raise TrainListInvalid(problems=self.by_path)
 
 
-def _check_list(line_code: str, wagons: list[dict]) -> tuple[LoadingLine | None, _Problems, dict[str, str]]:
-    """Every problem of the list; and the normalised container numbers by their path."""
-    problems, numbers = _Problems(), {}
-    line = LoadingLine.objects.filter(code=str(line_code).strip().upper()).first()
-    if line is None:
-        problems.add("line", f"no loading line {line_code!r}")
-    elif _line_busy(line):
-        problems.add("line", f"line {line.code} holds another train")
+def _check_list(
+    line_code: str | None, wagons: list[dict], present: _Problems | None = None
+) -> tuple[LoadingLine | None, _Problems, dict[str, str]]:
+    """Every problem of the list; and the normalised container numbers by their path.
+    `line_code` None: a list checked before its train arrives, which has no line yet. `present`: where a container
+    already in the terminal goes (a warning before arrival: it may leave by then); by default, with the problems."""
+    problems, numbers, line = _Problems(), {}, None
+    present = problems if present is None else present
+    if line_code is not None:
+        line = LoadingLine.objects.filter(code=str(line_code).strip().upper()).first()
+        if line is None:
+            problems.add("line", f"no loading line {line_code!r}")
+        elif _line_busy(line):
+            problems.add("line", f"line {line.code} holds another train")
     positions = Counter(wagon.get("position") for wagon in wagons)
     wagon_numbers = Counter(str(wagon.get("number", "")).strip() for wagon in wagons)
     containers_seen: Counter = Counter()
@@ -95,7 +101,7 @@ def _check_list(line_code: str, wagons: list[dict]) -> tuple[LoadingLine | None,
                 .filter(container__number=compact)
                 .exists()
             ):
-                problems.add(box_path, f"{compact} is already in the terminal")
+                present.add(box_path, f"{compact} is already in the terminal")
         known = Wagon.objects.filter(number=number).select_related("model").first()
         if known and known.model and known.model.payload_kg and gross > known.model.payload_kg:
             problems.add(f"{path}.containers", f"{gross} kg exceeds the {known.model.code} payload of "
@@ -104,6 +110,15 @@ def _check_list(line_code: str, wagons: list[dict]) -> tuple[LoadingLine | None,
         if containers_seen[compact] > 1:
             problems.add(path, f"{compact} is listed {containers_seen[compact]} times")
     return line, problems, numbers
+
+
+def train_list_check(*, wagons: list[dict]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """A train list's wagons checked before the train arrives (a railway's pre-advice), as the list will be at
+    arrival, but for its line: (problems, warnings), each by field path. A container already in the terminal is
+    a warning here, since it may leave before the train comes; at arrival it is a problem."""
+    present = _Problems()
+    _, problems, _ = _check_list(None, wagons, present)
+    return problems.by_path, present.by_path
 
 
 def _line_busy(line: LoadingLine) -> bool:
@@ -161,12 +176,13 @@ def train_list_register(
                 category=category,
                 inbound_carrier=carrier,
                 gross_kg=box.get("gross_kg"),
-                seals=[box["seal"]] if box.get("seal") else [],
+                seals=_seals(box),
                 dangerous_goods=box.get("dangerous_goods"),
+                line=box.get("line") or "",  # the shipping line it travels with, when the list names it
                 actor=actor,
             )
             audited(
-                WagonContainer(train_wagon=train_wagon, visit=visit, seal_declared=box.get("seal", "")), actor
+                WagonContainer(train_wagon=train_wagon, visit=visit, seal_declared=next(iter(_seals(box)), "")), actor
             ).save()
             moves.append(
                 yard_services.move_plan_to_yard(
@@ -174,6 +190,12 @@ def train_list_register(
                 )
             )
     return train, moves
+
+
+def _seals(box: dict) -> list[str]:
+    """A box's seals: a list (`seals`, as a railway's pre-advice gives them) or the one `seal` of a train list."""
+    seals = [str(seal).strip() for seal in box.get("seals") or [] if str(seal).strip()]
+    return seals or ([box["seal"]] if box.get("seal") else [])
 
 
 @transaction.atomic

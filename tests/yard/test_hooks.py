@@ -8,6 +8,7 @@ from customs import services as customs_services
 from dangerous_goods import rules as dg_rules
 from dangerous_goods import services as dg_services
 from dangerous_goods import trains as dg_trains
+from edi import events as edi_events
 from rail import services as rail_services
 from vessels.services import quay
 from yard import hooks, services
@@ -22,7 +23,10 @@ def test_each_app_plugs_in_what_it_owns_in_the_order_of_installed_apps():
         rail_services.discharge_note,
         customs_services.arrival_at_inspection_note,
         quay.move_noted,
+        edi_events.move_noted,
     ]
+    assert list(hooks.carrier_departed) == [edi_events.departure_noted]
+    assert list(hooks.inspection_recorded) == [edi_events.inspection_noted]
     assert list(hooks.load_plan_checks) == [dg_trains.train_dangerous_goods_warnings]
     assert list(hooks.goods_segregation) == [dg_rules.classes_segregation_level]
     assert list(hooks.carrier_place_checks) == [quay.cell_check]

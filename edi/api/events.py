@@ -1,0 +1,50 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from aktau_tos.api import ApiViewSet
+from aktau_tos.roles import EDI_PARTNER, OPERATOR
+from edi import events
+from edi.api.views import acting_for
+from edi.models import ContainerEvent
+
+
+class ContainerEventOutput(serializers.ModelSerializer):
+    class Meta:
+        model = ContainerEvent
+        fields = ["id", "container", "milestone", "at", "place", "carrier_mode", "carrier_reference", "line", "detail"]
+
+
+class ContainerEventViewSet(ApiViewSet):
+    """Container milestones, for partners to follow their boxes along the corridor: a feed read with a cursor."""
+
+    serializer_class = ContainerEventOutput
+    pagination_class = None  # the feed pages by its own cursor
+    roles = {"list": (OPERATOR, EDI_PARTNER)}
+
+    def get_queryset(self):
+        return ContainerEvent.objects.none()  # the feed is read through events.events_page only
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("after", str, description="The `next` of the previous page; empty: from the start."),
+            OpenApiParameter("container", str, description="Only this container's events."),
+            OpenApiParameter("limit", int, description="At most this many (and at most the feed's page size)."),
+        ],
+        responses=inline_serializer(
+            "ContainerEventPage",
+            {"events": ContainerEventOutput(many=True), "next": serializers.CharField(allow_null=True)},
+        ),
+    )
+    def list(self, request: Request) -> Response:
+        """Events after the cursor, oldest first; ask again with `next` (the same cursor while nothing is new)."""
+        params = request.query_params
+        limit = params.get("limit", "")
+        page = events.events_page(
+            partner=acting_for(request),
+            after=params.get("after", "").strip(),
+            container=params.get("container", "").strip(),
+            limit=int(limit) if limit.isdigit() else None,
+        )
+        return Response({"events": ContainerEventOutput(page.events, many=True).data, "next": page.next})
