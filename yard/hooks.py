@@ -14,6 +14,8 @@ DomainError refuses the whole operation; nothing is partly done.
   on arrival; dangerous goods record the declaration.
 - `move_completed`: `reaction(*, move, actor)`, after a move is done. Rail notes the box off its wagon;
   customs notes the box at the inspection area.
+- `carrier_departed`: `reaction(*, carrier, actor)`, after a carrier visit is marked departed (once: a repeated
+  departure announces nothing). EDI reports a vessel call's work and its departure bay plan to the line.
 - `load_plan_checks`: `check(*, mode, units) -> [warning, ...]`, on an outbound carrier's load plan:
   units (wagons) in order, each `{"position", "unit", "containers": [{"container", "dangerous_goods"}]}`.
   Warnings are passed on to the carrier (the railway's DG cover rules); they refuse nothing.
@@ -60,6 +62,7 @@ placement_rules: Hook = Hook("placement_rules")
 arrival_goods_checks: Hook = Hook("arrival_goods_checks")
 visit_opened: Hook = Hook("visit_opened")
 move_completed: Hook = Hook("move_completed")
+carrier_departed: Hook = Hook("carrier_departed")
 load_plan_checks: Hook = Hook("load_plan_checks")
 carrier_place_checks: Hook = Hook("carrier_place_checks")
 dispatch_waits: Hook = Hook("dispatch_waits")
@@ -82,6 +85,11 @@ def visit_opened_announce(*, visit, actor) -> None:
 def move_completed_announce(*, move, actor) -> None:
     for reaction in move_completed:
         reaction(move=move, actor=actor)
+
+
+def carrier_departed_announce(*, carrier, actor) -> None:
+    for reaction in carrier_departed:
+        reaction(carrier=carrier, actor=actor)
 
 
 def load_plan_warnings(*, mode: str, units: list[dict]) -> list[str]:

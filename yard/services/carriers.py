@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from aktau_tos.audit import audited
 from aktau_tos.locking import lock_wait
+from yard import hooks
 from yard.errors import CarrierVisitInUse, CarrierVisitNotFound, CarrierVisitStatusInvalid, ReasonRequired
 from yard.models import CarrierVisit, ContainerVisit
 
@@ -74,6 +75,7 @@ def carrier_visit_depart(*, carrier_id: int, actor: AbstractBaseUser, at: dateti
         raise _refuse(carrier, _("Only a carrier that has arrived can depart."))
     carrier.status, carrier.departed_at = Status.DEPARTED, at or timezone.now()
     audited(carrier, actor).save(update_fields=["status", "departed_at"])
+    hooks.carrier_departed_announce(carrier=carrier, actor=actor)  # the line's reports of the call, with it
     return carrier
 
 
