@@ -251,6 +251,7 @@ def _next_reference(partner: Partner) -> int:
     return reference
 
 
+@transaction.atomic  # the caller's transaction when there is one (the event and its report commit together)
 def outbound_enqueue(
     *, partner: Partner, messages: list[Outgoing], actor: AbstractBaseUser, subject: str = ""
 ) -> Interchange:
