@@ -40,3 +40,13 @@ class MessageNotFound(DomainError):
 class MessageNotRejected(DomainError):
     code, title = "edi_message_not_rejected", _("Message not rejected")
     detail_template = _("Message {message} is {status}: only a rejected message is processed again.")
+
+
+class InterchangeNotFound(DomainError):
+    code, status, title = "edi_interchange_not_found", 404, _("Interchange not found")
+    detail_template = _("No outbound interchange {interchange}.")
+
+
+class InterchangeNotResendable(DomainError):
+    code, title = "edi_interchange_not_resendable", _("Interchange not sent again")
+    detail_template = _("Interchange {interchange} is {status}: only a sent or given-up one is sent again.")
