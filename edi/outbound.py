@@ -101,6 +101,8 @@ def gate_report(*, move: YardMove, actor: AbstractBaseUser) -> None:
     booked box's expected stay is completed at the gate without being opened again). Gate-out is a move that
     took the box out by truck (a delivery to the gate)."""
     visit = move.visit
+    if not visit.line:
+        return  # no line, no one to tell: and no query added to a completion
     if (
         move.kind == YardMove.Kind.RECEIVE
         and move.from_slot_id is None
