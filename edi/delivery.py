@@ -15,6 +15,7 @@ interchange is `dead`, the dead-letter list, until `interchange_resend` puts it 
 
 import base64
 import ipaddress
+import logging
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from edi.models import Interchange, Partner
 from edi.services import retry_delay
 
 OUT, PENDING = Interchange.Direction.OUT, Interchange.Status.PENDING
+logger = logging.getLogger(__name__)
 
 
 class DeliveryFailed(Exception):
@@ -169,7 +171,13 @@ def send(interchange: Interchange) -> None:
     """Sends by the partner's channel; DeliveryFailed with a message that never holds the credential."""
     partner = interchange.partner
     try:
-        CHANNELS[partner.channel](interchange, partner)
+        try:
+            CHANNELS[partner.channel](interchange, partner)
+        except DeliveryFailed:
+            raise
+        except Exception as error:  # anything unforeseen fails this one interchange, not the rest of the run
+            logger.exception("EDI delivery of interchange %s failed", interchange.pk)
+            raise DeliveryFailed(f"{type(error).__name__}: {error}") from None
     except DeliveryFailed as error:
         text = str(error)
         if partner.credential:
