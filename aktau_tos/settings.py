@@ -270,6 +270,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "yard.tasks.dispatch_planned_moves",
         "schedule": env.float("YARD_DISPATCH_INTERVAL_SECONDS", default=15.0),
     },
+    "deliver-edi-outbox": {
+        "task": "edi.tasks.deliver_outbox",
+        "schedule": env.float("EDI_DELIVERY_INTERVAL_SECONDS", default=30.0),
+    },
     "plan-housekeeping": {"task": "yard.tasks.plan_housekeeping", "schedule": crontab(hour=22, minute=0)},
     "send-daily-report": {
         "task": "aktau_tos.tasks.send_daily_report",
@@ -309,6 +313,11 @@ EDI_MAX_ATTEMPTS = env.int("EDI_MAX_ATTEMPTS", default=8)
 EDI_RETRY_BASE_SECONDS = env.int("EDI_RETRY_BASE_SECONDS", default=60)
 # The partners' event feed: the most events one page of it holds.
 EDI_FEED_PAGE_SIZE = env.int("EDI_FEED_PAGE_SIZE", default=200)
+# The outbox's delivery run (docs/edi.md, "Outbound"; every EDI_DELIVERY_INTERVAL_SECONDS, in the beat schedule):
+# how long a claimed interchange is left to its sender before another run may take it again (longer than a task
+# may live: CELERY_TASK_TIME_LIMIT), and how long a partner's HTTPS endpoint gets to answer.
+EDI_SEND_LEASE_SECONDS = env.int("EDI_SEND_LEASE_SECONDS", default=600)
+EDI_HTTP_TIMEOUT_SECONDS = env.float("EDI_HTTP_TIMEOUT_SECONDS", default=20.0)
 
 # Customs: which arriving containers are held until their declaration is released, and the temporary-storage
 # clock (days under customs control allowed, and how many days before the end operators are warned).

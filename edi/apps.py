@@ -7,15 +7,17 @@ class EdiConfig(AppConfig):
     verbose_name = _("Data exchange (EDI)")
 
     def ready(self) -> None:
-        from edi import events
+        from edi import events, outbound
         from yard import hooks
 
-        # The partners' milestones, written in the transaction of the event they report.
+        # The partners' milestones, then the line's reports, written in the transaction of the event they report.
         hooks.move_completed.register(events.move_noted)
+        hooks.move_completed.register(outbound.gate_report)
         hooks.inspection_recorded.register(events.inspection_noted)
         hooks.carrier_departed.register(events.departure_noted)
-        # The pre-advice's admin lives in a module of its own (edi/admin.py is the partners' and messages').
+        hooks.carrier_departed.register(outbound.call_departed_report)
+        # The pre-advice's and the truck notices' admin pages live in modules of their own.
         from edi import (
-            admin_copino,  # noqa: F401  (registers the truck pre-notifications' admin page)
+            admin_copino,  # noqa: F401
             advice_admin,  # noqa: F401
         )

@@ -64,3 +64,13 @@ class TrainAdviceNotAccepted(DomainError):
 class FeedCursorInvalid(DomainError):
     code, status, title = "feed_cursor_invalid", 400, _("Invalid cursor")
     detail_template = _("{cursor!r} is not a cursor this feed gave out.")
+
+
+class InterchangeNotFound(DomainError):
+    code, status, title = "edi_interchange_not_found", 404, _("Interchange not found")
+    detail_template = _("No outbound interchange {interchange}.")
+
+
+class InterchangeNotResendable(DomainError):
+    code, title = "edi_interchange_not_resendable", _("Interchange not sent again")
+    detail_template = _("Interchange {interchange} is {status}: only a sent or given-up one is sent again.")

@@ -104,8 +104,17 @@ class Interchange(models.Model):
         verbose_name = _("interchange")
         verbose_name_plural = _("interchanges")
         constraints = [
+            # A partner's control reference names one interchange from it (a repeat is known by it).
             models.UniqueConstraint(
-                fields=["direction", "sender", "control_reference"], name="edi_interchange_once_per_sender"
+                fields=["direction", "sender", "control_reference"],
+                condition=Q(direction="in"),
+                name="edi_interchange_once_per_sender",
+            ),
+            # Ours are counted per partner (Partner.next_reference): unique per recipient, not across all of them.
+            models.UniqueConstraint(
+                fields=["partner", "control_reference"],
+                condition=Q(direction="out"),
+                name="edi_outbound_reference_once_per_partner",
             ),
         ]
         indexes = [

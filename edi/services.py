@@ -5,7 +5,8 @@ Then, under a lock on that row, it is read and its envelope checked (an intercha
 nothing: `edi_invalid`), its sender matched to a partner, and each message routed to its handler in a savepoint
 of its own: an accepted message applies what it can and lists the containers it could not take; a rejected one
 applies nothing. The answer is kept: the same interchange again (same sender, same UNB control reference) gets the
-first answer and applies nothing twice.
+first answer and applies nothing twice. The partner is answered (CONTRL, APERAK: `edi.acknowledgments`) through
+the outbox, in the transaction that processed the interchange.
 
 Outbox: `outbound_enqueue` writes an outbound interchange in the caller's transaction (the event and its report
 commit together); `edi.delivery` sends it.
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from aktau_tos.audit import audited
 from aktau_tos.errors import DomainError
 from aktau_tos.locking import lock_wait
+from edi.acknowledgments import acknowledgments, aperak
 from edi.edifact import (
     Outgoing,
     ReadMessage,
@@ -128,6 +130,7 @@ def _processed(stored: Interchange, raw: str, actor, acting_for: Partner | None)
             "reference": interchange.control_reference,
         }
         audited(interchange, actor, _("cannot be read")).save()
+        _acknowledge(interchange, read, _answerable(interchange, partner, acting_for), actor)
         return interchange, True
     interchange.recipient = read.recipient
     answers = [_message_apply(interchange, partner, message, actor) for message in read.messages]
@@ -139,7 +142,27 @@ def _processed(stored: Interchange, raw: str, actor, acting_for: Partner | None)
         "messages": answers,
     }
     audited(interchange, actor, _("processed")).save()
+    _acknowledge(interchange, read, partner, actor)
     return interchange, True
+
+
+def _answerable(interchange: Interchange, partner: Partner | None, acting_for: Partner | None) -> Partner | None:
+    """Whom to tell that an interchange cannot be read: the known partner its UNB names, unless someone else
+    posted it in that partner's name (then the named partner never sent it)."""
+    if any(problem["code"] == "sender_not_yours" for problem in interchange.problems):
+        return None
+    if partner is None and interchange.sender:
+        partner = Partner.objects.filter(unb_id=interchange.sender, active=True).first()
+    if partner is not None and acting_for is not None and partner != acting_for:
+        return None
+    return partner
+
+
+def _acknowledge(interchange: Interchange, read, partner: Partner | None, actor) -> None:
+    """CONTRL and APERAK into the outbox with the processing, as the partner receives them."""
+    subject = f"{interchange.sender} {interchange.control_reference}"
+    for messages in acknowledgments(interchange=interchange, read=read, partner=partner):
+        outbound_enqueue(partner=partner, messages=messages, actor=actor, subject=subject)
 
 
 def _message_apply(interchange: Interchange, partner: Partner, read: ReadMessage, actor) -> dict:
@@ -209,6 +232,10 @@ def message_reprocess(*, message_id: int, actor: AbstractBaseUser) -> Message:
     read = segment_messages(message.raw)[0]
     _run(message, read, message.partner, actor)
     audited(message, actor, _("processed again")).save()
+    if "APERAK" in message.partner.receives and message.partner.active:  # the partner learns the new outcome
+        outbound_enqueue(
+            partner=message.partner, messages=[aperak(message=message)], actor=actor, subject=message.reference
+        )
     return message
 
 
@@ -224,6 +251,7 @@ def _next_reference(partner: Partner) -> int:
     return reference
 
 
+@transaction.atomic  # the caller's transaction when there is one (the event and its report commit together)
 def outbound_enqueue(
     *, partner: Partner, messages: list[Outgoing], actor: AbstractBaseUser, subject: str = ""
 ) -> Interchange:

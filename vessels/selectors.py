@@ -50,6 +50,17 @@ def call_find(*, voyage: str, vessel_ids: list[str], outbound: bool = False) -> 
     return matching[0] if len(matching) == 1 else None
 
 
+def call_of_carrier(carrier_id: int) -> VesselCall | None:
+    """The vessel call a yard carrier visit is (None for a train or a truck): how EDI finds a departed call."""
+    return calls_with_related().filter(carrier_id=carrier_id).first()
+
+
+def call_moves_done(call: VesselCall, kind: str) -> list[YardMove]:
+    """The call's done moves of one kind (discharge, load, restow), in the order they were done, with their box."""
+    moves = call_moves(call).filter(kind=kind, status=YardMove.Status.DONE)
+    return list(moves.select_related("visit__container").order_by("finished_at", "pk"))
+
+
 def calls_alongside(begin: datetime, end: datetime) -> list[VesselCall]:
     """Calls whose berth window (ETB or ETA to ETD) meets [begin, end), cancelled ones left out."""
     window = Q(etd__gt=begin) & (Q(etb__lt=end) | Q(etb__isnull=True, eta__lt=end))

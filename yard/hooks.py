@@ -14,8 +14,9 @@ DomainError refuses the whole operation; nothing is partly done.
   on arrival; dangerous goods record the declaration.
 - `move_completed`: `reaction(*, move, actor)`, after a move is done. Rail notes the box off its wagon;
   customs notes the box at the inspection area.
-- `carrier_departed`: `reaction(*, carrier, actor)`, once a train or vessel has left (not on a repeat). EDI
-  records the departure of each box that left with it.
+- `carrier_departed`: `reaction(*, carrier, actor)`, after a carrier visit is marked departed (once: a repeated
+  departure announces nothing). EDI records the departure of each box that left with it, and reports a vessel
+  call's work and its departure bay plan to the line.
 - `inspection_recorded`: `reaction(*, visit, result, actor)`, when customs records an inspection's result.
   Customs announces it (the yard itself has no inspections); EDI records the milestone for the box's partners.
 - `load_plan_checks`: `check(*, mode, units) -> [warning, ...]`, on an outbound carrier's load plan:

@@ -2,6 +2,7 @@
 nothing half done."""
 
 import pytest
+from django.utils import timezone
 
 from aktau_tos.errors import DomainError
 from customs import services as customs_services
@@ -9,6 +10,7 @@ from dangerous_goods import rules as dg_rules
 from dangerous_goods import services as dg_services
 from dangerous_goods import trains as dg_trains
 from edi import events as edi_events
+from edi import outbound as edi_outbound
 from rail import services as rail_services
 from vessels.services import quay
 from yard import hooks, services
@@ -24,8 +26,9 @@ def test_each_app_plugs_in_what_it_owns_in_the_order_of_installed_apps():
         customs_services.arrival_at_inspection_note,
         quay.move_noted,
         edi_events.move_noted,
+        edi_outbound.gate_report,
     ]
-    assert list(hooks.carrier_departed) == [edi_events.departure_noted]
+    assert list(hooks.carrier_departed) == [edi_events.departure_noted, edi_outbound.call_departed_report]
     assert list(hooks.inspection_recorded) == [edi_events.inspection_noted]
     assert list(hooks.load_plan_checks) == [dg_trains.train_dangerous_goods_warnings]
     assert list(hooks.goods_segregation) == [dg_rules.classes_segregation_level]
@@ -79,3 +82,14 @@ def test_customs_places_its_hold_on_arrival_as_a_registered_reaction(small_yard,
     without_customs = [reaction for reaction in hooks.visit_opened if reaction != customs_services.control_on_arrival]
     monkeypatch.setattr(hooks.visit_opened, "_functions", without_customs)
     assert not open_import("TGHU1234567").holds.exists()
+
+
+@pytest.mark.django_db
+def test_a_carrier_departing_is_announced_once(clerk, monkeypatch):
+    heard = []
+    monkeypatch.setattr(hooks.carrier_departed, "_functions", [lambda *, carrier, actor: heard.append(carrier.pk)])
+    train = services.carrier_visit_open(mode=CarrierVisit.Mode.RAIL, reference="2041", actor=clerk,
+                                        arrived_at=timezone.now())  # fmt: skip
+    services.carrier_visit_depart(carrier_id=train.pk, actor=clerk)
+    services.carrier_visit_depart(carrier_id=train.pk, actor=clerk)  # a repeat: already departed
+    assert heard == [train.pk]

@@ -75,7 +75,7 @@ def carrier_visit_depart(*, carrier_id: int, actor: AbstractBaseUser, at: dateti
         raise _refuse(carrier, _("Only a carrier that has arrived can depart."))
     carrier.status, carrier.departed_at = Status.DEPARTED, at or timezone.now()
     audited(carrier, actor).save(update_fields=["status", "departed_at"])
-    hooks.carrier_departed_announce(carrier=carrier, actor=actor)  # the boxes on it left with it: EDI's milestones
+    hooks.carrier_departed_announce(carrier=carrier, actor=actor)  # EDI: the boxes' milestones, the line's reports
     return carrier
 
 
