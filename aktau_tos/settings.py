@@ -274,6 +274,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "edi.tasks.deliver_outbox",
         "schedule": env.float("EDI_DELIVERY_INTERVAL_SECONDS", default=30.0),
     },
+    "read-edi-partner-folders": {
+        "task": "edi.tasks.read_partner_folders",
+        "schedule": env.float("EDI_DELIVERY_INTERVAL_SECONDS", default=30.0),
+    },
     "plan-housekeeping": {"task": "yard.tasks.plan_housekeeping", "schedule": crontab(hour=22, minute=0)},
     "send-daily-report": {
         "task": "aktau_tos.tasks.send_daily_report",

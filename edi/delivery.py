@@ -85,10 +85,12 @@ def file_name(interchange: Interchange) -> str:
 
 
 def _to_folder(interchange: Interchange, partner: Partner) -> None:
-    """Written under a temporary name in the same folder, then renamed: a partner polling it never sees half."""
-    folder = Path(partner.address)
-    if not partner.address or not folder.is_dir():
+    """Written under a temporary name in the partner's `out/` folder, then renamed: a partner polling it never sees
+    half a file. (Its `in/` folder is where it drops interchanges for us: edi.folders.)"""
+    if not partner.address or not Path(partner.address).is_dir():
         raise DeliveryFailed(_("the folder %(folder)s does not exist") % {"folder": partner.address})
+    folder = Path(partner.address) / "out"
+    folder.mkdir(exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".", suffix=".part", dir=folder)
     try:
         with os.fdopen(handle, "w", encoding="latin-1", errors="replace", newline="") as out:

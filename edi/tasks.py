@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from aktau_tos.audit import system_user
-from edi import delivery
+from edi import delivery, folders
 
 
 # Not retried by Celery: the outbox itself is the retry (every due interchange is taken again by the next run).
@@ -12,3 +12,10 @@ def deliver_outbox() -> dict:
     """Sends the due outbound interchanges by each partner's channel; safe on many workers (SKIP LOCKED)."""
     run = delivery.outbox_deliver(actor=system_user())
     return {"sent": len(run.sent), "failed": len(run.failed), "dead": len(run.dead), "held_back": len(run.held_back)}
+
+
+@shared_task(acks_late=True)
+def read_partner_folders() -> dict:
+    """Reads the interchanges folder partners dropped in their `in/` folders through the inbox."""
+    run = folders.folders_read(actor=system_user())
+    return {"processed": len(run.processed), "invalid": len(run.invalid), "failed": len(run.failed)}

@@ -45,8 +45,9 @@ def test_to_a_folder_one_whole_file_per_interchange(tmp_path, operator):
     first, second = enqueue(kmtf, operator, 2)
     run = delivery.outbox_deliver(actor=operator)
     assert run.sent == [first.pk, second.pk]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["KMTF-000001.edi", "KMTF-000002.edi"]  # no temporary left
-    assert (tmp_path / "KMTF-000001.edi").read_text(encoding="latin-1") == first.raw
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["KMTF-000001.edi", "KMTF-000002.edi"]  # no temporary left
+    assert (out / "KMTF-000001.edi").read_text(encoding="latin-1") == first.raw
     assert statuses() == [("000001", "sent", 1), ("000002", "sent", 1)]
     assert delivery.outbox_deliver(actor=operator).sent == []  # sent once
 
@@ -166,7 +167,7 @@ def test_given_up_after_the_last_attempt_then_sent_again(tmp_path, operator, set
     with pytest.raises(InterchangeNotResendable):  # already waiting to be sent
         delivery.interchange_resend(interchange_id=interchange.pk, actor=operator)
     assert delivery.outbox_deliver(actor=operator).sent == [interchange.pk]
-    assert (missing / "KMTF-000001.edi").exists()
+    assert (missing / "out" / "KMTF-000001.edi").exists()
     reasons = list(interchange.history.order_by("history_id").values_list("history_change_reason", flat=True))
     assert "to be sent again" in reasons and reasons[-1] == "sent"
 
