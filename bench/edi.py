@@ -16,10 +16,12 @@ from django.utils import timezone
 from aktau_tos.audit import system_user
 from edi.edifact import Outgoing, interchange_read, interchange_write
 from edi.models import Partner
+from edi.outbound import baplie_departure, coarri
 from edi.services import interchange_receive
 from vessels.geometry import Geometry
-from vessels.models import StowageProfile, Vessel
+from vessels.models import OnBoard, StowageProfile, Vessel, VesselCall
 from vessels.services import call_create
+from yard.models import YardMove
 
 from .numbers import container_number
 from .rail import _statistics_refresh
@@ -44,8 +46,63 @@ def baplie_text(*, boxes: int, for_this_port: float, voyage: str = "0700E", call
         message.add("LOC", "11", (pod, "139", "6"))
         message.add("EQD", "CN", container_number(index, "EDIU"), "22G1", "", "", "5")
         message.add("NAD", "CA", ("KMTF", "172", "20"))
-    return interchange_write(sender="BENCHLINE", recipient=settings.EDI_TERMINAL_ID, reference="BENCH1",
-                             prepared="261205:0600", messages=[message])  # fmt: skip
+    return interchange_write(
+        sender="BENCHLINE",
+        recipient=settings.EDI_TERMINAL_ID,
+        reference="BENCH1",
+        prepared="261205:0600",
+        messages=[message],
+    )
+
+
+def call_of_voyage(voyage: str):
+    return VesselCall.objects.select_related("vessel", "carrier").get(voyage_in=voyage)
+
+
+def _generate(call: VesselCall) -> dict:
+    """The reports a line gets when this ship sails: COARRI for its discharges and the departure BAPLIE of what
+    stays on board, written as the outbox writes them (the moves as planned: the measure is the writing)."""
+    call.departure_bay_plan = [
+        {
+            "container": box.container,
+            "cell": box.cell,
+            "iso_type": box.iso_type,
+            "gross_kg": box.gross_kg,
+            "pol": box.pol,
+            "pod": box.pod,
+            "freight_kind": box.freight_kind,
+            "temperature_c": None,
+            "dangerous_goods": box.dangerous_goods,
+        }
+        for box in call.on_board.exclude(kind=OnBoard.Kind.DISCHARGE).order_by("cell")
+    ]
+    moves = list(
+        YardMove.objects.filter(from_carrier=call.carrier, kind=YardMove.Kind.DISCHARGE).select_related(
+            "visit__container__iso_type"
+        )
+    )
+    started = time.perf_counter()
+    coarri_text = interchange_write(
+        sender="AKTAU",
+        recipient="LINE",
+        reference="1",
+        prepared="261205:0600",
+        messages=[coarri(call=call, function="44", moves=moves)],
+    )
+    coarri_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    baplie_text_out = interchange_write(
+        sender="AKTAU", recipient="LINE", reference="2", prepared="261205:0600", messages=[baplie_departure(call=call)]
+    )
+    baplie_seconds = time.perf_counter() - started
+    return {
+        "coarri_boxes": len(moves),
+        "coarri_seconds": round(coarri_seconds, 3),
+        "coarri_bytes": len(coarri_text),
+        "departure_baplie_boxes": len(call.departure_bay_plan),
+        "departure_baplie_seconds": round(baplie_seconds, 3),
+        "departure_baplie_bytes": len(baplie_text_out),
+    }
 
 
 def edi_measure(*, boxes: int = 700, for_this_port: float = 0.25) -> dict:
@@ -77,7 +134,9 @@ def _measure(boxes: int, for_this_port: float) -> dict:
     _, answer, _ = interchange_receive(raw=raw, actor=actor)
     apply_seconds = time.perf_counter() - started
     [message] = answer["messages"]
+    generated = _generate(call_of_voyage("0700E"))
     return {
+        **generated,
         "boxes": boxes,
         "bytes": len(raw),
         "segments": len(read.messages[0].segments) + 4,

@@ -185,7 +185,9 @@ def summary_markdown(results: dict) -> str:
             f"{edi['read_seconds']} s ({_pass(edi['read_seconds'], 1.0)}, aim < 1 s), applied in "
             f"{edi['apply_seconds']} s ({_pass(edi['apply_seconds'], 5.0)}, aim < 5 s): {edi['discharge_moves']} "
             f"discharge moves to allocated slots, {edi['through']} through, {edi['problems']} problems; the same "
-            f"boxes all through cargo (no allocation) applied in {edi.get('through_only_apply_seconds')} s.",
+            f"boxes all through cargo (no allocation) applied in {edi.get('through_only_apply_seconds')} s. "
+            f"Written: COARRI of {edi.get('coarri_boxes')} discharges in {edi.get('coarri_seconds')} s, departure "
+            f"BAPLIE of {edi.get('departure_baplie_boxes')} boxes in {edi.get('departure_baplie_seconds')} s.",
             "",
         ]
     if imports := results.get("train_list_import"):

@@ -16,6 +16,7 @@ def test_a_small_bay_plan_is_read_and_applied_then_rolled_back(port, settings):
     assert (results["status"], results["problems"]) == ("accepted", 0)
     assert results["discharge_moves"] + results["through"] == 24
     assert results["discharge_moves"] == 6  # every fourth box is for this port
+    assert (results["coarri_boxes"], results["departure_baplie_boxes"]) == (6, 18)
     assert not Interchange.objects.exists() and not OnBoard.objects.exists()  # the measure leaves nothing behind
     markdown = summary_markdown({
         "mode": "quick", "started_at": "now", "total_seconds": 1, "section_seconds": {}, "edi_bay_plan": results,
