@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -125,14 +126,20 @@ class ExchangedAdmin(SimpleHistoryAdmin):
             return HttpResponseRedirect(request.path)
         record = self.get_object(request, unquote(object_id))
         if record is not None and self.has_view_or_change_permission(request, record):
-            extra_context = {**(extra_context or {}), **self.page_context(request, record)}
+            # The page names the record in its own header: the form's "Change ..." title and subtitle would repeat it.
+            page = {"title": capfirst(self.model._meta.verbose_name), "subtitle": None}
+            extra_context = {**(extra_context or {}), **page, **self.page_context(request, record)}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def page_context(self, request: HttpRequest, record) -> dict:
         raise NotImplementedError
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
-        return super().changelist_view(request, {**(extra_context or {}), "edi_links": _exchange_links()})
+        head = {"edi_links": _exchange_links(), "title": self.list_title(request)}
+        return super().changelist_view(request, {**(extra_context or {}), **head})
+
+    def list_title(self, request: HttpRequest) -> str:
+        return capfirst(self.model._meta.verbose_name_plural)
 
 
 class ProxyListAdmin(admin.ModelAdmin):
@@ -150,7 +157,11 @@ class ProxyListAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse(self.target, args=[unquote(object_id)]))
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
-        return super().changelist_view(request, {**(extra_context or {}), "edi_links": _exchange_links()})
+        head = {"edi_links": _exchange_links(), "title": self.list_title(request)}
+        return super().changelist_view(request, {**(extra_context or {}), **head})
+
+    def list_title(self, request: HttpRequest) -> str:
+        return capfirst(self.model._meta.verbose_name_plural)
 
 
 # --- Messages ----------------------------------------------------------------------------------------------------
@@ -264,7 +275,7 @@ class InterchangeUploadForm(forms.Form):
         label=gettext_lazy("or paste it"),
         required=False,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 8, "cols": 100, "spellcheck": "false"}),
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 100, "spellcheck": "false"}),
     )
 
     def clean(self) -> dict:
@@ -291,6 +302,19 @@ class InterchangeUploadForm(forms.Form):
         return data
 
 
+class InboundStatusFilter(admin.SimpleListFilter):
+    """Accepted or rejected: an inbound message is never outbound, so the inbox does not offer it."""
+
+    title = gettext_lazy("status")
+    parameter_name = "status__exact"
+
+    def lookups(self, request, model_admin):
+        return [(status, Message.Status(status).label) for status in (Message.Status.ACCEPTED, Message.Status.REJECTED)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
 @admin.register(InboxMessage)
 class InboxAdmin(MessageListMixin, ProxyListAdmin):
     """The messages partners sent, newest first, with the upload form and the action to process one again."""
@@ -299,7 +323,7 @@ class InboxAdmin(MessageListMixin, ProxyListAdmin):
     list_display = ["created_at", "partner", "type", "reference", "subject", "status", "problem_count",
                     "interchange_reference"]  # fmt: skip
     list_display_links = ["created_at", "reference"]
-    list_filter = ["status", "type", "partner", ("created_at", admin.DateFieldListFilter)]
+    list_filter = [InboundStatusFilter, "type", "partner", ("created_at", admin.DateFieldListFilter)]
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(interchange__direction=IN)
@@ -466,6 +490,11 @@ class OutboxAdmin(InterchangeListMixin, ProxyListAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(direction=OUT)
+
+    def list_title(self, request: HttpRequest) -> str:
+        if request.GET.get("status__exact") == Interchange.Status.DEAD:
+            return _("Dead letters: outbound interchanges given up after every attempt")
+        return super().list_title(request)
 
 
 # --- Partners ----------------------------------------------------------------------------------------------------
