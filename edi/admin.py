@@ -17,10 +17,12 @@ from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from pydifact.exceptions import EDISyntaxError
 from simple_history.admin import SimpleHistoryAdmin
@@ -562,6 +564,15 @@ class PartnerAdmin(SimpleHistoryAdmin):
                                                "clear_credential"]}),
         (gettext_lazy("Users"), {"fields": ["users"]}),
     ]  # fmt: skip
+
+    # An error report (a 500's e-mail) lists a request's POST data: the credential typed in is masked in it.
+    @method_decorator(sensitive_post_parameters("new_credential"))
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    @method_decorator(sensitive_post_parameters("new_credential"))
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     @admin.display(description=gettext_lazy("credential"))
     def credential_state(self, partner: Partner) -> str:

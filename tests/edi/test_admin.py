@@ -286,6 +286,7 @@ def test_the_credential_is_set_but_never_shown(operator_client, user_with_role):
     response = operator_client.post("/admin/edi/partner/add/", partner_form(new_credential=SECRET,
                                                                              users=[partner_user.pk]))  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:3000]
+    assert response.wsgi_request.sensitive_post_parameters == ("new_credential",)  # masked in error reports
     partner = Partner.objects.get()
     assert (partner.credential, partner.sends, partner.receives) == (SECRET, ["BAPLIE", "COPRAR"], ["CODECO"])
     assert list(partner.users.all()) == [partner_user]
