@@ -110,7 +110,18 @@ def _effect_rows(effects) -> list[tuple[str, str]]:
     ]
 
 
-class ExchangedAdmin(SimpleHistoryAdmin):
+class ListHeadMixin:
+    """Every EDI list: titled by what it lists, with the inbox, the outbox and the dead letters linked."""
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        head = {"edi_links": _exchange_links(), "title": self.list_title(request)}
+        return super().changelist_view(request, {**(extra_context or {}), **head})
+
+    def list_title(self, request: HttpRequest) -> str:
+        return capfirst(self.model._meta.verbose_name_plural)
+
+
+class ExchangedAdmin(ListHeadMixin, SimpleHistoryAdmin):
     """Messages and interchanges as they were exchanged: read here, never added, edited nor deleted. The change
     permission is what lets a user act on them (process again, re-send)."""
 
@@ -136,15 +147,8 @@ class ExchangedAdmin(SimpleHistoryAdmin):
     def page_context(self, request: HttpRequest, record) -> dict:
         raise NotImplementedError
 
-    def changelist_view(self, request: HttpRequest, extra_context=None):
-        head = {"edi_links": _exchange_links(), "title": self.list_title(request)}
-        return super().changelist_view(request, {**(extra_context or {}), **head})
 
-    def list_title(self, request: HttpRequest) -> str:
-        return capfirst(self.model._meta.verbose_name_plural)
-
-
-class ProxyListAdmin(admin.ModelAdmin):
+class ProxyListAdmin(ListHeadMixin, admin.ModelAdmin):
     """The inbox's and the outbox's lists: their rows open on the message's or the interchange's own page."""
 
     target = ""  # the admin URL name of the page a row opens
@@ -157,13 +161,6 @@ class ProxyListAdmin(admin.ModelAdmin):
 
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
         return HttpResponseRedirect(reverse(self.target, args=[unquote(object_id)]))
-
-    def changelist_view(self, request: HttpRequest, extra_context=None):
-        head = {"edi_links": _exchange_links(), "title": self.list_title(request)}
-        return super().changelist_view(request, {**(extra_context or {}), **head})
-
-    def list_title(self, request: HttpRequest) -> str:
-        return capfirst(self.model._meta.verbose_name_plural)
 
 
 # --- Messages ----------------------------------------------------------------------------------------------------
