@@ -321,3 +321,22 @@ class ContainerEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.container} {self.milestone} {self.at:%Y-%m-%d %H:%M}"
+
+
+class InboxMessage(Message):
+    """The messages partners sent us, as the admin's inbox lists them: the same rows as Message, a list of their own
+    (with its own permissions, so a role could be given the inbox without the outbox)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("inbound message")
+        verbose_name_plural = _("inbox")
+
+
+class OutboxInterchange(Interchange):
+    """The interchanges we send, as the admin's outbox lists them, with their attempts and dead letters."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("outbound interchange")
+        verbose_name_plural = _("outbox")
