@@ -40,7 +40,7 @@ test: export DJANGO_SECRET_KEY ?= test-only-secret-key-not-for-production
 test: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -q -c pyproject.toml -r aktau_tos yard rail customs dangerous_goods simulation scripts
+	$(VENV)/bin/bandit -q -c pyproject.toml -r aktau_tos yard rail customs dangerous_goods vessels edi simulation scripts
 	scripts/apt-install chromium chromium
 	scripts/apt-install redis-server redis-server
 	scripts/with-postgres bash -c '$(PY) manage.py makemigrations --check --dry-run && $(PY) -m pytest'

@@ -136,7 +136,7 @@ def events_page(*, partner: Partner | None, after: str = "", container: str = ""
     if connection.vendor == "postgresql":
         # Final: written by a transaction older than any still running (or by the reader's own transaction).
         column = f'"{ContainerEvent._meta.db_table}"."transaction"'
-        final = RawSQL(
+        final = RawSQL(  # nosec B611 # the column is the model's own name; nothing from the request goes in
             f"({column} < pg_snapshot_xmin(pg_current_snapshot())::text::bigint "
             f"OR {column} = pg_current_xact_id_if_assigned()::text::bigint)",
             [],
