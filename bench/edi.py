@@ -19,8 +19,9 @@ from edi.models import Partner
 from edi.outbound import baplie_departure, coarri
 from edi.services import interchange_receive
 from vessels.geometry import Geometry
-from vessels.models import OnBoard, StowageProfile, Vessel, VesselCall
+from vessels.models import StowageProfile, Vessel, VesselCall
 from vessels.services import call_create
+from vessels.services.calls import departure_bay_plan
 from yard.models import YardMove
 
 from .numbers import container_number
@@ -62,20 +63,7 @@ def call_of_voyage(voyage: str):
 def _generate(call: VesselCall) -> dict:
     """The reports a line gets when this ship sails: COARRI for its discharges and the departure BAPLIE of what
     stays on board, written as the outbox writes them (the moves as planned: the measure is the writing)."""
-    call.departure_bay_plan = [
-        {
-            "container": box.container,
-            "cell": box.cell,
-            "iso_type": box.iso_type,
-            "gross_kg": box.gross_kg,
-            "pol": box.pol,
-            "pod": box.pod,
-            "freight_kind": box.freight_kind,
-            "temperature_c": None,
-            "dangerous_goods": box.dangerous_goods,
-        }
-        for box in call.on_board.exclude(kind=OnBoard.Kind.DISCHARGE).order_by("cell")
-    ]
+    call.departure_bay_plan = departure_bay_plan(call)
     moves = list(
         YardMove.objects.filter(from_carrier=call.carrier, kind=YardMove.Kind.DISCHARGE).select_related(
             "visit__container__iso_type"

@@ -157,6 +157,12 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.type} {self.reference}"
 
+    @classmethod
+    def of(cls, read, *, interchange: Interchange, partner: Partner | None, **fields) -> "Message":
+        """A message row for a message as read (edi.edifact.ReadMessage), in or out."""
+        return cls(interchange=interchange, partner=partner, type=read.type, reference=read.reference,
+                   version=read.version, function=read.function, raw=read.raw(), **fields)  # fmt: skip
+
 
 class Announcement(models.Model):
     """One box (or, for empties, a count of a size/type) announced by a COPARN: a booking for an outbound voyage or

@@ -166,15 +166,7 @@ def _acknowledge(interchange: Interchange, read, partner: Partner | None, actor)
 
 
 def _message_apply(interchange: Interchange, partner: Partner, read: ReadMessage, actor) -> dict:
-    message = Message(
-        interchange=interchange,
-        partner=partner,
-        type=read.type,
-        reference=read.reference,
-        version=read.version,
-        function=read.function,
-        raw=read.raw(),
-    )
+    message = Message.of(read, interchange=interchange, partner=partner)
     _run(message, read, partner, actor)
     audited(message, actor).save()
     return message_answer(message)
@@ -281,15 +273,11 @@ def outbound_enqueue(
     audited(interchange, actor, _("written")).save()
     for read in segment_messages(raw):
         audited(
-            Message(
+            Message.of(
+                read,
                 interchange=interchange,
                 partner=partner,
-                type=read.type,
-                reference=read.reference,
-                version=read.version,
-                function=read.function,
                 subject=subject[:60],
-                raw=read.raw(),
                 status=Message.Status.OUTBOUND,
             ),
             actor,

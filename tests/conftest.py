@@ -165,3 +165,11 @@ def un_list(db) -> int:
 @pytest.fixture
 def customs_officer(user_with_role):
     return user_with_role(roles.CUSTOMS_OFFICER, is_staff=True)
+
+
+@pytest.fixture
+def browser_page():
+    """A page in a headless Chromium (tests/browser.py), for the browser tests."""
+    from tests.browser import browser_page_open
+
+    yield from browser_page_open()

@@ -1,41 +1,13 @@
 """The operators' yard map in a real headless browser (Debian's Chromium driven by Playwright)."""
 
-import os
-import shutil
-from pathlib import Path
-
-import pytest
-
 from aktau_tos import roles
+from tests.browser import ARTIFACTS, BROWSER_TEST
 from tests.factories.accounts import PASSWORD
 from tests.factories.yard import BlockFactory, ContainerFactory, ContainerVisitFactory, IsoSizeTypeFactory
 from yard import services
 from yard.models import Block
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.system,  # chromium, and a live server
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
-]
-
-
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        yield page
-        browser.close()
+pytestmark = BROWSER_TEST
 
 
 def test_yard_map_shows_stacks_and_leads_to_their_containers(live_server, browser_page, user_with_role, capsys):

@@ -175,32 +175,30 @@ class BookingAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
-class OnBoardInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """Rows the services write (boxes on board, bookings): shown on the call's page, never edited there."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return list(self.fields)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OnBoardInline(ReadOnlyInline):
     model = OnBoard
     fields = ["cell", "container", "kind", "iso_type", "gross_kg", "pod", "restow"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
-class BookingInline(admin.TabularInline):
+class BookingInline(ReadOnlyInline):
     model = Booking
     fields = ["container", "pod", "vgm_kg", "status", "cell", "sequence", "left_out_code", "left_out_reason"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ListUploadForm(forms.Form):

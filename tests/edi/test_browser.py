@@ -1,45 +1,18 @@
 """The data exchange screens in a real headless browser (Debian's Chromium driven by Playwright): the inbox, a
 rejected message's page with its segments, and processing it again once its call is announced."""
 
-import os
-import shutil
-from pathlib import Path
-
-import pytest
 from django.urls import reverse
 
 from aktau_tos import roles
 from edi import services
 from edi.models import Message, Partner
+from tests.browser import ARTIFACTS, BROWSER_TEST
 from tests.edi.conftest import sample
 from tests.edi.test_admin import BAPLIE, announce_the_bay_plans_call
 from tests.factories.accounts import PASSWORD
 from vessels.models import OnBoard
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.system,  # chromium, and a live server
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
-]
-
-
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        yield page
-        browser.close()
+pytestmark = BROWSER_TEST
 
 
 def test_inbox_message_segments_and_process_again(live_server, browser_page, user_with_role, port, settings, capsys):

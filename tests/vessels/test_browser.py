@@ -1,45 +1,18 @@
 """The operators' vessel screens in a real headless browser (Debian's Chromium driven by Playwright): the berth
 schedule, a call's bay plan as drawn, and a list uploaded through the call's form."""
 
-import os
-import shutil
-from pathlib import Path
-
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from aktau_tos import roles
+from tests.browser import ARTIFACTS, BROWSER_TEST
 from tests.factories.accounts import PASSWORD
 from tests.factories.yard import valid_number
 from tests.vessels.conftest import IMO
 from vessels import services
 from vessels.models import OnBoard
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.system,  # chromium, and a live server
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
-]
-
-
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        yield page
-        browser.close()
+pytestmark = BROWSER_TEST
 
 
 def box(n: int, cell: str, pod: str, iso_type: str = "22G1", **extra) -> dict:

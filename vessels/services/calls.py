@@ -216,18 +216,10 @@ def _bookings_release(call: VesselCall, actor: AbstractBaseUser, reason: str) ->
     return released
 
 
-@transaction.atomic
-def call_depart(*, call_id: int, actor: AbstractBaseUser, at: datetime | None = None) -> VesselCall:
-    """The vessel sails: refused while any of its moves is open. What is on board is kept as the departure bay
-    plan (for the line's BAPLIE); bookings that did not load go back to the yard unbooked."""
-    call = call_locked(call_id)
-    if call.status == Status.DEPARTED:
-        return call
-    if call.status != Status.ARRIVED:
-        raise _refuse(call, _("Only a vessel alongside can depart."))
-    if count := open_moves(call).count():
-        raise VesselWorkOpen(call=call.reference, count=count)
-    call.departure_bay_plan = [
+def departure_bay_plan(call: VesselCall) -> list[dict]:
+    """What stays on board for the next port (through cargo and boxes loaded here), cell by cell, as the line's
+    departure BAPLIE writes it."""
+    return [
         {
             "container": box.container,
             "cell": box.cell,
@@ -242,6 +234,20 @@ def call_depart(*, call_id: int, actor: AbstractBaseUser, at: datetime | None = 
         }
         for box in call.on_board.exclude(kind=OnBoard.Kind.DISCHARGE).order_by("cell")
     ]
+
+
+@transaction.atomic
+def call_depart(*, call_id: int, actor: AbstractBaseUser, at: datetime | None = None) -> VesselCall:
+    """The vessel sails: refused while any of its moves is open. What is on board is kept as the departure bay
+    plan (for the line's BAPLIE); bookings that did not load go back to the yard unbooked."""
+    call = call_locked(call_id)
+    if call.status == Status.DEPARTED:
+        return call
+    if call.status != Status.ARRIVED:
+        raise _refuse(call, _("Only a vessel alongside can depart."))
+    if count := open_moves(call).count():
+        raise VesselWorkOpen(call=call.reference, count=count)
+    call.departure_bay_plan = departure_bay_plan(call)
     audited(call, actor).save(update_fields=["departure_bay_plan"])
     _bookings_release(call, actor, _("not loaded before the vessel sailed"))
     yard_services.carrier_visit_depart(carrier_id=call.carrier_id, actor=actor, at=at)
