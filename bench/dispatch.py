@@ -68,11 +68,16 @@ def _number(serial: int) -> str:
     return body + iso6346.calc_check_digit(body)
 
 
+def _yard_machines():
+    """The yard's active machines: the berth's harbour cranes work ships, not this backlog."""
+    return Equipment.objects.filter(active=True).exclude(kind=Equipment.Kind.HARBOUR_CRANE)
+
+
 def _machines_ensure(count: int) -> list[str]:
     """Adds reach stackers (for the full reach-stacker blocks) until `count` machines are active."""
     added = []
     blocks = {block.code: block for block in Block.objects.all()}
-    active = Equipment.objects.filter(active=True).count()
+    active = _yard_machines().count()
     extra = iter(EXTRA_MACHINES)
     serial = 0
     while active < count:
@@ -295,7 +300,7 @@ def dispatch_tick_measure(
                 break
         check = assignments_check(planned_ids)
         left = YardMove.objects.filter(pk__in=planned_ids, status=YardMove.Status.PLANNED).count()
-        active = Equipment.objects.filter(active=True).count()
+        active = _yard_machines().count()
         if not keep:
             transaction.set_rollback(True)
     return {

@@ -190,13 +190,16 @@ def _field_text(field: models.Field, value) -> str:
 
 def _unset(model: type[models.Model], field: models.Field) -> str:
     """A column the builder leaves out, as a row written without it would hold it: the field's default (in
-    Python or a constant one in the database), else NULL; a NOT NULL column with no default is an error."""
+    Python or a constant one in the database), else NULL, else "" for text; any other NOT NULL column with no
+    default is an error."""
     if field.has_default():
         return _field_text(field, field.get_default())
     if isinstance(field.db_default, models.Value):
         return _field_text(field, field.db_default.value)
     if field.null:
         return NULL
+    if field.empty_strings_allowed:  # a text column saved without a value holds "" (as Django's get_default says)
+        return _field_text(field, "")
     raise ImproperlyConfigured(
         f"history_load has no value for {model._meta.db_table}.{field.column}: the column is NOT NULL and has no "
         f"default; give it one in the loader's builder for {model.__name__}."
