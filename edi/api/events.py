@@ -3,7 +3,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from aktau_tos.api import ApiViewSet
+from aktau_tos.api import ApiView
 from aktau_tos.roles import EDI_PARTNER, OPERATOR
 from edi import events
 from edi.api.views import acting_for
@@ -16,15 +16,11 @@ class ContainerEventOutput(serializers.ModelSerializer):
         fields = ["id", "container", "milestone", "at", "place", "carrier_mode", "carrier_reference", "line", "detail"]
 
 
-class ContainerEventViewSet(ApiViewSet):
-    """Container milestones, for partners to follow their boxes along the corridor: a feed read with a cursor."""
+class ContainerEventFeedView(ApiView):
+    """Container milestones, for partners to follow their boxes along the corridor: a feed read with a cursor
+    (one page an object with its `next` cursor, not a collection)."""
 
-    serializer_class = ContainerEventOutput
-    pagination_class = None  # the feed pages by its own cursor
-    roles = {"list": (OPERATOR, EDI_PARTNER)}
-
-    def get_queryset(self):
-        return ContainerEvent.objects.none()  # the feed is read through events.events_page only
+    roles = {"get": (OPERATOR, EDI_PARTNER)}
 
     @extend_schema(
         parameters=[
@@ -37,7 +33,7 @@ class ContainerEventViewSet(ApiViewSet):
             {"events": ContainerEventOutput(many=True), "next": serializers.CharField(allow_null=True)},
         ),
     )
-    def list(self, request: Request) -> Response:
+    def get(self, request: Request) -> Response:
         """Events after the cursor, oldest first; ask again with `next` (the same cursor while nothing is new)."""
         params = request.query_params
         limit = params.get("limit", "")

@@ -1,3 +1,5 @@
+from django.urls import path
+
 from aktau_tos.api import Router
 from edi.api import advices, events, views
 
@@ -5,5 +7,7 @@ from edi.api import advices, events, views
 router = Router()
 router.register("messages", views.EdiMessageViewSet, basename="edi-message")
 router.register("train-advices", advices.TrainAdviceViewSet, basename="edi-train-advice")
-router.register("events", events.ContainerEventViewSet, basename="edi-event")
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("events/", events.ContainerEventFeedView.as_view(), name="edi-event-feed"),
+]
