@@ -14,8 +14,9 @@ rows are generated with numpy and streamed with COPY; the history rows are deriv
 database (INSERT ... SELECT, one statement per table and chunk), so they agree with the rows exactly.
 Each table's rows come from a builder of its own that gives values only for the columns it has something
 to say about; the columns are the model's own (its concrete fields, as _meta has them when the rows are
-made), and the others get the field's default, else NULL. So a migration that adds a column needs no edit
-here; a NOT NULL column without a default that no builder fills stops the load with an error naming it.
+made), and the others get the field's default, else NULL ('' for a string column, as Django writes it). So a
+migration that adds a column needs no edit here; a NOT NULL column without a default that no builder fills
+stops the load with an error naming it.
 Ids come from the tables' own sequences (reserved before the COPY), so rows created afterwards through
 the services get fresh ids. A large load drops the loaded tables' plain indexes and foreign keys and
 recreates them afterwards (one sort per index and one join per foreign key instead of a million single
@@ -190,13 +191,16 @@ def _field_text(field: models.Field, value) -> str:
 
 def _unset(model: type[models.Model], field: models.Field) -> str:
     """A column the builder leaves out, as a row written without it would hold it: the field's default (in
-    Python or a constant one in the database), else NULL; a NOT NULL column with no default is an error."""
+    Python or a constant one in the database), else NULL; a NOT NULL column with no default is an error,
+    except a string one, which Django's own save writes as '' (a move's from_place, blank=True)."""
     if field.has_default():
         return _field_text(field, field.get_default())
     if isinstance(field.db_default, models.Value):
         return _field_text(field, field.db_default.value)
     if field.null:
         return NULL
+    if field.empty_strings_allowed and isinstance(field, models.CharField | models.TextField):
+        return _field_text(field, "")
     raise ImproperlyConfigured(
         f"history_load has no value for {model._meta.db_table}.{field.column}: the column is NOT NULL and has no "
         f"default; give it one in the loader's builder for {model.__name__}."
