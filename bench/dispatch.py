@@ -3,12 +3,13 @@
 `dispatch_tick_measure()` fills the yard (stacks two or three high in the full, empty and reefer blocks),
 plans a backlog of moves of every kind on them (loading onto an outbound train or vessel, deliveries to
 trucks, discharge from an inbound train, receipts from trucks, housekeeping, shifts, inspections) and
-brings the machines to `machines` active ones by adding reach stackers (the Aktau layout has 18: ten
-stacking machines and eight tractors). Then it times `moves_dispatch()`: one tick on the full backlog,
-several times, each undone afterwards (median), the queries of one tick, and the ticks it takes until
-nothing is left planned. Everything runs in one transaction that is rolled back at the end (unless
-`keep=True`), so the measurement leaves the database as it found it; each tick is then a savepoint
-rather than a transaction of its own, which changes nothing that the measurement sees.
+brings the yard's machines to `machines` active ones by adding reach stackers (the Aktau layout has 18: ten
+stacking machines and eight tractors; its harbour cranes work ships, not the yard, and are not counted).
+Then it times `moves_dispatch()`: one tick on the full backlog, several times, each undone afterwards
+(median), the queries of one tick, and the ticks it takes until nothing is left planned. Everything runs in
+one transaction that is rolled back at the end (unless `keep=True`), so the measurement leaves the database
+as it found it; each tick is then a savepoint rather than a transaction of its own, which changes nothing
+that the measurement sees.
 
 The setup is written with bulk_create, not through the services (speed, not rules), but it is what the
 services would accept: boxes stand on real slots in stacks without gaps, each visit has one open move,
@@ -68,11 +69,16 @@ def _number(serial: int) -> str:
     return body + iso6346.calc_check_digit(body)
 
 
+def _yard_machines():
+    """Active machines that work the yard's blocks (harbour cranes only serve a berth)."""
+    return Equipment.objects.filter(active=True).exclude(kind=Equipment.Kind.HARBOUR_CRANE)
+
+
 def _machines_ensure(count: int) -> list[str]:
     """Adds reach stackers (for the full reach-stacker blocks) until `count` machines are active."""
     added = []
     blocks = {block.code: block for block in Block.objects.all()}
-    active = Equipment.objects.filter(active=True).count()
+    active = _yard_machines().count()
     extra = iter(EXTRA_MACHINES)
     serial = 0
     while active < count:
@@ -295,7 +301,7 @@ def dispatch_tick_measure(
                 break
         check = assignments_check(planned_ids)
         left = YardMove.objects.filter(pk__in=planned_ids, status=YardMove.Status.PLANNED).count()
-        active = Equipment.objects.filter(active=True).count()
+        active = _yard_machines().count()
         if not keep:
             transaction.set_rollback(True)
     return {
