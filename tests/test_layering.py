@@ -1,6 +1,6 @@
 """The house rules, read off the source: who may import whom, and who may write whose rows.
 
-- `yard` imports no other app; rail, customs and dangerous goods import only `yard` (and the ground).
+- `yard` imports no other app; rail, customs, dangerous goods and vessels import only `yard` (and the ground).
 - The modules the apps import from `aktau_tos` (the ground) import no app, however indirectly.
 - Nothing in the product imports the benchmarks, nor the simulator (the top floor); no benchmark module lives
   in the product's packages.
@@ -14,12 +14,12 @@ import pytest
 from django.apps import apps
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("yard", "rail", "customs", "dangerous_goods")
+APPS = ("yard", "rail", "customs", "dangerous_goods", "vessels")
 GROUND = "aktau_tos"
 TOP_FLOOR = "simulation"
 BENCH = "bench"
 PRODUCT = (GROUND, *APPS, TOP_FLOOR)
-MAY_IMPORT = {"yard": set(), "rail": {"yard"}, "customs": {"yard"}, "dangerous_goods": {"yard"}}
+MAY_IMPORT = {"yard": set(), "rail": {"yard"}, "customs": {"yard"}, "dangerous_goods": {"yard"}, "vessels": {"yard"}}
 WRITES = {"create", "bulk_create", "get_or_create", "update_or_create", "update", "bulk_update", "delete"}
 
 
