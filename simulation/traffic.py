@@ -806,6 +806,10 @@ class _Generator:
                 discharge.append(box)
                 teu += box.teu
             eta = max(eta, free_from)
+            if eta >= self.end:  # the berth has no window for it in the simulated days: it does not come
+                for box in discharge:
+                    del self.boxes[box.number]
+                continue
             restows = sum(box.restow for box in through)
             hours = (len(discharge) + 2 * restows + loads) / p.quay_moves_per_hour + 2
             etd = eta + timedelta(hours=hours)
