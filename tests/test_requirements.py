@@ -10,7 +10,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FIRST_PARTY = {"aktau_tos", "yard", "rail", "customs", "dangerous_goods", "simulation", "bench", "tests", "manage"}
+FIRST_PARTY = {
+    "aktau_tos",
+    "yard",
+    "rail",
+    "customs",
+    "dangerous_goods",
+    "vessels",
+    "simulation",
+    "bench",
+    "tests",
+    "manage",
+}
 PRODUCT = ("aktau_tos", "yard", "rail", "customs", "dangerous_goods", "vessels", "simulation")
 DEVELOPMENT = ("bench", "tests", "scripts")
 
