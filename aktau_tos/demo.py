@@ -1,4 +1,9 @@
-"""Demo traffic for `seed_aktau --demo`: a yard in mid-shift, made through the real services."""
+"""Demo traffic for `seed_aktau --demo`: a yard in mid-shift, made through the real services.
+
+The quay: the feeder TURKESTAN alongside at CB1 with its arrival bay plan applied (some boxes discharged, some
+still on board, through cargo for Baku and Turkmenbashi, one restow) and its load list booked and planned; a
+second call, AKTAU, expected later in the week, with its load list booked.
+"""
 
 import contextlib
 import random
@@ -9,6 +14,9 @@ from django.utils import timezone
 from stdnum import iso6346
 
 from aktau_tos.errors import DomainError
+from vessels import services as vessel_services
+from vessels.identity import imo_check_digit
+from vessels.models import VesselCall
 from yard import services
 from yard.models import ContainerVisit, Hold, YardMove
 
@@ -21,6 +29,18 @@ DG_LINES = [
     {"un_number": "1830", "class": "8", "packing_group": "II"},
     {"un_number": "1942", "class": "5.1", "packing_group": "III"},
 ]
+
+
+# The arrival bay plan of the call alongside, on the default profile's cells (BBRRTT): for Aktau, then through
+# cargo; the first through box stands on a box for Aktau (a restow). Rows: (size/type, cell, port of discharge).
+ALONGSIDE_BAY_PLAN = [
+    ("22G1", "010102", "KZAAU"), ("22G1", "010202", "KZAAU"), ("22G1", "010002", "KZAAU"), ("22G1", "030102", "KZAAU"),
+    ("22G1", "030202", "KZAAU"), ("45G1", "060102", "KZAAU"), ("45G1", "060202", "KZAAU"), ("45R1", "100182", "KZAAU"),
+    ("22G1", "030002", "KZAAU"), ("22T6", "050002", "KZAAU"),
+    ("22G1", "010104", "TMKRW"), ("22G1", "130102", "TMKRW"), ("22G1", "130202", "TMKRW"), ("45G1", "140302", "AZBAK"),
+]  # fmt: skip
+DISCHARGED = {"010202", "010002", "030102", "030202", "060102"}  # already in the yard; the rest still on board
+DEMO_VESSELS = {"TURKESTAN": "907472", "AKTAU": "931234"}  # first six digits of made-up IMO numbers
 
 
 def demo_number(rng: random.Random) -> str:
@@ -36,33 +56,41 @@ def demo_traffic_create(*, actor: AbstractBaseUser, containers: int = 120, seed:
     if ContainerVisit.objects.exists():
         return 0
     rng, now = random.Random(seed), timezone.now()
-    departures = []
-    for index, (mode, reference, hours) in enumerate(
-        [
-            ("rail", "KZ-2417 to Almaty-1", 20),
-            ("vessel", "CASPIAN STAR 047 to Baku/Alat", 40),
-            ("rail", "KZ-2419 to Tashkent", 60),
-            ("vessel", "AKTAU 12 to Turkmenbashi", 90),
-        ]
-    ):
-        eta, etd = now + timedelta(hours=hours - 6 - index), now + timedelta(hours=hours)
-        departures.append(services.carrier_visit_open(mode=mode, reference=reference, eta=eta, etd=etd, actor=actor))
+    alongside, later = _demo_calls(actor, now)
+    trains = [
+        services.carrier_visit_open(
+            mode="rail",
+            reference=reference,
+            eta=now + timedelta(hours=hours - 6 - index),
+            etd=now + timedelta(hours=hours),
+            actor=actor,
+        )
+        for index, reference, hours in [(0, "KZ-2417 to Almaty-1", 20), (2, "KZ-2419 to Tashkent", 60)]
+    ]
+    departures = [trains[0], alongside, trains[1], later]  # the vessel calls' boxes are booked by load lists
     kinds = [entry for entry in MIX for _ in range(entry[2])]
-    placed = 0
+    placed, load_lists = 0, {alongside.pk: [], later.pk: []}
     for index in range(containers):
         iso_type, freight_kind, _ = rng.choice(kinds)
         dangerous = [rng.choice(DG_LINES)] if freight_kind == "full" and rng.random() < 0.08 else []
         booked = rng.choice(departures) if rng.random() < 0.7 else None
+        gross = rng.randrange(8000, 30000) if freight_kind == "full" else None
+        number = demo_number(rng)
+        if isinstance(booked, VesselCall):
+            pod = "AZBAK" if booked == alongside else "TMKRW"
+            vgm = gross or (2_300 if iso_type.startswith("2") else 3_900)  # an empty box weighs its tare
+            load_lists[booked.pk].append({"number": number, "pod": pod, "vgm_kg": vgm})
+            booked = None
         move = services.gate_in(
-            container=demo_number(rng), iso_type=iso_type, freight_kind=freight_kind, truck=f"{index:03d}AKT12",
-            gross_kg=rng.randrange(8000, 30000) if freight_kind == "full" else None, actor=actor,
-            dangerous_goods=dangerous, outbound_carrier=booked,
+            container=number, iso_type=iso_type, freight_kind=freight_kind, truck=f"{index:03d}AKT12",
+            gross_kg=gross, actor=actor, dangerous_goods=dangerous, outbound_carrier=booked,
         )  # fmt: skip
         if index % 10 == 9:
             continue  # a few still waiting at the gate: open moves for the work queues
         services.move_complete(move_id=move.pk, container=move.visit.container.number, position=move.planned_to,
                                actor=actor)  # fmt: skip
         placed += 1
+    _demo_quay_work(actor, alongside, later, load_lists)
     in_yard = list(ContainerVisit.objects.filter(state=ContainerVisit.State.IN_YARD).select_related("container"))
     for visit in rng.sample(in_yard, k=min(6, len(in_yard))):
         kind = rng.choice(["documents", "scan_required"])
@@ -75,3 +103,52 @@ def demo_traffic_create(*, actor: AbstractBaseUser, containers: int = 120, seed:
                 services.move_create_adhoc(container=visit.container.number, to="GATE", actor=actor)
     services.moves_dispatch()
     return placed
+
+
+def _demo_calls(actor: AbstractBaseUser, now) -> tuple[VesselCall, VesselCall]:
+    """The call alongside since this morning, and the one expected later in the week."""
+    calls = []
+    for name, voyage, hours, rotation in [
+        ("TURKESTAN", "0412E", -5, ["AZBAK", "TMKRW"]),
+        ("AKTAU", "0107W", 80, ["TMKRW", "AZBAK"]),
+    ]:
+        first_six = DEMO_VESSELS[name]
+        vessel = vessel_services.vessel_register(
+            name=name, imo=first_six + str(imo_check_digit(first_six)), line="KMTF", flag="KZ", actor=actor
+        )
+        eta = now + timedelta(hours=hours)
+        call = vessel_services.call_create(
+            vessel=vessel,
+            voyage_in=voyage,
+            berth="CB1",
+            eta=eta,
+            etd=eta + timedelta(hours=26),
+            rotation=rotation,
+            actor=actor,
+        )
+        calls.append(call)
+    vessel_services.call_arrive(call_id=calls[0].pk, actor=actor, at=calls[0].eta + timedelta(minutes=40))
+    return calls[0], calls[1]
+
+
+def _demo_quay_work(actor: AbstractBaseUser, alongside: VesselCall, later: VesselCall, load_lists: dict) -> None:
+    """The arrival bay plan applied, some boxes discharged, the load lists booked and the alongside one planned."""
+    rng = random.Random("demo-quay")  # apart from the yard's draws, so the yard looks as before
+    rows = []
+    for iso_type, cell, pod in ALONGSIDE_BAY_PLAN:
+        row = {"number": demo_number(rng), "iso_type": iso_type, "stowage": cell, "pod": pod, "pol": "AZBAK",
+               "gross_kg": rng.randrange(9000, 26000)}  # fmt: skip
+        if iso_type == "45R1":
+            row["temperature_c"] = -18
+        if iso_type == "22T6":
+            row["dangerous_goods"] = [DG_LINES[1]]
+        rows.append(row)
+    applied = vessel_services.discharge_list_apply(call_id=alongside.pk, containers=rows, actor=actor)
+    for move in applied.moves:
+        if move.kind == YardMove.Kind.DISCHARGE and move.from_place in DISCHARGED:
+            services.move_complete(move_id=move.pk, container=move.visit.container.number, position=move.planned_to,
+                                   actor=actor)  # fmt: skip
+    for call in (alongside, later):
+        if load_lists[call.pk]:
+            vessel_services.load_list_apply(call_id=call.pk, containers=load_lists[call.pk], actor=actor)
+    vessel_services.stowage_plan_build(call_id=alongside.pk, actor=actor, time_limit=2.0)

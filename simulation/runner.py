@@ -14,8 +14,14 @@ records are told apart from real traffic.
 
 - Inbound train: its list is registered (when a line is free), containers are checked in and discharged
   one by one at the gantries' rate, and the train leaves once empty.
-- Vessel: announced days ahead (a carrier visit), boxes are booked onto it as they become ready; on
-  arrival its boxes are discharged, then the booked ones in the yard are loaded, top of stack first.
+- Vessel: the line announces the call days ahead through the vessels app (the vessel registered by its IMO
+  number, the call on the container berth in a window no other call holds) and sends load lists with the
+  boxes' VGM as they become ready. Alongside, its arrival bay plan is applied (boxes for Aktau get discharge
+  moves, through cargo stays on board, through boxes over Aktau's are restowed); restows are lifted off, the
+  boxes discharged top first and the restows put back (into another free cell when theirs no longer stands
+  on anything). Then the stowage plan is built and each planned box loaded into its cell in the plan's
+  sequence (the scanner's `move_complete` at `VESSEL:<reference>/<cell>`), and the call departs with its
+  departure bay plan.
 - Outbound train: platforms are placed on a free line, the ready boxes for its destination booked, the
   load plan built, each box loaded onto its planned wagon, and the train leaves.
 - Trucks bring boxes (gate-in) and collect them (delivery to GATE).
@@ -29,11 +35,8 @@ the simulation goes on as people would (retry later, choose another slot, turn a
 ever bypassed. Anything else is a bug and stops the run.
 
 What the services do not offer yet, and how the simulation lives with it:
-- Vessel calls have no service of their own yet (no vessels app): the operator opens, arrives and departs
-  the vessel's carrier visit through the yard's carrier-visit services.
 - A train list cannot name its wagons' models, so wagons have none: the list's payload check is skipped
   and outbound load plans assume 40' platforms. The model sends no 45' box away by rail.
-- A loading move records "VESSEL:<reference>" in a 20-character field, so vessel references are short.
 - A train list is refused whole when one box has no slot, naming only that box: the operator takes it off
   (it goes on by direct delivery) and registers the list again, once per such box.
 """
@@ -53,10 +56,10 @@ import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
-from django.db import transaction
 from django.db.models import Count, Max, Subquery
 
 from aktau_tos import roles
+from aktau_tos.audit import system_user
 from aktau_tos.errors import DomainError
 from customs import services as customs_services
 from customs.models import InspectionOrder
@@ -64,6 +67,7 @@ from dangerous_goods.reference import un_numbers_load
 from rail import services as rail_services
 from rail.models import LoadingLine, LoadPlanEntry, TrainVisit
 from rail.reference import rail_reference_load
+from simulation.bayplan import Ship, Stowable, bay_plan
 from simulation.traffic import (
     AKTAU_TZ,
     DEFAULT_START,
@@ -71,20 +75,27 @@ from simulation.traffic import (
     VESSEL,
     BoxPlan,
     OutboundTrain,
+    ThroughBox,
     Traffic,
     TrainArrival,
     TruckArrival,
     TruckPickup,
     VesselAnnouncement,
     VesselArrival,
-    VesselCall,
     traffic_generate,
 )
+from simulation.traffic import VesselCall as PlannedCall
+from vessels import services as vessels_services
+from vessels.geometry import cell_parse
+from vessels.layout import berths_apply
+from vessels.models import Booking, Vessel, VesselCall
+from vessels.profiles import default_profile_ensure, geometry_of
+from vessels.services.calls import call_moves
 from yard import reference, selectors
 from yard import services as yard_services
 from yard.allocation import allocation_strategy_check, blocks_for, slot_allocate, strategy_using
 from yard.layout import layout_apply
-from yard.models import AccessPoint, Block, CarrierVisit, ContainerVisit, Occupancy, Slot, YardMove
+from yard.models import Block, CarrierVisit, ContainerVisit, IsoSizeType, Occupancy, Slot, YardMove
 from yard.stacking import snapshot_around
 
 SIMULATION_USERS = {
@@ -99,6 +110,10 @@ MAX_RETRIES = 48  # a day of half-hourly retries, then the step is given up (and
 INSPECTION_RETRIES = 6
 DRAIN_LIMIT = timedelta(days=1)  # after the last day, operations under way may finish within this
 PLACEMENT_CODES = {"position_occupied", "position_invalid", "segregation_conflict"}
+LOAD_CUTOFF = timedelta(hours=6)  # a box ready this long after a vessel's arrival still makes it
+# The stowage solver's budget per call (deterministic time, so the same run gives the same plans). Every plan is
+# checked by the services all the same; the default 20 s per call would make the run's wall time the solver's.
+STOWAGE_PLAN_SECONDS = 2.0
 OPEN = YardMove.OPEN_STATUSES
 
 
@@ -133,6 +148,7 @@ class SimulationResult:
     refusals: Counter = field(default_factory=Counter)  # by error code
     refusals_by_step: Counter = field(default_factory=Counter)  # "step: code"
     customs: Counter = field(default_factory=Counter)
+    vessels: Counter = field(default_factory=Counter)  # calls, boxes discharged, loaded, restowed, through, ...
     given_up: Counter = field(default_factory=Counter)  # steps abandoned after their retries
     utilisation: list = field(default_factory=list)  # hourly (time, share of ground slots, share of places)
     dwell_hours: list = field(default_factory=list)  # of the boxes that left
@@ -214,6 +230,7 @@ class SimulationResult:
             "refusals": dict(sorted(self.refusals.items())),
             "refusals_by_step": dict(sorted(self.refusals_by_step.items())),
             "customs": dict(sorted(self.customs.items())),
+            "vessels": dict(sorted(self.vessels.items())),
             "given_up": dict(sorted(self.given_up.items())),
             "events": self.events,
             "steps": self.steps,
@@ -245,7 +262,9 @@ def reference_ensure() -> None:
     reference.iso_size_types_load()
     un_numbers_load()
     layout_apply()
+    berths_apply()
     rail_reference_load()
+    default_profile_ensure(actor=system_user())  # the simulated feeders' cells
 
 
 def simulation_users() -> dict[str, AbstractBaseUser]:
@@ -293,8 +312,11 @@ def start_after(latest: datetime | None, requested: datetime = DEFAULT_START) ->
 
 @dataclass
 class _Vessel:
-    call: VesselCall
+    call: PlannedCall
+    call_id: int  # the vessels app's call
     carrier_id: int
+    eta: datetime  # as announced (later than the model's if its window was taken)
+    capacity_teu: float  # the ship's TEU less the through cargo's
     booked: list = field(default_factory=list)  # container numbers
     booked_teu: float = 0.0
     arrived: bool = False
@@ -335,6 +357,7 @@ class Simulation:
         self.turned_away: set[str] = set()
         self.booking: dict[str, int] = {}  # number -> carrier visit id it is booked on
         self.vessels: dict[str, _Vessel] = {}  # by reference
+        self.vessel_carriers: set[int] = set()  # carrier visits of this run's vessel calls
         self.lines = self._lines()
         self.declarations = itertools.count(1)
         self.draining = False
@@ -446,6 +469,13 @@ class Simulation:
     def move_done(self, move: YardMove) -> None:
         self.result.moves_by_kind[move.kind] += 1
         number = move.visit.container.number
+        if move.kind == YardMove.Kind.RESTOW:  # off and back on board: the box never was the yard's
+            self.result.vessels["restows"] += 1
+            return
+        if move.kind == YardMove.Kind.DISCHARGE and move.from_carrier_id in self.vessel_carriers:
+            self.result.vessels["boxes discharged"] += 1
+        if move.kind == YardMove.Kind.LOAD and move.to_carrier_id in self.vessel_carriers:
+            self.result.vessels["boxes loaded"] += 1
         if move.kind in (YardMove.Kind.DISCHARGE, YardMove.Kind.RECEIVE):
             self.in_yard.add(number)
         if move.to_gate or move.to_carrier_id:
@@ -768,24 +798,40 @@ class Simulation:
     # --- vessels ---
 
     def vessel_announced(self, event: VesselAnnouncement) -> None:
+        """The line announces the call: the vessel is registered, the call created on the berth (a window that
+        is taken, by a call this run did not plan, moves after it), and the ready boxes booked on its load list."""
         call = event.call
-        berth_hours = (
-            len(call.discharge) + call.capacity_teu * self.p.vessel_load_factor / 1.6
-        ) / self.p.quay_moves_per_hour
-        carrier = yard_services.carrier_visit_open(
-            mode=CarrierVisit.Mode.VESSEL, reference=call.reference, eta=call.eta,
-            etd=call.eta + timedelta(hours=berth_hours + 2), actor=self.operator,
-        )  # fmt: skip
-        vessel = self.vessels[call.reference] = _Vessel(call, carrier.pk)
+        vessel = self.call("vessel_register", vessels_services.vessel_register, name=call.name, imo=call.imo,
+                           line="KMTF", actor=self.operator)  # fmt: skip
+        eta, etd = call.eta, call.etd
+        for _ in range(MAX_RETRIES):
+            try:
+                created = self.call(
+                    "call_create", vessels_services.call_create, vessel=vessel, voyage_in=call.voyage,
+                    berth=self.p.berth, eta=eta, etd=etd, rotation=list(call.rotation), actor=self.operator,
+                )  # fmt: skip
+                break
+            except Refused as refused:
+                if refused.code != "berth_occupied":
+                    raise
+                shift = refused.error.context["end"] + timedelta(hours=self.p.berth_gap_hours) - eta
+                eta, etd = eta + shift, etd + shift
+                self.result.waits["vessel calls moved to a free berth window"] += 1
+        else:
+            self.result.given_up["vessel call (no berth window)"] += 1
+            return
+        through_teu = sum(box.teu for box in call.through)
+        self.vessel_carriers.add(created.carrier_id)
+        self.vessels[call.reference] = _Vessel(
+            call, created.pk, created.carrier_id, eta=eta, capacity_teu=call.capacity_teu - through_teu
+        )
         ready = sorted(
             (self.ready_at(number), number)
             for number, plan in self.plans.items()
             if number in self.visit_of and number not in self.booking and plan.outbound_mode == VESSEL
             and plan.destination == call.port
         )  # fmt: skip
-        for ready_at, number in ready:
-            if ready_at <= call.eta + timedelta(hours=6):
-                self.book(vessel, number)
+        self.book(self.vessels[call.reference], [number for ready_at, number in ready if ready_at <= eta + LOAD_CUTOFF])
 
     def vessel_for(self, box: BoxPlan, ready_at: datetime) -> _Vessel | None:
         if box.outbound_mode != VESSEL:
@@ -793,86 +839,200 @@ class Simulation:
         candidates = [
             vessel for vessel in self.vessels.values()
             if not vessel.arrived and vessel.call.port == box.destination
-            and ready_at <= vessel.call.eta + timedelta(hours=6)
-            and vessel.booked_teu + box.teu <= vessel.call.capacity_teu
+            and ready_at <= vessel.eta + LOAD_CUTOFF and vessel.booked_teu + box.teu <= vessel.capacity_teu
         ]  # fmt: skip
-        return min(candidates, key=lambda vessel: vessel.call.eta, default=None)
+        return min(candidates, key=lambda vessel: vessel.eta, default=None)
 
-    def book(self, vessel: _Vessel, number: str) -> None:
-        plan = self.plans[number]
-        if vessel.booked_teu + plan.teu > vessel.call.capacity_teu:
+    def book(self, vessel: _Vessel, numbers: list[str]) -> None:
+        """The line's load list (COPRAR) for these boxes, with their verified gross mass, within the ship's room."""
+        rows, teu = [], vessel.booked_teu
+        for number in numbers:
+            plan = self.plans[number]
+            if teu + plan.teu > vessel.capacity_teu:
+                continue
+            teu += plan.teu
+            rows.append({"number": number, "pod": self.p.port_locodes[vessel.call.port], "vgm_kg": plan.gross_kg})
+        if not rows:
             return
-        carrier = CarrierVisit.objects.get(pk=vessel.carrier_id)
-        self.call("visit_book_outbound", yard_services.visit_book_outbound, visit=self.visit(number), carrier=carrier,
-                  actor=self.clerk, destination=vessel.call.port)  # fmt: skip
-        vessel.booked.append(number)
-        vessel.booked_teu += plan.teu
-        self.booking[number] = vessel.carrier_id
+        result = self.call("load_list_apply", vessels_services.load_list_apply, call_id=vessel.call_id,
+                           containers=rows, actor=self.operator)  # fmt: skip
+        self.list_problems("load_list_apply", result)
+        for booking in result.booked:
+            vessel.booked.append(booking.container)
+            vessel.booked_teu += self.plans[booking.container].teu
+            self.booking[booking.container] = vessel.carrier_id
+
+    def list_problems(self, step: str, result) -> set[str]:
+        """A list's bad rows, counted by their codes like any refusal; their container numbers."""
+        for problem in result.problems:
+            self.result.refused(step, problem["code"])
+        return {problem["container"] for problem in result.problems}
 
     def book_on_vessel(self, box: BoxPlan) -> None:
         vessel = self.vessel_for(box, self.ready_at(box.number))
         if vessel is not None:
-            self.book(vessel, box.number)
+            self.book(vessel, [box.number])
 
-    def vessel_arrives(self, event: VesselArrival) -> None:
+    def vessel_arrives(self, event: VesselArrival, attempt: int = 0) -> None:
+        """Alongside (once the berth is free, at the window the call was given): the arrival bay plan is applied,
+        restows lifted off, boxes for Aktau discharged top first, restows put back, then loading."""
         call = event.call
         vessel = self.vessels.get(call.reference)
         if vessel is None:
             return
+        if self.now < vessel.eta:  # its window was moved
+            self.at(vessel.eta, self.vessel_arrives, event, attempt)
+            return
+        alongside = VesselCall.objects.filter(berth__code=self.p.berth, carrier__status=CarrierVisit.Status.ARRIVED)
+        if alongside.exclude(pk=vessel.call_id).exists():
+            self.result.waits["vessel waits for the berth (half hours)"] += 1
+            if attempt < MAX_RETRIES:
+                self.at(self.now + RETRY, self.vessel_arrives, event, attempt + 1, essential=True)
+            else:
+                self.result.given_up["vessel call (berth never free)"] += 1
+            return
         vessel.arrived = True
-        carrier = yard_services.carrier_visit_arrive(carrier_id=vessel.carrier_id, actor=self.operator)
+        self.call("call_arrive", vessels_services.call_arrive, call_id=vessel.call_id, actor=self.operator)
         self.result.carriers["vessel calls"] += 1
-        moves = []
-        for box in call.discharge:
-            try:
-                with transaction.atomic():  # the box's stay opens only if it has somewhere to go
-                    visit = self.call(
-                        "visit_open (vessel)", yard_services.visit_open, container=box.number, iso_type=box.iso_type,
-                        freight_kind=box.freight_kind, category=box.category, inbound_carrier=carrier,
-                        gross_kg=box.gross_kg, seals=[box.seal] if box.seal else [],
-                        dangerous_goods=[line.as_dict() for line in box.dangerous_goods], actor=self.clerk,
-                    )  # fmt: skip
-                    move = self.call(
-                        "move_plan_to_yard (vessel)", yard_services.move_plan_to_yard, visit=visit,
-                        kind=YardMove.Kind.DISCHARGE, arriving_from=AccessPoint.Kind.QUAY, actor=self.clerk,
-                    )  # fmt: skip
-            except Refused:
-                self.turned_away.add(box.number)
-                self.result.turned_away += 1
-                continue
-            self.arrived(box, visit.pk, self.now)
+        self.result.vessels["calls"] += 1
+        rows, by_number = self.arrival_bay_plan(vessel)
+        result = self.call("discharge_list_apply", vessels_services.discharge_list_apply, call_id=vessel.call_id,
+                           containers=rows, actor=self.operator)  # fmt: skip
+        refused = self.list_problems("discharge_list_apply", result)
+        self.result.vessels["through boxes"] += len(result.through)
+        for number in refused:
+            if number in self.plans:  # a box for Aktau the yard could not take: it stays on board
+                self.turn_away_from_vessel(number)
+        discharges = [move for move in result.moves if move.kind == YardMove.Kind.DISCHARGE]
+        restows = [move for move in result.moves if move.kind == YardMove.Kind.RESTOW]
+        for move in discharges:
+            box = self.plans[move.visit.container.number]
+            self.arrived(box, move.visit_id, self.now)
             self.book_on_vessel(box)
-            moves.append(move)
-        start = self.now + timedelta(minutes=30)
-        for index, move in enumerate(moves):
-            self.at(start + timedelta(hours=index / self.p.quay_moves_per_hour), self.complete_later, move.pk,
-                    essential=True)  # fmt: skip
-        done = start + timedelta(hours=len(moves) / self.p.quay_moves_per_hour)
-        self.at(done + timedelta(minutes=10), self.vessel_loads, call.reference, essential=True)
+        discharges.sort(key=lambda move: by_number[move.visit.container.number])
+        when = self.now + timedelta(minutes=30)
+        step = timedelta(hours=1 / self.p.quay_moves_per_hour)
+        for move in restows:
+            self.at(when, self.restow_lift, move.pk, essential=True)
+            when += step
+        for move in discharges:
+            self.at(when, self.complete_later, move.pk, essential=True)
+            when += step
+        for move in restows:
+            self.at(when, self.restow_back, move.pk, vessel.call_id, essential=True)
+            when += step
+        self.at(when + timedelta(minutes=10), self.vessel_loads, call.reference, essential=True)
 
-    def vessel_loads(self, reference_: str) -> None:
-        vessel = self.vessels[reference_]
-        carrier = CarrierVisit.objects.get(pk=vessel.carrier_id)
-        moves = []
-        for number in vessel.booked:
-            if number not in self.in_yard:
-                self.unbook(number, vessel)
+    def arrival_bay_plan(self, vessel: _Vessel) -> tuple[list[dict], dict[str, tuple]]:
+        """The line's arrival bay plan (BAPLIE) for the call, stowed on the vessel's own cells (its profile):
+        through cargo, then Aktau's boxes over it, then the through boxes stowed over those. Also each Aktau
+        box's discharge order (top first). A box for Aktau no cell takes does not come."""
+        call = vessel.call
+        geometry = geometry_of(Vessel.objects.get(calls__pk=vessel.call_id))
+        through = sorted((box for box in call.through if not box.restow), key=_heavy_first)
+        over = sorted((box for box in call.through if box.restow), key=_heavy_first)
+        order = [*through, *sorted(call.discharge, key=_heavy_first), *over]
+        stowable = [
+            Stowable(box.number, box.length_ft, box.reefer, here=isinstance(box, BoxPlan), over_here=box in over)
+            for box in order
+        ]
+        rng = random.Random(f"aktau-{self.traffic.seed}-bayplan-{call.reference}")
+        cells, no_cell = bay_plan(geometry, stowable, rng)
+        for number in no_cell:
+            if number in self.plans:
+                self.turn_away_from_vessel(number)
+        rows = []
+        for box in order:
+            if box.number not in cells:
                 continue
+            row = {"number": box.number, "iso_type": box.iso_type, "gross_kg": box.gross_kg,
+                   "stowage": cells[box.number], "freight_kind": box.freight_kind}  # fmt: skip
+            if isinstance(box, ThroughBox):
+                row.update(pol=box.pol, pod=box.pod)
+            else:
+                row.update(pol=self.p.port_locodes.get(call.port, ""), pod=settings.TERMINAL_LOCODE,
+                           category=box.category, seal=box.seal,
+                           dangerous_goods=[line.as_dict() for line in box.dangerous_goods])  # fmt: skip
+            rows.append(row)
+        tiers = geometry.tier_numbers
+        top_first = {number: (-tiers.index(cell_parse(label).tier), label) for number, label in cells.items()}
+        return rows, top_first
+
+    def turn_away_from_vessel(self, number: str) -> None:
+        if number not in self.turned_away:
+            self.turned_away.add(number)
+            self.result.turned_away += 1
+            self.result.vessels["boxes turned away"] += 1
+
+    def restow_lift(self, move_id: int) -> None:
+        """The crane lifts the through box off (the move starts), so the boxes under it can be discharged."""
+        with contextlib.suppress(Refused):
+            self.call("move_start (restow)", yard_services.move_start, move_id=move_id, actor=self.driver)
+
+    def restow_back(self, move_id: int, call_id: int, attempt: int = 0) -> None:
+        """The lifted box goes back on board: into its own cell if it still stands there, else into the lowest
+        free cell that takes it (a deviation the ship's owner checks)."""
+        move = YardMove.objects.select_related("visit__container__iso_type", "to_carrier").get(pk=move_id)
+        if move.status not in OPEN:
+            return
+        number = move.visit.container.number
+        planned = selectors.move_to(move)
+        try:
+            done = self.call("move_complete (restow)", yard_services.move_complete, move_id=move_id,
+                             container=number, position=planned, actor=self.driver)  # fmt: skip
+        except Refused as refused:
+            if refused.code not in PLACEMENT_CODES:
+                return self.retry_restow(move_id, call_id, attempt)
+            call = VesselCall.objects.select_related("vessel__profile").get(pk=call_id)
+            taken = dict(call.on_board.exclude(container=number).values_list("cell", "length_ft"))
+            size_type = move.visit.container.iso_type
+            box = Stowable(number, size_type.length_ft, size_type.group == IsoSizeType.Group.REEFER)
+            cell = Ship(geometry_of(call.vessel), taken).lowest_free(box)
+            if cell is None:
+                return self.retry_restow(move_id, call_id, attempt)
             try:
-                move = self.call(
-                    "move_plan (load vessel)", yard_services.move_plan, visit=self.visit(number),
-                    kind=YardMove.Kind.LOAD, to_carrier=carrier, deadline=carrier.etd, actor=self.clerk,
+                done = self.call(
+                    "move_complete (restow, elsewhere)", yard_services.move_complete, move_id=move_id,
+                    container=number, position=selectors.carrier_label(move.to_carrier, cell.label), actor=self.driver,
                 )  # fmt: skip
-            except Refused:  # held by customs, or busy (an inspection): it waits for the next call
-                self.unbook(number, vessel)
-                continue
-            moves.append(move)
-        moves.sort(key=_top_first)
+            except Refused:
+                return self.retry_restow(move_id, call_id, attempt)
+            self.result.deviations += 1
+        self.move_done(done)
+        return None
+
+    def retry_restow(self, move_id: int, call_id: int, attempt: int) -> None:
+        if attempt < MAX_RETRIES:
+            self.at(self.now + RETRY, self.restow_back, move_id, call_id, attempt + 1, essential=True)
+        else:
+            self.result.given_up["restow"] += 1
+
+    def vessel_loads(self, reference_: str, attempt: int = 0) -> None:
+        """Once discharged, the stowage plan for what is booked; each planned box loaded into its cell in the
+        plan's sequence. Boxes left out of the plan wait for a later vessel."""
+        vessel = self.vessels[reference_]
+        try:
+            plan = self.call("stowage_plan_build", vessels_services.stowage_plan_build, call_id=vessel.call_id,
+                             actor=self.operator, time_limit=STOWAGE_PLAN_SECONDS)  # fmt: skip
+        except Refused as refused:
+            if refused.code == "plan_outdated" and attempt < 3:
+                self.at(self.now + timedelta(minutes=5), self.vessel_loads, reference_, attempt + 1, essential=True)
+                return
+            plan = {"assigned": [], "left_out": [{"container": number} for number in vessel.booked]}
+        for row in plan["left_out"]:
+            self.unbook(row["container"], vessel)
+            self.result.vessels["boxes left out of the stowage plan"] += 1
+        moves = dict(
+            Booking.objects.filter(call_id=vessel.call_id, status=Booking.Status.PLANNED).values_list(
+                "container", "move_id"
+            )
+        )
         start = self.now + timedelta(minutes=10)
-        for index, move in enumerate(moves):
-            self.at(start + timedelta(hours=index / self.p.quay_moves_per_hour), self.complete_later, move.pk,
-                    essential=True)  # fmt: skip
-        done = start + timedelta(hours=len(moves) / self.p.quay_moves_per_hour)
+        assigned = sorted(plan["assigned"], key=lambda row: row["sequence"])
+        for index, row in enumerate(assigned):
+            self.at(start + timedelta(hours=index / self.p.quay_moves_per_hour), self.complete_later,
+                    moves[row["container"]], essential=True)  # fmt: skip
+        done = start + timedelta(hours=len(assigned) / self.p.quay_moves_per_hour)
         self.at(done + timedelta(minutes=20), self.vessel_sails, reference_, essential=True)
 
     def unbook(self, number: str, vessel: _Vessel) -> None:
@@ -881,17 +1041,21 @@ class Simulation:
             self.result.waits["boxes rolled over to a later vessel"] += 1
 
     def vessel_sails(self, reference_: str) -> None:
+        """A last try for what could not be loaded in turn; what is still open is cancelled (the ship does not
+        wait), and the call departs with its departure bay plan. Boxes it left behind go on a later call."""
         vessel = self.vessels.pop(reference_)
-        loads = YardMove.objects.filter(to_carrier_id=vessel.carrier_id, status__in=OPEN).order_by("pk")
-        for move_id in list(loads.values_list("pk", flat=True)):
-            self.complete(move_id)  # a last try for what could not be loaded in turn
-        for move_id in list(loads.values_list("pk", flat=True)):
+        call = VesselCall.objects.select_related("carrier").get(pk=vessel.call_id)
+        loads = YardMove.objects.filter(to_carrier_id=vessel.carrier_id, kind=YardMove.Kind.LOAD, status__in=OPEN)
+        for move_id in list(loads.order_by("pk").values_list("pk", flat=True)):
+            self.complete(move_id)
+        for move_id in list(call_moves(call).filter(status__in=OPEN).order_by("pk").values_list("pk", flat=True)):
             self.call("move_cancel", yard_services.move_cancel, move_id=move_id, actor=self.clerk,
                       reason="the vessel sailed without it")  # fmt: skip
+            self.result.given_up["vessel move (the vessel sailed)"] += 1
         for number in vessel.booked:
             if number not in self.left:
                 self.unbook(number, vessel)
-        yard_services.carrier_visit_depart(carrier_id=vessel.carrier_id, actor=self.operator)
+        self.call("call_depart", vessels_services.call_depart, call_id=vessel.call_id, actor=self.operator)
         for number in [n for n in vessel.booked if n not in self.left and n in self.visit_of]:
             self.book_on_vessel(self.plans[number])  # the next announced call, if any
 
@@ -914,10 +1078,8 @@ class Simulation:
             return
         self.result.carriers["trucks in"] += 1
         self.arrived(box, move.visit_id, self.now)
-        if vessel:
-            vessel.booked.append(box.number)
-            vessel.booked_teu += box.teu
-            self.booking[box.number] = vessel.carrier_id
+        if vessel:  # the line's load list names it too
+            self.book(vessel, [box.number])
         self.at(self.now + timedelta(minutes=self.p.gate_receive_minutes), self.complete_later, move.pk, essential=True)
 
     def truck_collects(self, event: TruckPickup, attempt: int = 0) -> None:
@@ -1023,6 +1185,11 @@ class Simulation:
         except Refused:
             return
         self.result.customs["findings holds lifted"] += 1
+
+
+def _heavy_first(box: BoxPlan | ThroughBox) -> int:
+    """Stowing order within a group: heavy under light in every stack."""
+    return -box.gross_kg
 
 
 def _top_first(move: YardMove) -> tuple:

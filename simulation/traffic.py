@@ -7,8 +7,10 @@ events every time, in simulated time:
   catalogue models, wagon numbers with valid check digits, positions, containers per platform within
   each model's length and payload;
 - outbound block trains (back to China, Almaty, Tashkent, Astana): empty platforms formed on a line;
-- Caspian vessel calls (Baku/Alat, Turkmenbashi): announced days ahead, they discharge boxes and take
-  the booked ones;
+- Caspian vessel calls (Baku/Alat, Turkmenbashi): feeders of the default stowage profile, announced days
+  ahead on the one container berth in windows that never overlap, each with its arrival bay plan's boxes
+  (for Aktau, and through cargo for the next ports that stays on board); they discharge and take the booked
+  boxes;
 - trucks bringing boxes (exports, empties) and collecting them (local imports).
 
 Each container carries its plan (`BoxPlan`): a number with a valid ISO 6346 check digit, a size/type
@@ -54,6 +56,7 @@ from dangerous_goods.reference import REFERENCE_DIR as UN_REFERENCE_DIR
 from dangerous_goods.segregation import class_column, parse_subsidiary_risks
 from dangerous_goods.services import admission_check
 from rail.services import wagon_check_digit
+from vessels.identity import imo_check_digit
 from yard.reference import REFERENCE_DIR as ISO_REFERENCE_DIR
 
 AKTAU_TZ = ZoneInfo("Asia/Aqtau")
@@ -157,12 +160,23 @@ class TrafficParameters:
     outbound_train_formation_hours: float = 8.0
 
     # --- Caspian vessels --------------------------------------------------------------------------------
-    # Between today's 225-TEU feeders [UIC 2019] and the 700-TEU ships planned for 2027 [Trend 2025].
-    vessel_capacity_teu: int = 450
+    # Today's 225-TEU feeders [UIC 2019]: the default stowage profile's 224 cells (vessels/profiles.py), which
+    # the simulated vessels use. Twice as many calls as 450-TEU ships would make carry the same volume.
+    vessel_capacity_teu: int = 224
     vessel_load_factor: float = 0.85  # calls are scheduled so that vessels leave ≈85% full
     vessel_max_interval_days: float = 7.0  # at least weekly, as the feeder service runs [UIC 2019]
     vessel_announce_hours: float = 72.0  # bookings open three days before arrival: assumption
     vessel_import_share: float = 0.30  # the rest is transit to China and Central Asia: assumption
+    # UN/LOCODEs the lines write in their bay plans and load lists; a call's next ports are its home port,
+    # then the other one (the Caspian triangle service).
+    port_locodes: dict = field(default_factory=lambda: {"Baku/Alat": "AZBAK", "Turkmenbashi": "TMKRW"})
+    # Boxes that arrive on board for the next ports and stay there (through cargo), as a share of the ship's
+    # TEU; some were stowed over boxes for Aktau, which the terminal lifts off and puts back (restows).
+    # Assumptions: a feeder calling Aktau between Baku and Turkmenbashi carries little of the other leg's cargo.
+    vessel_through_share: float = 0.06
+    vessel_restow_share: float = 0.25  # of the through boxes
+    berth: str = "CB1"  # the one container berth (yard/layout/aktau.toml): one call at a time
+    berth_gap_hours: float = 1.0  # between one vessel's ETD and the next one's ETA: assumption
 
     # --- Trucks -----------------------------------------------------------------------------------------
     gate_hours: tuple = (8, 20)  # daytime gate, local time: assumption
@@ -344,14 +358,34 @@ class OutboundTrain:
 
 
 @dataclass(frozen=True)
+class ThroughBox:
+    """A box on board for a later port: it never enters the yard (unless it is restowed)."""
+
+    number: str
+    iso_type: str
+    length_ft: int
+    teu: float
+    freight_kind: str
+    gross_kg: int
+    reefer: bool
+    pol: str
+    pod: str
+    restow: bool  # stowed over the boxes for Aktau
+
+
+@dataclass(frozen=True)
 class VesselCall:
     eta: datetime
+    etd: datetime  # the berth window ends: discharge, restows and loading at the quay's rate, and a margin
     announce_at: datetime
     name: str
+    imo: str
     voyage: str
     port: str  # where it comes from and goes back to
+    rotation: tuple[str, ...]  # the next ports' UN/LOCODEs
     capacity_teu: int
     discharge: tuple[BoxPlan, ...]
+    through: tuple[ThroughBox, ...] = ()
 
     @property
     def reference(self) -> str:
@@ -502,10 +536,16 @@ def un_entries_accepted() -> dict[str, list[UnEntry]]:
 
 OWNER_CODES = ("CSQ", "TCN", "TGH", "SEG", "FCI", "BMO", "CAI", "GES", "TEM", "TRH", "UTC", "KTZ", "CMA", "MSK",
                "HDM", "OOL", "FES", "XIN")  # fmt: skip
-# Short on purpose: a loading move records where it goes as "VESSEL:<name> <voyage>" in YardMove.planned_to,
-# which holds 20 characters (a longer vessel reference makes move_plan fail with a database error).
 VESSEL_NAMES = {"Baku/Alat": ("ZHETYSU", "ALATAU", "KARAGIYE", "ABAI"), "Turkmenbashi": ("KURYK", "TOBOL")}
+# Made-up IMO numbers (the first six digits; the check digit is computed), one per vessel name.
+VESSEL_IMO = {"ZHETYSU": "941201", "ALATAU": "941202", "KARAGIYE": "941203", "ABAI": "941204", "KURYK": "941205",
+              "TOBOL": "941206", "CASPIAN TRADER": "941207"}  # fmt: skip
 PLATE_LETTERS = "ABCDEHKMOPTXY"
+
+
+def vessel_imo(name: str) -> str:
+    first_six = VESSEL_IMO.get(name, VESSEL_IMO["CASPIAN TRADER"])
+    return first_six + str(imo_check_digit(first_six))
 
 
 def _choice(rng: random.Random, weights: dict):
@@ -735,8 +775,11 @@ class _Generator:
                 t += interval * rng.uniform(0.9, 1.1)
 
     def vessels(self) -> None:
+        """Calls of both ports, then one berth's timeline: a call whose window would overlap the previous one's
+        comes later (after its ETD and a gap), as the berth planner would give it."""
         p, rng = self.p, self.rng("vessel")
         demand = self.outbound_demand(VESSEL)
+        drafts = []
         for port, share in p.vessel_ports.items():
             per_day = demand * share
             if per_day <= 0:
@@ -747,21 +790,68 @@ class _Generator:
             while t < self.days:
                 voyage += 1
                 eta = self.start + timedelta(days=t, hours=rng.uniform(-3, 3))
-                discharge, teu = [], 0.0
-                while teu < inbound_teu * rng.uniform(0.8, 1.2) - 1:
-                    box = self.box(rng, mode=VESSEL, origin=port, category=None)
-                    discharge.append(box)
-                    teu += box.teu
-                self.pickups(rng, discharge, eta)
-                names = VESSEL_NAMES.get(port, ("CASPIAN TRADER",))
-                call = VesselCall(
-                    eta=eta, announce_at=max(self.start, eta - timedelta(hours=p.vessel_announce_hours)),
-                    name=names[voyage % len(names)], voyage=f"V{voyage:03d}", port=port,
-                    capacity_teu=p.vessel_capacity_teu, discharge=tuple(discharge),
-                )  # fmt: skip
-                self.events.append(VesselAnnouncement(call.announce_at, call))
-                self.events.append(VesselArrival(eta, call))
+                drafts.append((eta, port, voyage, inbound_teu * rng.uniform(0.8, 1.2)))
                 t += interval
+        free_from = self.start
+        loads = p.vessel_capacity_teu * p.vessel_load_factor / 1.6  # boxes: TEU at about 1.6 TEU a box
+        for eta, port, voyage, inbound_teu in sorted(drafts):
+            through = self.through_boxes(rng, port)
+            room = p.vessel_capacity_teu - sum(box.teu for box in through)  # cells left for Aktau's boxes
+            discharge, teu = [], 0.0
+            while teu < min(inbound_teu, room) - 1:
+                box = self.box(rng, mode=VESSEL, origin=port, category=None)
+                if teu + box.teu > room:
+                    del self.boxes[box.number]
+                    break
+                discharge.append(box)
+                teu += box.teu
+            eta = max(eta, free_from)
+            if eta >= self.end:  # the berth has no window for it in the simulated days: it does not come
+                for box in discharge:
+                    del self.boxes[box.number]
+                continue
+            restows = sum(box.restow for box in through)
+            hours = (len(discharge) + 2 * restows + loads) / p.quay_moves_per_hour + 2
+            etd = eta + timedelta(hours=hours)
+            free_from = etd + timedelta(hours=p.berth_gap_hours)
+            self.pickups(rng, discharge, eta)
+            names = VESSEL_NAMES.get(port, ("CASPIAN TRADER",))
+            name = names[voyage % len(names)]
+            home = p.port_locodes.get(port, "")
+            call = VesselCall(
+                eta=eta, etd=etd, announce_at=max(self.start, eta - timedelta(hours=p.vessel_announce_hours)),
+                name=name, imo=vessel_imo(name), voyage=f"V{voyage:03d}", port=port,
+                rotation=(home, *sorted(code for code in p.port_locodes.values() if code != home)),
+                capacity_teu=p.vessel_capacity_teu, discharge=tuple(discharge), through=through,
+            )  # fmt: skip
+            self.events.append(VesselAnnouncement(call.announce_at, call))
+            self.events.append(VesselArrival(eta, call))
+
+    def through_boxes(self, rng: random.Random, port: str) -> tuple[ThroughBox, ...]:
+        """Boxes the vessel brings from its home port for the other one, staying on board at Aktau."""
+        p = self.p
+        home = p.port_locodes.get(port, "")
+        others = sorted(code for code in p.port_locodes.values() if code != home) or [home]
+        target = p.vessel_capacity_teu * p.vessel_through_share * rng.uniform(0.5, 1.5)
+        boxes, teu = [], 0.0
+        while teu < target - 1:
+            length = _choice(rng, p.length_mix)
+            empty = rng.random() < p.empty_share[VESSEL]
+            iso_type = _choice(rng, p.iso_types["empty" if empty else "general"][length])
+            size_type = self.types[iso_type]
+            gross = p.tare_kg[iso_type]
+            if not empty:
+                group = "tank" if size_type.group == "T" else "general"
+                low, high, mode_kg = p.gross_kg.get((group, length)) or p.gross_kg[("general", length)]
+                gross = max(gross + 1_000, round(rng.triangular(low, high, mode_kg), -1))
+            box = ThroughBox(
+                number=self.number(rng), iso_type=iso_type, length_ft=size_type.length_ft, teu=size_type.teu,
+                freight_kind=EMPTY if empty else FULL, gross_kg=int(gross), reefer=size_type.group == "R",
+                pol=home, pod=rng.choice(others), restow=rng.random() < p.vessel_restow_share,
+            )  # fmt: skip
+            boxes.append(box)
+            teu += size_type.teu
+        return tuple(boxes)
 
     def trucks_in(self) -> None:
         p, rng = self.p, self.rng("truck")

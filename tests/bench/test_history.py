@@ -204,18 +204,23 @@ def test_every_loaded_table_is_copied_with_its_models_columns(aktau_yard):
 
 
 def test_a_column_a_migration_adds_is_loaded_from_its_field_without_an_edit_in_the_loader(aktau_yard, column_added):
-    """A nullable column comes in as NULL, a NOT NULL one with a default as its default; history rows too."""
+    """A nullable column comes in as NULL, a NOT NULL one with a default as its default, a NOT NULL string one
+    without a default as '' (as Django's save writes it); history rows too."""
     historical = Container.history.model
     for model in (Container, historical):
         column_added(model, "loader_probe", models.CharField(max_length=20, null=True))
         column_added(model, "loader_flag", models.BooleanField(default=True))
+        column_added(model, "loader_place", models.CharField(max_length=12, blank=True))
 
     assert history_load(years=YEARS / 5)["visits_added"] == 300
 
     with connection.cursor() as cursor:
         for table in (Container._meta.db_table, historical._meta.db_table):
-            cursor.execute(f"SELECT count(*), count(loader_probe), count(*) FILTER (WHERE loader_flag) FROM {table}")
-            assert cursor.fetchone() == (300, 0, 300), table
+            cursor.execute(
+                f"SELECT count(*), count(loader_probe), count(*) FILTER (WHERE loader_flag), "
+                f"count(*) FILTER (WHERE loader_place = '') FROM {table}"
+            )
+            assert cursor.fetchone() == (300, 0, 300, 300), table
     _constraints_checked_now()
 
 

@@ -1,6 +1,7 @@
 """The traffic model alone: pure and seeded, no database. Shares, identities and reference data."""
 
 import csv
+import itertools
 from collections import Counter
 from datetime import timedelta
 
@@ -24,6 +25,7 @@ from simulation.traffic import (
     size_types,
     traffic_generate,
 )
+from vessels.identity import imo_normalise
 from yard.models import CarrierVisit
 
 DAYS = 30
@@ -119,7 +121,21 @@ def test_outbound_trains_and_vessel_calls(month):
     assert set(ports) == {"Baku/Alat", "Turkmenbashi"} and ports["Baku/Alat"] > 4 * ports["Turkmenbashi"]
     announced = {event.call.reference for event in month.events if isinstance(event, VesselAnnouncement)}
     assert {call.reference for call in calls} <= announced
-    assert all(len(f"VESSEL:{call.reference}") <= 20 for call in calls)  # fits YardMove.planned_to
+    # One berth: each call's window starts after the previous one's ETD and the gap.
+    gap = timedelta(hours=TrafficParameters().berth_gap_hours)
+    for before, after in itertools.pairwise(sorted(calls, key=lambda call: call.eta)):
+        assert before.eta < before.etd and after.eta >= before.etd + gap
+    locodes = TrafficParameters().port_locodes
+    for call in calls:
+        imo_normalise(call.imo)  # raises if the check digit is wrong
+        assert call.rotation[0] == locodes[call.port] and set(call.rotation) == set(locodes.values())
+        on_board = sum(box.teu for box in (*call.discharge, *call.through))
+        assert on_board <= call.capacity_teu == 224  # the default profile's cells
+        for box in call.through:  # for the next ports, never one of the terminal's boxes
+            assert box.pod in call.rotation and box.pod != locodes[call.port] and box.number not in month.boxes
+            assert iso6346.is_valid(box.number)
+    through = [box for call in calls for box in call.through]
+    assert through and any(box.restow for box in through) and not all(box.restow for box in through)
 
 
 def test_every_container_is_well_formed(month):

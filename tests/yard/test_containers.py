@@ -3,6 +3,8 @@ from django.core.management import call_command
 
 from aktau_tos import roles
 from tests.factories.yard import ContainerFactory, IsoSizeTypeFactory, valid_number
+from vessels.models import Booking, OnBoard, VesselCall
+from vessels.selectors import call_progress
 from yard import reference, selectors, services
 from yard.errors import ContainerExists, ContainerNotFound, InvalidContainerMass, UnknownIsoType
 from yard.models import Container, ContainerVisit, IsoSizeType, Slot, YardMove
@@ -75,13 +77,33 @@ def test_get_by_number_as_scanned():
 def test_seed_is_idempotent(settings):
     settings.DEBUG = True
     call_command("seed_aktau", "--demo")
-    counts = (Container.objects.count(), Container.history.count(), IsoSizeType.history.count())
+
+    def counted():
+        return (Container.objects.count(), Container.history.count(), IsoSizeType.history.count(),
+                VesselCall.objects.count(), Booking.objects.count(), OnBoard.objects.count())  # fmt: skip
+
+    counts = counted()
     call_command("seed_aktau", "--demo")
-    assert (Container.objects.count(), Container.history.count(), IsoSizeType.history.count()) == counts
-    assert counts[0] == 8 + 120  # demo containers, and the demo traffic's arrivals
+    assert counted() == counts
+    # Demo containers, the demo traffic's arrivals by truck, the vessel's boxes for Aktau and its restowed box.
+    assert counts[0] == 8 + 120 + 10 + 1
     assert Slot.objects.count() == 1724
-    assert ContainerVisit.objects.filter(state="in_yard").count() == 108
+    assert ContainerVisit.objects.filter(state="in_yard").count() == 108 + 5  # and five discharged from the vessel
     assert YardMove.objects.filter(status="dispatched").exists()
+
+    # The quay: one vessel alongside at CB1 part discharged, with through cargo, a restow and a planned load list;
+    # another call expected later in the week.
+    alongside, later = VesselCall.objects.select_related("carrier", "berth").order_by("eta")
+    assert (alongside.status, alongside.berth.code, later.status, later.berth.code) == (
+        "arrived", "CB1", "expected", "CB1"
+    )  # fmt: skip
+    assert later.eta > alongside.etd
+    progress = call_progress(alongside)
+    assert (progress["discharge"], progress["through"], progress["restows"]) == ({"planned": 10, "done": 5}, 4, 1)
+    planned = alongside.bookings.filter(status="planned")
+    assert planned.exists() and progress["load"] == {"planned": planned.count(), "done": 0}
+    assert all(booking.cell and booking.move_id and booking.vgm_kg for booking in planned)
+    assert later.bookings.filter(status="booked").exists()
 
 
 def test_demo_seed_refuses_to_run_without_debug(settings):

@@ -132,7 +132,8 @@ def _fingerprint(call: VesselCall) -> tuple:
     return bookings, board
 
 
-def stowage_plan_build(*, call_id: int, actor: AbstractBaseUser) -> dict:
+def stowage_plan_build(*, call_id: int, actor: AbstractBaseUser, time_limit: float | None = None) -> dict:
+    """The plan of the call's bookings; the solver's budget is VESSEL_PLAN_SECONDS unless `time_limit` says."""
     with transaction.atomic():
         call = call_open_for_work(call_id)
         geometry = call_geometry(call)
@@ -145,7 +146,13 @@ def stowage_plan_build(*, call_id: int, actor: AbstractBaseUser) -> dict:
         balance_min_kg=settings.VESSEL_BALANCE_MIN_KG,
         dg_cells_apart=cells_apart,
     )
-    plan = stowage_solve(geometry, boxes, on_board=on_board, rules=rules, time_limit=settings.VESSEL_PLAN_SECONDS)
+    plan = stowage_solve(
+        geometry,
+        boxes,
+        on_board=on_board,
+        rules=rules,
+        time_limit=settings.VESSEL_PLAN_SECONDS if time_limit is None else time_limit,
+    )
     with transaction.atomic():
         replaced = YardMove.objects.filter(
             to_carrier_id=call.carrier_id,

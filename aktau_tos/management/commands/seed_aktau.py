@@ -18,6 +18,7 @@ from dangerous_goods.reference import un_numbers_load
 from rail.reference import rail_reference_load
 from vessels.layout import berths_apply
 from vessels.profiles import default_profile_ensure
+from vessels.selectors import calls_with_related
 from yard import reference
 from yard.errors import ContainerExists
 from yard.layout import layout_apply
@@ -100,5 +101,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo traffic: {placed} containers placed in the yard." if placed else "Demo traffic: present."
         )
+        calls = ", ".join(f"{call.reference} ({call.status})" for call in calls_with_related().order_by("eta"))
+        self.stdout.write(f"Vessel calls: {calls or 'none'}.")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         self.stdout.write("  admin (superuser), " + ", ".join(f"{u} ({r})" for u, (r, _) in DEMO_USERS.items()))
