@@ -14,6 +14,7 @@ from django.utils import timezone
 from stdnum import iso6346
 
 from aktau_tos.errors import DomainError
+from edi import services as edi_services
 from vessels import services as vessel_services
 from vessels.identity import imo_check_digit
 from vessels.models import VesselCall
@@ -56,6 +57,7 @@ def demo_traffic_create(*, actor: AbstractBaseUser, containers: int = 120, seed:
     if ContainerVisit.objects.exists():
         return 0
     rng, now = random.Random(seed), timezone.now()
+    _demo_partners(actor)
     alongside, later = _demo_calls(actor, now)
     trains = [
         services.carrier_visit_open(
@@ -76,14 +78,16 @@ def demo_traffic_create(*, actor: AbstractBaseUser, containers: int = 120, seed:
         booked = rng.choice(departures) if rng.random() < 0.7 else None
         gross = rng.randrange(8000, 30000) if freight_kind == "full" else None
         number = demo_number(rng)
+        line = ""
         if isinstance(booked, VesselCall):
+            line = "KMTF"  # the feeders' line: its boxes' gate moves are reported to it (CODECO)
             pod = "AZBAK" if booked == alongside else "TMKRW"
             vgm = gross or (2_300 if iso_type.startswith("2") else 3_900)  # an empty box weighs its tare
             load_lists[booked.pk].append({"number": number, "pod": pod, "vgm_kg": vgm})
             booked = None
         move = services.gate_in(
             container=number, iso_type=iso_type, freight_kind=freight_kind, truck=f"{index:03d}AKT12",
-            gross_kg=gross, actor=actor, dangerous_goods=dangerous, outbound_carrier=booked,
+            gross_kg=gross, actor=actor, dangerous_goods=dangerous, outbound_carrier=booked, line=line,
         )  # fmt: skip
         if index % 10 == 9:
             continue  # a few still waiting at the gate: open moves for the work queues
@@ -103,6 +107,22 @@ def demo_traffic_create(*, actor: AbstractBaseUser, containers: int = 120, seed:
                 services.move_create_adhoc(container=visit.container.number, to="GATE", actor=actor)
     services.moves_dispatch()
     return placed
+
+
+# The corridor's partners: the feeders' line and ASCO (posting and fetching through the API), and the railway.
+DEMO_PARTNERS = [
+    ("KMTF", "Kazmortransflot", "line", ["BAPLIE", "COPRAR", "COPARN", "VERMAS", "IFTDGN", "COPINO"],
+     ["CODECO", "COARRI", "BAPLIE", "CONTRL", "APERAK"]),
+    ("ASCO", "Azerbaijan Caspian Shipping", "line", ["BAPLIE", "COPRAR", "VERMAS"], ["CODECO", "COARRI", "BAPLIE"]),
+    ("KTZ", "Kazakhstan Temir Zholy (railway)", "railway", [], []),
+]  # fmt: skip
+
+
+def _demo_partners(actor: AbstractBaseUser) -> None:
+    for code, name, kind, sends, receives in DEMO_PARTNERS:
+        edi_services.partner_register(
+            code=code, name=name, kind=kind, unb_id=code, sends=sends, receives=receives, actor=actor
+        )
 
 
 def _demo_calls(actor: AbstractBaseUser, now) -> tuple[VesselCall, VesselCall]:

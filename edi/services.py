@@ -231,6 +231,33 @@ def message_reprocess(*, message_id: int, actor: AbstractBaseUser) -> Message:
     return message
 
 
+@transaction.atomic
+def partner_register(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    unb_id: str,
+    actor: AbstractBaseUser,
+    sends: list[str] | None = None,
+    receives: list[str] | None = None,
+) -> Partner:
+    """A partner as set up first (seeding, a script); one that exists already is left as the operators keep it."""
+    code = code.strip().upper()
+    partner = Partner.objects.filter(code=code).first()
+    if partner is None:
+        partner = Partner(
+            code=code,
+            name=name,
+            kind=kind,
+            unb_id=unb_id.strip(),
+            sends=list(sends or []),
+            receives=list(receives or []),
+        )
+        audited(partner, actor, _("partner set up")).save()
+    return partner
+
+
 # --- Outbox ---------------------------------------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from aktau_tos import roles
+from edi.models import Message, Partner
 from tests.factories.yard import ContainerFactory, IsoSizeTypeFactory, valid_number
 from vessels.models import Booking, OnBoard, VesselCall
 from vessels.selectors import call_progress
@@ -104,6 +105,10 @@ def test_seed_is_idempotent(settings):
     assert planned.exists() and progress["load"] == {"planned": planned.count(), "done": 0}
     assert all(booking.cell and booking.move_id and booking.vgm_kg for booking in planned)
     assert later.bookings.filter(status="booked").exists()
+    # The corridor's partners; the line's boxes' gate-ins were reported to it through the outbox.
+    assert set(Partner.objects.values_list("code", flat=True)) == {"KMTF", "ASCO", "KTZ"}
+    codecos = Message.objects.filter(partner__code="KMTF", type="CODECO", interchange__direction="out")
+    assert codecos.exists() and codecos.count() == codecos.filter(function="34").count()
 
 
 def test_demo_seed_refuses_to_run_without_debug(settings):
