@@ -18,7 +18,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from vessels.models import VesselCall
-from vessels.services.calls import call_moves
+from vessels.selectors import call_moves
 from yard.models import CarrierVisit, YardMove
 
 Kind = YardMove.Kind

@@ -2,11 +2,18 @@
 
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from vessels.models import OnBoard, VesselCall
-from vessels.services.calls import call_moves
 from yard.models import CarrierVisit, YardMove
+
+
+def call_moves(call: VesselCall) -> QuerySet[YardMove]:
+    """The call's discharge, restow and load moves: from the ship (not yet in the yard) or onto it."""
+    return YardMove.objects.filter(
+        Q(from_carrier_id=call.carrier_id, from_slot__isnull=True) | Q(to_carrier_id=call.carrier_id)
+    )
+
 
 LIVE_MOVE = ~Q(status__in=[YardMove.Status.CANCELLED, YardMove.Status.FAILED])
 

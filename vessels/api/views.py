@@ -17,7 +17,7 @@ from vessels.api.serializers import (
     ProblemOutput,
     ThroughOutput,
 )
-from vessels.services.calls import call_moves
+from vessels.selectors import call_moves
 from yard import selectors as yard_selectors
 from yard.api.serializers import MoveOutput
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +28,7 @@ from vessels.geometry import Geometry
 from vessels.identity import imo_normalise
 from vessels.models import Berth, Booking, OnBoard, Vessel, VesselCall
 from vessels.profiles import geometry_of
+from vessels.selectors import call_moves
 from yard import services as yard_services
 from yard.models import CarrierVisit, YardMove
 
@@ -190,13 +191,6 @@ def call_cancel(*, call_id: int, actor: AbstractBaseUser, reason: str) -> Vessel
     yard_services.carrier_visit_cancel(carrier_id=call.carrier_id, actor=actor, reason=reason)
     call.carrier.refresh_from_db()
     return call
-
-
-def call_moves(call: VesselCall) -> QuerySet[YardMove]:
-    """The call's discharge, restow and load moves: from the ship (not yet in the yard) or onto it."""
-    return YardMove.objects.filter(
-        Q(from_carrier_id=call.carrier_id, from_slot__isnull=True) | Q(to_carrier_id=call.carrier_id)
-    )
 
 
 def open_moves(call: VesselCall) -> QuerySet[YardMove]:
