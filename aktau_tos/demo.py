@@ -9,6 +9,7 @@ import contextlib
 import random
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 from stdnum import iso6346
@@ -120,8 +121,9 @@ DEMO_PARTNERS = [
 
 def _demo_partners(actor: AbstractBaseUser) -> None:
     for code, name, kind, sends, receives in DEMO_PARTNERS:
+        users = list(get_user_model().objects.filter(username=code.lower()))  # the demo's edi_partner user, if any
         edi_services.partner_register(
-            code=code, name=name, kind=kind, unb_id=code, sends=sends, receives=receives, actor=actor
+            code=code, name=name, kind=kind, unb_id=code, sends=sends, receives=receives, users=users, actor=actor
         )
 
 

@@ -241,8 +241,10 @@ def partner_register(
     actor: AbstractBaseUser,
     sends: list[str] | None = None,
     receives: list[str] | None = None,
+    users: list | None = None,
 ) -> Partner:
-    """A partner as set up first (seeding, a script); one that exists already is left as the operators keep it."""
+    """A partner as set up first (seeding, a script), with the users who act for it; one that exists already is
+    left as the operators keep it (users are only added)."""
     code = code.strip().upper()
     partner = Partner.objects.filter(code=code).first()
     if partner is None:
@@ -255,6 +257,8 @@ def partner_register(
             receives=list(receives or []),
         )
         audited(partner, actor, _("partner set up")).save()
+    if users:
+        partner.users.add(*users)
     return partner
 
 

@@ -107,6 +107,7 @@ def test_seed_is_idempotent(settings):
     assert later.bookings.filter(status="booked").exists()
     # The corridor's partners; the line's boxes' gate-ins were reported to it through the outbox.
     assert set(Partner.objects.values_list("code", flat=True)) == {"KMTF", "ASCO", "KTZ"}
+    assert list(Partner.objects.get(code="KMTF").users.values_list("username", flat=True)) == ["kmtf"]
     codecos = Message.objects.filter(partner__code="KMTF", type="CODECO", interchange__direction="out")
     assert codecos.exists() and codecos.count() == codecos.filter(function="34").count()
 

@@ -34,6 +34,7 @@ DEMO_USERS = {
     "customs": (roles.CUSTOMS_OFFICER, True),
     "dg": (roles.DG_OFFICER, True),
     "manager": (roles.MANAGER, True),
+    "kmtf": (roles.EDI_PARTNER, False),  # the feeders' line's EDI system, acting for the partner KMTF
 }
 # Real numbers with valid check digits (from tests/data/iso6346_valid.txt), with plausible size/types.
 DEMO_CONTAINERS = [
