@@ -13,8 +13,8 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
@@ -418,12 +418,13 @@ class InterchangeListMixin:
     change_list_template = "admin/edi/exchange_change_list.html"
 
     def get_queryset(self, request):
-        types = StringAgg("messages__type", delimiter=" ", distinct=True, order_by="messages__type", default="")
-        return super().get_queryset(request).defer("raw").annotate(message_types=types)
+        # The message types of each row, read with the page (one query, on SQLite as on PostgreSQL).
+        types = Prefetch("messages", queryset=Message.objects.only("interchange_id", "type"))
+        return super().get_queryset(request).defer("raw").prefetch_related(types)
 
     @admin.display(description=gettext_lazy("messages"))
     def types(self, interchange: Interchange) -> str:
-        return getattr(interchange, "message_types", "") or "-"
+        return " ".join(sorted({message.type for message in interchange.messages.all()})) or "-"
 
     @admin.action(description=gettext_lazy("Re-send the selected outbound interchanges"), permissions=["change"])
     def resend(self, request: HttpRequest, queryset) -> None:

@@ -70,9 +70,12 @@ def _temperature(row: dict) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
-        return Decimal(str(value)).quantize(Decimal("0.1"))
+        temperature = Decimal(str(value)).quantize(Decimal("0.1"))
     except InvalidOperation:
         raise RowProblem("invalid_temperature", _("%(value)r is not a temperature") % {"value": value}) from None
+    if not Decimal("-99.9") <= temperature <= Decimal("99.9"):  # a reefer's set point, in °C
+        raise RowProblem("invalid_temperature", _("%(value)s °C is not a reefer's set point") % {"value": value})
+    return temperature
 
 
 def _gross(row: dict) -> int:
