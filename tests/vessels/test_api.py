@@ -300,3 +300,18 @@ def test_the_stowage_plan_gives_a_restowed_box_its_cell_back_on_board(port, oper
     assert done.status_code == 200, done.content
     assert done.json()["deviation"] is False
     assert OnBoard.objects.get(container=rows[1]["number"]).cell == back["stowage"]
+
+
+def test_nothing_is_loaded_onto_a_ship_that_is_not_alongside(port, operator_api, driver_api, call_body, put):
+    call = _announce(operator_api, call_body)
+    url = f"/api/v1/vessels/calls/{call['id']}"
+    visit = put("A-01-01-1")
+    operator_api.post(f"{url}/load-list/", {"containers": [{"number": visit.container.number, "pod": "AZBAK",
+                                                              "vgm_kg": 12_000}]}, format="json")  # fmt: skip
+    [entry] = operator_api.post(f"{url}/plan/").json()["assigned"]
+    move = YardMove.objects.get(visit=visit, kind="load", status="planned")
+    body = {"container": visit.container.number, "position": f"VESSEL:TURKESTAN 0412E/{entry['stowage']}"}
+    response = driver_api.post(f"/api/v1/yard/moves/{move.pk}/complete/", body)
+    assert (response.status_code, response.json()["code"]) == (409, "vessel_not_alongside")
+    operator_api.post(f"{url}/arrive/", {}, format="json")
+    assert driver_api.post(f"/api/v1/yard/moves/{move.pk}/complete/", body).status_code == 200

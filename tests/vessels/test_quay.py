@@ -186,3 +186,14 @@ def test_nothing_goes_on_deck_over_a_hold_still_loading(alongside, operator, put
     _load_done(alongside, loads["010202"], operator)
     assert yard_services.moves_dispatch() == 1  # bay 01's hold is done: its hatch cover can close
     assert _state(loads)["010182"][0] == "dispatched"
+
+
+def test_no_crane_gets_the_moves_of_a_ship_not_yet_alongside(port, operator, window):
+    eta, etd = window
+    vessel = services.vessel_register(name="Aktau", imo="9074729", actor=operator)
+    call = services.call_create(vessel=vessel, voyage_in="0001E", berth="CB1", eta=eta, etd=etd, actor=operator)
+    moves = _discharge(call, operator, [box(1, "010102"), box(2, "030102")])
+    assert yard_services.moves_dispatch() == 0
+    services.call_arrive(call_id=call.pk, actor=operator)
+    assert yard_services.moves_dispatch() == 2
+    assert {crane for _status, crane in _state(moves).values()} <= {"MHC-1", "MHC-2"}

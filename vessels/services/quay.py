@@ -19,13 +19,13 @@ from vessels.geometry import Cell, Geometry, cell_parse
 from vessels.models import Booking, OnBoard, VesselCall
 from vessels.profiles import geometry_of
 from vessels.services.calls import call_locked
-from yard.models import ContainerVisit, Equipment, IsoSizeType, YardMove
+from yard.models import CarrierVisit, ContainerVisit, Equipment, IsoSizeType, YardMove
 
 
 def _call_for_carrier(carrier_id: int | None) -> VesselCall | None:
     if carrier_id is None:
         return None
-    return VesselCall.objects.filter(carrier_id=carrier_id).select_related("vessel__profile").first()
+    return VesselCall.objects.filter(carrier_id=carrier_id).select_related("carrier", "vessel__profile").first()
 
 
 def _moved_call(move: YardMove) -> VesselCall | None:
@@ -65,6 +65,9 @@ def cell_check(*, move: YardMove, place: str) -> str:
     if call is None:
         return place
     call = call_locked(call.pk)
+    if call.status != CarrierVisit.Status.ARRIVED:
+        reason = _("the vessel is %(status)s, not alongside") % {"status": call.carrier.get_status_display().lower()}
+        raise CellRefused(code="vessel_not_alongside", cell=place, reason=reason)
     geometry = geometry_of(call.vessel)
     visit: ContainerVisit = move.visit
     size_type = visit.container.iso_type
@@ -134,6 +137,9 @@ def moves_waiting(moves: list[YardMove]) -> set[int]:
         call = _call_for_carrier(carrier_id)
         geometry = call and geometry_of(call.vessel)
         if geometry is None:
+            continue
+        if call.carrier.status != CarrierVisit.Status.ARRIVED:  # no crane works a ship that is not alongside
+            waiting.update(move.pk for move in worked)
             continue
         halves = _halves_on_board(call)
         restows = dict(
