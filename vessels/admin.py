@@ -193,7 +193,12 @@ class ReadOnlyInline(admin.TabularInline):
 
 class OnBoardInline(ReadOnlyInline):
     model = OnBoard
-    fields = ["cell", "container", "kind", "iso_type", "gross_kg", "pod", "restow"]
+    fields = ["cell", "container", "kind", "iso_type", "gross_kg", "pod", "restowed"]
+
+    @admin.display(description=gettext_lazy("restow"))
+    def restowed(self, box: OnBoard) -> str:
+        # A word, not Django's red ✗ for False, which reads like an error on every box that needs no restow.
+        return gettext_lazy("restowed") if box.restow else ""
 
 
 class BookingInline(ReadOnlyInline):

@@ -122,6 +122,8 @@ def test_the_call_page_shows_header_progress_and_the_bay_plan(operator_client, o
     assert int(forty.group(1)) == 2 * drawings.HALF_W - 2  # both 20' halves of its row, less the gaps
     assert page.count('class="bay-section"') == 2  # bays 01/03 and 05/07
     assert 'name="action" value="arrive"' in page and 'id="upload-discharge"' in page
+    assert page.count(">restowed<") == OnBoard.objects.filter(restow=True).count() >= 1  # a word for each restow
+    assert "icon-no.svg" not in page  # and no red cross on every box that needs none
     kpis = re.search(r'id="call-kpis">(.*?)</section>', page, re.S).group(1)
     assert "Gross crane rate" in kpis and "Vessel turnaround" in kpis and "TIC 4.0" in kpis
 
