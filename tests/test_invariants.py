@@ -158,3 +158,37 @@ def test_incompatible_dangerous_goods_racing_into_neighbouring_slots_only_one_la
         assert sorted(race(2, complete)) == ["done", "segregation_conflict"], f"round {round_}"
         assert Occupancy.objects.count() == 1
         Occupancy.objects.all().delete()
+
+
+@pytest.mark.django_db(transaction=True)
+@postgres_only
+def test_gate_ins_from_many_clients_at_once_are_sent_to_places_no_other_box_is_sent_to():
+    """Allocations racing (gate-ins from many clients) never hand out one place twice, nor overlapping slots to a
+    40': the database holds one reservation per place. Then every move completes at its planned place."""
+    from yard.models import AccessPoint, SlotReservation
+
+    IsoSizeTypeFactory()
+    IsoSizeTypeFactory(code="45G1", length_ft=40, length_mm=12192, height_mm=2896)
+    AccessPoint.objects.create(kind=AccessPoint.Kind.GATE, x_m=0, y_m=0)
+    BlockFactory(code="A", bays=8, rows=3, max_tier=3)
+    clerk = UserFactory()
+    for round_ in range(3):
+        boxes = [ContainerFactory.build() for _ in range(8)]
+
+        def gate_in(index: int, boxes=boxes, round_=round_):
+            return services.gate_in(
+                container=boxes[index].number, iso_type="45G1" if index % 4 == 0 else "22G1", freight_kind="full",
+                truck=f"T{round_}{index}", gross_kg=20_000 - 100 * index, actor=clerk,
+            ).pk  # fmt: skip
+
+        race_results = race(len(boxes), gate_in)
+        planned = [move for move in race_results if isinstance(move, int)]
+        assert len(planned) == len(boxes), race_results  # nobody turned away: a collision allocates again
+        places = list(SlotReservation.objects.values_list("slot_id", "tier"))
+        assert len(places) == len(set(places))  # the constraint's promise, as the moves see it
+        for move in YardMove.objects.filter(pk__in=planned).select_related("to_slot__block", "visit__container"):
+            done = services.move_complete(
+                move_id=move.pk, container=move.visit.container.number, position=move.planned_to, actor=clerk
+            )
+            assert (done.status, done.deviation) == ("done", False)
+    assert not SlotReservation.objects.exists()  # every place freed when its move ended

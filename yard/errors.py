@@ -141,3 +141,10 @@ class CarrierVisitInUse(DomainError):
 class ReasonRequired(DomainError):
     code, status, title = "reason_required", 400, _("Reason required")
     detail_template = _("Say why: a reason is required.")
+
+
+class PositionReserved(DomainError):
+    """Another open move is bound for the place (its reservation committed first); allocation then looks again."""
+
+    code, title = "position_reserved", _("Position reserved")
+    detail_template = _("{position} is reserved for another move ({move}); choose another place.")

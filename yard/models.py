@@ -438,3 +438,22 @@ class YardMove(models.Model):
 
     def __str__(self) -> str:
         return f"Move {self.pk} {self.kind} ({self.status})"
+
+
+class SlotReservation(models.Model):
+    """A place (slot and tier) an open move is bound for. One move per place, enforced by the database: two
+    allocations running at once (gate-ins, a train list, a vessel's list) never send two boxes to one place; a
+    40' or 45' reserves both its ground slots. Kept while the move is open and removed when it ends; the move
+    itself carries the audit trail, so these rows keep no history of their own."""
+
+    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="reservations")
+    tier = models.PositiveSmallIntegerField()
+    move = models.ForeignKey(YardMove, on_delete=models.CASCADE, related_name="reservations")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["slot", "tier"], name="yard_slotreservation_one_move_per_place"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slot}-{self.tier} for move {self.move_id}"

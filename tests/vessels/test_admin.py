@@ -305,8 +305,8 @@ def test_arrive_plan_and_depart_go_through_the_services(operator_client, operato
     assert call.carrier.status == "arrived" and call.carrier.arrived_at
     assert 'id="call-status">Arrived<' in response.content.decode()
 
+    ready, no_vgm = put("A-01-01-1"), put("A-02-01-1")  # in the yard before the bay plan's box is given a place
     services.discharge_list_apply(call_id=call.pk, containers=[box(1, "010102")], actor=operator)
-    ready, no_vgm = put("A-01-01-1"), put("A-02-01-1")
     rows = [{"number": ready.container.number, "pod": "AZBAK", "vgm_kg": 15_000},
             {"number": no_vgm.container.number, "pod": "AZBAK"}]  # fmt: skip
     services.load_list_apply(call_id=call.pk, containers=rows, actor=operator)

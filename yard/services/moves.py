@@ -23,9 +23,10 @@ from yard.errors import (
     MoveNotOpen,
     PlacementRefused,
     PositionInvalid,
+    PositionReserved,
 )
 from yard.identity import container_number_normalise
-from yard.models import Block, CarrierVisit, ContainerVisit, Equipment, Occupancy, Slot, YardMove
+from yard.models import Block, CarrierVisit, ContainerVisit, Equipment, Occupancy, Slot, SlotReservation, YardMove
 from yard.positions import GATE, Position, position_parse
 from yard.stacking import Box, placement_check, removal_check, snapshot_around
 
@@ -120,23 +121,49 @@ def move_plan(
             audited(move, actor).save()
     except IntegrityError:  # a concurrent planner opened a move for the same container first
         raise MoveAlreadyOpen(container=visit.container.number, move="(new)", kind=kind, status="planned") from None
+    if to_slot is not None:
+        _reserve(move, visit, to_slot, to_tier)
     return move
 
 
+def _reserve(move: YardMove, visit: ContainerVisit, slot: Slot, tier: int) -> None:
+    """The move's place, reserved: the database lets one open move hold a place (a 40' holds both its slots). A
+    planner racing for the same place waits for the other's transaction and, if it committed, is refused here."""
+    slots = [slot]
+    if Box.of(visit).long and (
+        following := Slot.objects.filter(block_id=slot.block_id, bay=slot.bay + 1, row=slot.row).first()
+    ):
+        slots.append(following)
+    try:
+        with transaction.atomic():
+            SlotReservation.objects.bulk_create([SlotReservation(slot=s, tier=tier, move=move) for s in slots])
+    except IntegrityError:
+        holder = SlotReservation.objects.filter(slot__in=slots, tier=tier).exclude(move=move).first()
+        raise PositionReserved(position=move.planned_to, move=holder.move_id if holder else "?") from None
+
+
+def _release(move: YardMove) -> None:
+    """The move is over (done, cancelled, failed): its place is no longer held for it."""
+    SlotReservation.objects.filter(move=move).delete()
+
+
+@transaction.atomic
 def move_plan_to_yard(
     *,
     visit: ContainerVisit,
     kind: str,
     actor: AbstractBaseUser,
-    arriving_from: str | None = None,
-    inspection: bool = False,
     priority: int | None = None,
     deadline=None,
     from_place: str = "",
+    arriving_from: str | None = None,
+    inspection: bool = False,
 ) -> YardMove:
-    """Allocates the best slot for the container (see yard.allocation) and plans its move there."""
-    blocks = blocks_for(visit, inspection=inspection)
-    allocation = slot_allocate(visit=visit, blocks=blocks, arriving_from=arriving_from)
+    """Allocates the best slot for the container (see yard.allocation) and plans its move there. Allocations take
+    turns until their transaction ends (slot_allocate), so the place chosen is not one a racing planner holds."""
+    allocation = slot_allocate(
+        visit=visit, blocks=blocks_for(visit, inspection=inspection), arriving_from=arriving_from
+    )
     slot = Slot.objects.select_related("block").get(pk=allocation.chosen.slot_id)
     return move_plan(
         visit=visit,
@@ -231,6 +258,7 @@ def move_cancel(*, move_id: int, actor: AbstractBaseUser, reason: str = "", fail
     move.status = YardMove.Status.FAILED if failed else YardMove.Status.CANCELLED
     move.finished_at, move.finished_by = timezone.now(), actor
     audited(move, actor, reason).save(update_fields=["status", "finished_at", "finished_by"])
+    _release(move)
     return move
 
 
@@ -280,6 +308,7 @@ def move_complete(*, move_id: int, container: str, position: str, actor: Abstrac
     move.status, move.finished_at, move.finished_by = YardMove.Status.DONE, now, actor
     move.started_at = move.started_at or now
     audited(move, actor).save()
+    _release(move)
     if move.equipment_id and move.to_slot_id:
         Equipment.objects.filter(pk=move.equipment_id).update(current_block=move.to_slot.block_id)
     hooks.move_completed_announce(move=move, actor=actor)  # rail's wagon, customs' inspection order
@@ -339,9 +368,12 @@ def _occupancy_move(visit: ContainerVisit, slot: Slot, tier: int, actor: Abstrac
     position = snapshot.position(slot, tier)
     if not verdict.allowed:
         raise PlacementRefused(code=verdict.code, position=position, reason=verdict.reason)
+    covered = snapshot.covered(snapshot.slots[slot.pk], box)
+    other = SlotReservation.objects.filter(slot_id__in=[c.pk for c in covered], tier=tier).exclude(move__visit=visit)
+    if holder := other.first():  # another box is on its way here: this one is put down elsewhere
+        raise PlacementRefused(code="position_reserved", position=position, reason=f"move {holder.move_id} goes there")
     for occupancy in current:
         audited(occupancy, actor).delete()
-    covered = snapshot.covered(snapshot.slots[slot.pk], box)
     try:
         with transaction.atomic():  # the constraint is the last word if a race got past the locks
             for index, covered_slot in enumerate(covered):
