@@ -12,9 +12,9 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from simulation.checkpoint import CheckpointError, CheckpointFile
+from simulation.checkpoint import CheckpointError, CheckpointFile, Codec
 from simulation.runner import Simulation, simulation_resume, simulation_run
-from simulation.traffic import AKTAU_TZ
+from simulation.traffic import AKTAU_TZ, PlatformModel, TrafficParameters
 from tests.factories.yard import ContainerVisitFactory
 from tests.simulation.test_runner import SMALL
 from yard.models import ContainerVisit
@@ -169,11 +169,8 @@ def test_a_new_run_after_a_finished_one_replaces_its_checkpoint(tmp_path):
     assert json.loads((tmp_path / "run.json").read_text())["run"]["seed"] == 4
 
 
-def test_the_small_day_parameters_survive_a_checkpoint(tmp_path):
+def test_the_small_day_parameters_survive_a_checkpoint():
     """The tests' parameters (dicts keyed by numbers and tuples) are written and read back as they were."""
-    from simulation.checkpoint import Codec
-    from simulation.traffic import PlatformModel, TrafficParameters
-
     codec = Codec(None, None, (TrafficParameters, PlatformModel))
     parameters = replace(SMALL, gross_kg={("general", 20): (1, 2, 3)})
     assert codec.decode(json.loads(json.dumps(codec.encode(parameters)))) == parameters
