@@ -34,6 +34,23 @@ a full area, a segregation conflict), that is an event of the day: it is counted
 the simulation goes on as people would (retry later, choose another slot, turn a truck away); no rule is
 ever bypassed. Anything else is a bug and stops the run.
 
+A run goes a simulated day at a time (`Simulation.run`), and each day is one database transaction. At the day's
+end the yard's invariants are checked on what the database holds (`yard.invariants`): a violation stops the run
+naming the day (the day is committed and kept for inspection, but no checkpoint is written for it). With a
+checkpoint file, the run's state is then written to it (`simulation.checkpoint`), before the commit, and the file
+renamed into place after it. The figures are kept per calendar month too (`MonthFigures`).
+
+Resuming (`simulation_resume`): the state of the event queue cannot be rebuilt from the database (retries,
+moves under way, departures to come are the simulation's own), so the checkpoint holds it: the pending steps by
+method name and arguments, the bookkeeping, the figures so far, the allocation strategy's random state. The
+traffic is not stored: it is generated again from the seed and parameters (a digest proves it is the same), and
+its events and hourly samples from the checkpoint's day on are planned again with the numbers they had (steps
+are ordered by time, then by that number, so the order of execution is the same). What it promises: a run
+interrupted at any point (Ctrl-C, a killed process) and resumed on the same database gives the same figures
+as the run would have given uninterrupted (tests/simulation/test_resume.py checks it); only wall-clock times
+differ. The half-finished day is never in the database, since its transaction did not commit. Records later
+than the checkpoint's day mean something else wrote to the database: the resume is refused, not repaired.
+
 What the services do not offer yet, and how the simulation lives with it:
 - A train list cannot name its wagons' models, so wagons have none: the list's payload check is skipped
   and outbound load plans assume 40' platforms. The model sends no 45' box away by rail.
@@ -42,20 +59,22 @@ What the services do not offer yet, and how the simulation lives with it:
 """
 
 import contextlib
+import functools
 import heapq
-import itertools
 import random
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from statistics import mean, median
 
 import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
+from django.db import connection, transaction
 from django.db.models import Count, Max, Subquery
 
 from aktau_tos import roles
@@ -68,6 +87,7 @@ from rail import services as rail_services
 from rail.models import LoadingLine, LoadPlanEntry, TrainVisit
 from rail.reference import rail_reference_load
 from simulation.bayplan import Ship, Stowable, bay_plan
+from simulation.checkpoint import FORMAT, CheckpointError, CheckpointFile, Codec, traffic_digest
 from simulation.traffic import (
     AKTAU_TZ,
     DEFAULT_START,
@@ -75,8 +95,10 @@ from simulation.traffic import (
     VESSEL,
     BoxPlan,
     OutboundTrain,
+    PlatformModel,
     ThroughBox,
     Traffic,
+    TrafficParameters,
     TrainArrival,
     TruckArrival,
     TruckPickup,
@@ -94,6 +116,7 @@ from vessels.services.calls import call_moves
 from yard import reference, selectors
 from yard import services as yard_services
 from yard.allocation import allocation_strategy_check, blocks_for, slot_allocate, strategy_using
+from yard.invariants import yard_invariants_check
 from yard.layout import layout_apply
 from yard.models import Block, CarrierVisit, ContainerVisit, IsoSizeType, Occupancy, Slot, YardMove
 from yard.stacking import snapshot_around
@@ -115,6 +138,7 @@ LOAD_CUTOFF = timedelta(hours=6)  # a box ready this long after a vessel's arriv
 # checked by the services all the same; the default 20 s per call would make the run's wall time the solver's.
 STOWAGE_PLAN_SECONDS = 2.0
 OPEN = YardMove.OPEN_STATUSES
+ARRIVING = (YardMove.Kind.DISCHARGE, YardMove.Kind.RECEIVE)  # moves that bring a box into the yard
 
 
 class Refused(Exception):
@@ -124,6 +148,68 @@ class Refused(Exception):
         super().__init__(str(error))
         self.error = error
         self.code = error.code
+
+
+# The areas whose occupancy peaks the monthly figures follow, by block kind.
+AREAS = {Block.Kind.DANGEROUS_GOODS: "dg", Block.Kind.REEFER: "reefer", Block.Kind.INSPECTION: "inspection"}
+TURNAROUNDS = ("trains_in", "trains_out", "vessels")
+
+
+def month_of(at: datetime) -> str:
+    """The calendar month (Aktau time) a figure counts in: YYYY-MM."""
+    return f"{at.astimezone(AKTAU_TZ):%Y-%m}"
+
+
+def _hours_summary(hours: list[float]) -> dict:
+    return {
+        "count": len(hours),
+        "median": round(median(hours), 1) if hours else None,
+        "max": round(max(hours), 1) if hours else None,
+    }
+
+
+@dataclass
+class MonthFigures:
+    """One calendar month of a run (Aktau time): what came and went, and the peaks the hourly samples saw."""
+
+    boxes_in: int = 0  # container stays opened
+    teu_in: float = 0.0
+    boxes_out: int = 0  # stays closed by a departure (gate, train, vessel)
+    teu_out: float = 0.0
+    turned_away: int = 0
+    # Boxes that waited for a yard slot, and for how long (counted in the month the wait ended). The hook for
+    # issue #20's "discharge move awaiting a slot": until YardMove.awaiting_slot_since exists, the simulation
+    # counts its own waits (`Simulation.slot_wait_ended`); once it lands, that method reads the field instead.
+    boxes_awaiting_slot: int = 0
+    hours_awaiting_slot: float = 0.0
+    retrievals: int = 0
+    rehandles: int = 0
+    block_peaks: dict = field(default_factory=dict)  # block code -> peak share of its places (slot x tier)
+    area_peaks: dict = field(default_factory=dict)  # an area of AREAS -> peak share of its blocks' places
+    # Carrier visits that departed in the month: hours from their recorded arrival to their departure. An
+    # outbound train arrives when its empty platforms are placed on a line; a vessel when it is alongside.
+    turnaround_hours: dict = field(default_factory=lambda: {kind: [] for kind in TURNAROUNDS})
+
+    @property
+    def rehandles_per_retrieval(self) -> float:
+        return self.rehandles / self.retrievals if self.retrievals else 0.0
+
+    def figures(self) -> dict:
+        return {
+            "boxes_in": self.boxes_in,
+            "teu_in": round(self.teu_in, 2),
+            "boxes_out": self.boxes_out,
+            "teu_out": round(self.teu_out, 2),
+            "turned_away": self.turned_away,
+            "boxes_awaiting_slot": self.boxes_awaiting_slot,
+            "hours_awaiting_slot": round(self.hours_awaiting_slot, 1),
+            "retrievals": self.retrievals,
+            "rehandles": self.rehandles,
+            "rehandles_per_retrieval": round(self.rehandles_per_retrieval, 3),
+            "block_peaks": {code: round(share, 3) for code, share in sorted(self.block_peaks.items())},
+            "area_peaks": {area: round(self.area_peaks.get(area, 0.0), 3) for area in AREAS.values()},
+            "turnaround_hours": {kind: _hours_summary(self.turnaround_hours[kind]) for kind in TURNAROUNDS},
+        }
 
 
 @dataclass
@@ -161,10 +247,15 @@ class SimulationResult:
     drain_wall_seconds: float = 0.0  # finishing what was under way after the last day
     block_peaks: dict = field(default_factory=dict)  # block code -> peak share of its places (slot x tier)
     containers_seen: set = field(default_factory=set, repr=False)
+    months: dict = field(default_factory=dict)  # YYYY-MM -> MonthFigures
+    days_done: int = 0  # simulated days finished (the drain after the last is not a day)
 
     def refused(self, step: str, code: str) -> None:
         self.refusals[code] += 1
         self.refusals_by_step[f"{step}: {code}"] += 1
+
+    def month(self, at: datetime) -> "MonthFigures":
+        return self.months.setdefault(month_of(at), MonthFigures())
 
     @property
     def containers(self) -> int:
@@ -236,6 +327,7 @@ class SimulationResult:
             "steps": self.steps,
             "drained_until": self.drained_until.isoformat() if self.drained_until else None,
             "block_peaks": {code: round(share, 3) for code, share in sorted(self.block_peaks.items())},
+            "months": {key: month.figures() for key, month in sorted(self.months.items())},
         }
 
     def as_dict(self) -> dict:
@@ -332,22 +424,51 @@ class _Step:
     event: bool = field(compare=False, default=False)
 
 
-class Simulation:
-    """One run: the traffic replayed through the services. Use `simulation_run`."""
+class InvariantViolation(Exception):
+    """The yard broke its rules at the end of a simulated day: a bug in a service or in the simulation."""
 
-    def __init__(self, traffic: Traffic, *, strategy: str, progress: Callable[[datetime, "Simulation"], None] | None):
+    def __init__(self, day: int, date: str, problems: list[str]) -> None:
+        self.day, self.date, self.problems = day, date, problems
+        super().__init__(f"day {day} ({date}): " + "; ".join(problems))
+
+
+class Simulation:
+    """One run: the traffic replayed through the services. Use `simulation_run` or `simulation_resume`."""
+
+    # What a checkpoint holds of a run besides its pending steps (see `state`); the rest is derived again.
+    STATE = (
+        "now", "day", "day_end", "draining", "last_dispatch", "next_seq", "declarations", "visit_of", "arrived_at",
+        "in_yard", "left", "turned_away", "booking", "vessels", "vessel_carriers", "lines", "awaiting_slot", "result",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        traffic: Traffic,
+        *,
+        strategy: str,
+        progress: Callable[[datetime, "Simulation"], None] | None,
+        checkpoint: CheckpointFile | None = None,
+        header: dict | None = None,
+    ):
         self.traffic = traffic
         self.p = traffic.parameters
         self.strategy = strategy
         self.progress = progress
+        self.checkpoint = checkpoint
+        self.header = header or {}  # the run's identity, written at the head of every checkpoint
         self.result = SimulationResult(traffic.days, self.p.teu_per_year, traffic.seed, strategy, traffic.start)
         self.result.model = traffic.summary()
         users = simulation_users()
         self.operator, self.clerk = users[roles.OPERATOR], users[roles.YARD_CLERK]
         self.driver, self.customs = users[roles.DRIVER], users[roles.CUSTOMS_OFFICER]
         self.queue: list[_Step] = []
-        self.seq = itertools.count()
+        # Steps are numbered in the order they are planned (ties in time go in that order). The traffic's events
+        # and the hourly samples take the first numbers, so a resumed run plans them again with the same ones.
+        self.static_steps = len(traffic.events) + traffic.days * 24
+        self.next_seq = self.static_steps
         self.now = traffic.start
+        self.day = 0  # simulated days finished
+        self.day_end = traffic.start + timedelta(days=1)
         self.last_dispatch: datetime | None = None
         self.plans: dict[str, BoxPlan] = traffic.boxes
         self.visit_of: dict[str, int] = {}  # number -> open visit id (this run's boxes)
@@ -359,10 +480,15 @@ class Simulation:
         self.vessels: dict[str, _Vessel] = {}  # by reference
         self.vessel_carriers: set[int] = set()  # carrier visits of this run's vessel calls
         self.lines = self._lines()
-        self.declarations = itertools.count(1)
+        self.declarations = 0  # customs declarations registered
+        self.awaiting_slot: dict[int, datetime] = {}  # move id -> since when it finds no slot
+        self.last_refusal: str | None = None  # the code of the latest refusal (why a completion failed)
         self.draining = False
         self.capacity: tuple[int, int] | None = None
         self.block_places: dict[str, int] = {}
+        self.area_blocks: dict[str, set[str]] = {}  # area (AREAS) -> its blocks' codes
+        self.rng = random.Random(f"aktau-{traffic.seed}-allocation")
+        self.resumed = False
 
     # --- infrastructure ---
 
@@ -376,7 +502,8 @@ class Simulation:
         return {code: busy.get(code) for code in LoadingLine.objects.order_by("code").values_list("code", flat=True)}
 
     def at(self, when: datetime, action: Callable, *args, essential: bool = False, event: bool = False) -> None:
-        heapq.heappush(self.queue, _Step(max(when, self.now), next(self.seq), action, args, essential, event))
+        heapq.heappush(self.queue, _Step(max(when, self.now), self.next_seq, action, args, essential, event))
+        self.next_seq += 1
 
     def call(self, step: str, service: Callable, /, **kwargs):
         """A service call as a user would make it: a refusal is counted by its code and raised as Refused."""
@@ -385,6 +512,7 @@ class Simulation:
             return service(**kwargs)
         except DomainError as error:
             self.result.refused(step, error.code)
+            self.last_refusal = error.code
             raise Refused(error) from error
         finally:
             self.result.service_seconds[step] += time.perf_counter() - started
@@ -392,64 +520,167 @@ class Simulation:
     def ready_at(self, number: str) -> datetime:
         return self.arrived_at[number] + timedelta(hours=self.plans[number].dwell_hours)
 
+    # --- the run, a simulated day at a time ---
+
+    def plan_traffic(self, after: datetime | None = None) -> None:
+        """The traffic's events and the hourly samples, numbered by their place in the traffic (the same numbers
+        on every run of it); with `after`, only those still to come then (a resumed run)."""
+        handlers = {
+            TrainArrival: self.train_arrives,
+            OutboundTrain: self.train_forms,
+            VesselAnnouncement: self.vessel_announced,
+            VesselArrival: self.vessel_arrives,
+            TruckArrival: self.truck_arrives,
+            TruckPickup: self.truck_collects,
+        }
+        steps = [
+            _Step(event.at, seq, handlers[type(event)], (event,), event=True)
+            for seq, event in enumerate(self.traffic.events)
+        ]
+        first_sample = len(self.traffic.events)
+        steps += [
+            _Step(self.traffic.start + timedelta(hours=hour), first_sample + hour, self.sample)
+            for hour in range(self.traffic.days * 24)
+        ]
+        self.queue += [step for step in steps if after is None or step.at >= after]
+        heapq.heapify(self.queue)
+
     def run(self) -> SimulationResult:
-        for event in self.traffic.events:
-            handler = {
-                TrainArrival: self.train_arrives,
-                OutboundTrain: self.train_forms,
-                VesselAnnouncement: self.vessel_announced,
-                VesselArrival: self.vessel_arrives,
-                TruckArrival: self.truck_arrives,
-                TruckPickup: self.truck_collects,
-            }[type(event)]
-            self.at(event.at, handler, event, event=True)
-        hour, end = self.traffic.start, self.traffic.end
-        while hour < end:
-            self.at(hour, self.sample)
-            hour += timedelta(hours=1)
-        started = time.perf_counter()
-        day_started, day_end = started, self.traffic.start + timedelta(days=1)
-        rng = random.Random(f"aktau-{self.traffic.seed}-allocation")
-        with strategy_using(self.strategy, rng=rng):
-            while self.queue:
-                step = heapq.heappop(self.queue)
-                while step.at >= day_end and not self.draining:  # a simulated day is over
-                    now = time.perf_counter()
-                    self.result.wall_seconds_by_day.append(now - day_started)
-                    day_started, day_end = now, day_end + timedelta(days=1)
-                    self.draining = day_end > end  # the last day: only what is under way goes on
-                if self.draining and (not step.essential or step.at > end + DRAIN_LIMIT):
-                    continue
-                self.now = step.at
-                with time_machine.travel(step.at, tick=False):
-                    step.action(*step.args)
-                self.result.steps += 1
-                self.result.events += step.event
-                if self.draining:
-                    self.result.drained_until = step.at
-                if self.progress:
-                    self.progress(step.at, self)
-        now = time.perf_counter()
-        if self.draining:
-            self.result.drain_wall_seconds = now - day_started
-        else:
-            self.result.wall_seconds_by_day.append(now - day_started)
-        self.result.wall_seconds = now - started
+        """Runs the days left, each in one database transaction: a day is in the database whole or not at all.
+        At each day's end the yard's invariants are checked and, with a checkpoint file, the checkpoint written
+        (before the commit, renamed into place after it). After the last day, what is under way finishes."""
+        if not self.resumed:
+            self.plan_traffic()
+        with strategy_using(self.strategy, rng=self.rng):
+            while self.day < self.traffic.days or self.draining:
+                started = time.perf_counter()
+                with transaction.atomic():
+                    self.run_day()
+                    finished_day = self.day_done()
+                    problems = yard_invariants_check()
+                    wall = time.perf_counter() - started
+                    self.result.wall_seconds += wall
+                    if finished_day:
+                        self.result.wall_seconds_by_day.append(wall)
+                    else:
+                        self.result.drain_wall_seconds = wall
+                    if not problems and self.checkpoint:
+                        self.checkpoint.prepare(self.checkpoint_content())
+                if problems:  # the day is kept for inspection; the checkpoint stays at the day before
+                    day = self.day if finished_day else self.traffic.days + 1
+                    raise InvariantViolation(day, self.date_of(day), problems)
+                if self.checkpoint:
+                    self.checkpoint.commit()
+                if not finished_day:
+                    break
         return self.result
 
+    def run_day(self) -> None:
+        """The steps of the current simulated day; after the last day, the essential ones of what is under way
+        (within DRAIN_LIMIT)."""
+        end = self.traffic.end
+        while self.queue:
+            step = heapq.heappop(self.queue)
+            if not self.draining and step.at >= self.day_end:
+                heapq.heappush(self.queue, step)  # the next day's
+                return
+            if self.draining and (not step.essential or step.at > end + DRAIN_LIMIT):
+                continue
+            self.now = step.at
+            with time_machine.travel(step.at, tick=False):
+                step.action(*step.args)
+            self.result.steps += 1
+            self.result.events += step.event
+            if self.draining:
+                self.result.drained_until = step.at
+            if self.progress:
+                self.progress(step.at, self)
+
+    def day_done(self) -> bool:
+        """Counts the day just run; whether it was a simulated day (False: it was the drain, the run is over)."""
+        if self.draining:
+            self.draining = False
+            return False
+        self.day += 1
+        self.result.days_done = self.day
+        self.day_end += timedelta(days=1)
+        self.draining = self.day >= self.traffic.days and bool(self.queue)
+        return True
+
+    def date_of(self, day: int) -> str:
+        """The date of simulated day `day` (1 is the first; the one after the last is the drain's)."""
+        return f"{(self.traffic.start + timedelta(days=day - 1)).astimezone(AKTAU_TZ):%Y-%m-%d}"
+
+    @property
+    def finished(self) -> bool:
+        return self.day >= self.traffic.days and not self.draining
+
     def sample(self) -> None:
-        """Yard utilisation now: the share of ground slots with a box, and of all places (slot x tier)."""
+        """Yard utilisation now: the share of ground slots with a box, and of all places (slot x tier); the
+        month's peaks per block and area."""
         if self.capacity is None:
+            blocks = list(Block.objects.all())
             ground = Slot.objects.count()
-            places = sum(block.max_tier * block.slots.count() for block in Block.objects.all())
+            places = sum(block.max_tier * block.slots.count() for block in blocks)
             self.capacity = (ground or 1, places or 1)
-            self.block_places = {block.code: block.max_tier * block.slots.count() or 1 for block in Block.objects.all()}
+            self.block_places = {block.code: block.max_tier * block.slots.count() or 1 for block in blocks}
+            self.area_blocks = {area: {b.code for b in blocks if b.kind == kind} for kind, area in AREAS.items()}
         used_ground = Occupancy.objects.filter(tier=1).count()
         used_places = Occupancy.objects.count()
         self.result.utilisation.append((self.now, used_ground / self.capacity[0], used_places / self.capacity[1]))
-        for code, used in Occupancy.objects.values_list("slot__block__code").annotate(n=Count("id")):
+        month = self.result.month(self.now)
+        used_by_block = dict(Occupancy.objects.values_list("slot__block__code").annotate(n=Count("id")))
+        for code, used in used_by_block.items():
             share = used / self.block_places[code]
             self.result.block_peaks[code] = max(self.result.block_peaks.get(code, 0.0), share)
+            month.block_peaks[code] = max(month.block_peaks.get(code, 0.0), share)
+        for area, codes in self.area_blocks.items():
+            places = sum(self.block_places[code] for code in codes)
+            if places:
+                share = sum(used_by_block.get(code, 0) for code in codes) / places
+                month.area_peaks[area] = max(month.area_peaks.get(area, 0.0), share)
+
+    # --- checkpoints ---
+
+    def codec(self) -> Codec:
+        return Codec(self, self.traffic, (SimulationResult, MonthFigures, _Vessel, _Step))
+
+    def state(self) -> dict:
+        """What the run needs to go on from here, besides the traffic (generated again from the seed)."""
+        state = {name: getattr(self, name) for name in self.STATE}
+        state["queue"] = sorted(step for step in self.queue if step.seq >= self.static_steps)
+        state["rng"] = self.rng.getstate()
+        return state
+
+    def restore(self, state: dict) -> None:
+        """Takes up a run at the end of a checkpoint's day: its state, and the traffic still to come."""
+        for name in self.STATE:
+            setattr(self, name, state[name])
+        self.rng.setstate(state["rng"])
+        self.queue = list(state["queue"])
+        if not self.finished:
+            self.plan_traffic(after=self.day_end - timedelta(days=1))
+        self.resumed = True
+
+    def database_check(self) -> None:
+        """The database holds what the restored state expects: the run's open stays, its trains on their lines."""
+        open_stays = set(self.visit_of.values())
+        found = ContainerVisit.objects.filter(pk__in=open_stays).exclude(state=ContainerVisit.State.DEPARTED).count()
+        trains = {train for train in self.lines.values() if train is not None}
+        if found != len(open_stays) or TrainVisit.objects.filter(pk__in=trains).count() != len(trains):
+            raise CheckpointError(
+                f"this database does not hold the run's open container stays ({found} of {len(open_stays)}) or its "
+                "trains on the loading lines: it is not the database the checkpoint's run wrote to"
+            )
+
+    def checkpoint_content(self) -> dict:
+        return {
+            **self.header,
+            "day": self.day,
+            "reached": (self.traffic.start + timedelta(days=self.day)).isoformat(),
+            "finished": self.finished,
+            "state": self.codec().encode(self.state()),
+        }
 
     # --- bookkeeping ---
 
@@ -458,6 +689,9 @@ class Simulation:
         self.arrived_at[box.number] = carrier_arrived
         self.result.visits += 1
         self.result.teu_in += box.teu
+        month = self.result.month(self.now)
+        month.boxes_in += 1
+        month.teu_in += box.teu
         self.result.containers_seen.add(box.number)
         if box.release_hours is not None and box.inbound_mode != RAIL:  # trains are declared whole
             self.at(
@@ -484,11 +718,38 @@ class Simulation:
             self.visit_of.pop(number, None)
             self.booking.pop(number, None)
             self.result.departed += 1
+            month = self.result.month(self.now)
+            month.boxes_out += 1
             plan = self.plans.get(number)
             if plan:
                 self.result.teu_out += plan.teu
+                month.teu_out += plan.teu
             if number in self.arrived_at:
                 self.result.dwell_hours.append((self.now - self.arrived_at[number]).total_seconds() / 3600)
+
+    def turn_away(self, count: int = 1) -> None:
+        """Boxes that never got in: counted for the run and the month."""
+        self.result.turned_away += count
+        self.result.month(self.now).turned_away += count
+
+    def departed(self, kind: str, carrier: CarrierVisit) -> None:
+        """A carrier visit left: its turnaround (recorded arrival to departure) in the month."""
+        if carrier.arrived_at and carrier.departed_at:
+            hours = (carrier.departed_at - carrier.arrived_at).total_seconds() / 3600
+            self.result.month(self.now).turnaround_hours[kind].append(hours)
+
+    def slot_wait_ended(self, move_id: int) -> None:
+        """A box that had found no slot got one (or was given up): the hours it waited, in the month.
+
+        The hook for issue #20's "discharge move awaiting a slot": the wait starts when the simulation first finds
+        no slot for an arriving box's move (its own retries, `complete_later`). Once YardMove.awaiting_slot_since
+        exists, read the start from the move here instead, so that the services' own record is what is counted.
+        """
+        since = self.awaiting_slot.pop(move_id, None)
+        if since is not None:
+            month = self.result.month(self.now)
+            month.boxes_awaiting_slot += 1
+            month.hours_awaiting_slot += (self.now - since).total_seconds() / 3600
 
     def visit(self, number: str) -> ContainerVisit | None:
         visit_id = self.visit_of.get(number)
@@ -545,6 +806,7 @@ class Simulation:
         )
         if move.from_slot_id and leaves_stack:
             self.result.retrievals += 1
+            self.result.month(self.now).retrievals += 1
         self.move_done(move)
 
     def complete_elsewhere(self, move: YardMove) -> YardMove | None:
@@ -624,23 +886,31 @@ class Simulation:
                           reason="could not be put down where allocated")  # fmt: skip
             return False
         self.result.rehandles += 1
+        self.result.month(self.now).rehandles += 1
         self.move_done(done)
         return True
 
     def complete_later(self, move_id: int, attempt: int = 0, then: Callable | None = None) -> None:
-        """Completes the move now, or retries (the box could not be dug out, the place was refused)."""
+        """Completes the move now, or retries (the box could not be dug out, the place was refused). An arriving
+        box for which no slot is free waits for one (`slot_wait_ended`)."""
+        self.last_refusal = None
         done = self.complete(move_id)
         if done is not None:
+            self.slot_wait_ended(move_id)
             if then:
                 then()
             return
-        status = YardMove.objects.filter(pk=move_id).values_list("status", flat=True).first()
+        status, kind = YardMove.objects.filter(pk=move_id).values_list("status", "kind").first() or (None, None)
         if status not in OPEN:
+            self.slot_wait_ended(move_id)
             if then:
                 then()
             return
+        if kind in ARRIVING and self.last_refusal == "no_slot_available":
+            self.awaiting_slot.setdefault(move_id, self.now)
         if attempt >= MAX_RETRIES:
             self.result.given_up["move"] += 1
+            self.slot_wait_ended(move_id)
             return
         self.at(self.now + RETRY, self.complete_later, move_id, attempt + 1, then, essential=True)
 
@@ -657,7 +927,7 @@ class Simulation:
                 self.at(self.now + RETRY, self.train_arrives, event, attempt + 1)
             else:
                 self.result.given_up["inbound train"] += 1
-                self.result.turned_away += len(event.boxes)
+                self.turn_away(len(event.boxes))
             return
         wagons = [
             {"number": platform.number, "position": platform.position, "containers": [
@@ -680,7 +950,7 @@ class Simulation:
                 number = refused.error.context.get("container") if refused.code == "no_slot_available" else None
                 if number is None or not self.take_off(wagons, number):
                     self.result.given_up["inbound train"] += 1
-                    self.result.turned_away += sum(len(wagon["containers"]) for wagon in wagons)
+                    self.turn_away(sum(len(wagon["containers"]) for wagon in wagons))
                     return
         self.lines[line] = train.pk
         self.result.carriers["trains in"] += 1
@@ -705,7 +975,7 @@ class Simulation:
                 if box["number"] == number:
                     wagon["containers"].remove(box)
                     self.turned_away.add(number)
-                    self.result.turned_away += 1
+                    self.turn_away()
                     return True
         return False
 
@@ -723,13 +993,14 @@ class Simulation:
             for move_id in list(waiting.values_list("move_id", flat=True)):
                 self.complete(move_id)
         try:
-            self.call("train_depart", rail_services.train_depart, train_id=train_id, actor=self.operator)
+            train = self.call("train_depart", rail_services.train_depart, train_id=train_id, actor=self.operator)
         except Refused:
             if attempt >= MAX_RETRIES:
                 self.result.given_up["train departure (line stays blocked)"] += 1
                 return
             self.at(self.now + RETRY, self.train_leaves, train_id, line, attempt + 1, outbound, essential=True)
             return
+        self.departed("trains_out" if outbound else "trains_in", train.carrier)
         self.lines[line] = None
 
     # --- outbound trains ---
@@ -961,7 +1232,7 @@ class Simulation:
     def turn_away_from_vessel(self, number: str) -> None:
         if number not in self.turned_away:
             self.turned_away.add(number)
-            self.result.turned_away += 1
+            self.turn_away()
             self.result.vessels["boxes turned away"] += 1
 
     def restow_lift(self, move_id: int) -> None:
@@ -1055,7 +1326,8 @@ class Simulation:
         for number in vessel.booked:
             if number not in self.left:
                 self.unbook(number, vessel)
-        self.call("call_depart", vessels_services.call_depart, call_id=vessel.call_id, actor=self.operator)
+        departed = self.call("call_depart", vessels_services.call_depart, call_id=vessel.call_id, actor=self.operator)
+        self.departed("vessels", departed.carrier)
         for number in [n for n in vessel.booked if n not in self.left and n in self.visit_of]:
             self.book_on_vessel(self.plans[number])  # the next announced call, if any
 
@@ -1074,7 +1346,7 @@ class Simulation:
             )  # fmt: skip
         except Refused:  # no room for it (or its goods): the truck is turned away
             self.turned_away.add(box.number)
-            self.result.turned_away += 1
+            self.turn_away()
             return
         self.result.carriers["trucks in"] += 1
         self.arrived(box, move.visit_id, self.now)
@@ -1112,7 +1384,8 @@ class Simulation:
         present = [number for number in numbers if number in self.visit_of]
         if not present:
             return
-        number = f"SIM{self.traffic.seed}-{self.traffic.start:%y%m%d}-{next(self.declarations):06d}"
+        number = f"SIM{self.traffic.seed}-{self.traffic.start:%y%m%d}-{self.declarations + 1:06d}"
+        self.declarations += 1
         try:
             declaration = self.call(
                 "declaration_register", customs_services.declaration_register, number=number,
@@ -1147,8 +1420,11 @@ class Simulation:
         self.result.customs[f"inspections ordered: {box.inspection.kind}"] += 1
         minutes = timedelta(minutes=self.p.inspection_move_minutes)
         self.at(self.now + minutes, self.complete_later, order.move_in_id, 0,
-                lambda: self.at(self.now + timedelta(hours=box.inspection.duration_hours), self.inspection_result,
-                                order.pk, box, False, essential=True),
+                functools.partial(self.at_inspection, order.pk, box), essential=True)  # fmt: skip
+
+    def at_inspection(self, order_id: int, box: BoxPlan) -> None:
+        """The box is at the inspection area: the result comes when the inspection is done."""
+        self.at(self.now + timedelta(hours=box.inspection.duration_hours), self.inspection_result, order_id, box, False,
                 essential=True)  # fmt: skip
 
     def inspection_result(self, order_id: int, box: BoxPlan, exam: bool) -> None:
@@ -1205,18 +1481,140 @@ def simulation_run(
     teu_per_year: float | None = None,
     strategy: str = "rehandle",
     start: datetime | None = None,
-    parameters=None,
+    parameters: TrafficParameters | None = None,
     progress: Callable[[datetime, Simulation], None] | None = None,
+    checkpoint: Path | str | None = None,
 ) -> SimulationResult:
     """Generates the traffic and replays it through the services. Expects a database that holds no real
-    traffic (the command checks); loads the Aktau layout and reference data if they are missing."""
+    traffic (the command checks); loads the Aktau layout and reference data if they are missing. With
+    `checkpoint`, writes that file at the end of every simulated day (see `simulation_resume`)."""
     allocation_strategy_check(strategy)
     reference_ensure()
-    open_numbers = ContainerVisit.objects.exclude(state=ContainerVisit.State.DEPARTED).values_list(
-        "container__number", flat=True
+    open_numbers = sorted(
+        ContainerVisit.objects.exclude(state=ContainerVisit.State.DEPARTED).values_list("container__number", flat=True)
     )
     traffic = traffic_generate(
         days=days, seed=seed, teu_per_year=teu_per_year, start=start or start_after(latest_record_time()),
         parameters=parameters, avoid_numbers=set(open_numbers),
     )  # fmt: skip
-    return Simulation(traffic, strategy=strategy, progress=progress).run()
+    file, header = None, None
+    if checkpoint is not None:
+        file = CheckpointFile(checkpoint)
+        file.discard_pending()
+        codec = _header_codec()
+        header = {
+            "format": FORMAT,
+            "database": database_label(),
+            "run": codec.encode(
+                {
+                    "days": days,
+                    "seed": seed,
+                    "teu_per_year": traffic.parameters.teu_per_year,
+                    "strategy": strategy,
+                    "start": traffic.start,
+                }
+            ),
+            "parameters": codec.encode(traffic.parameters),
+            "avoid_numbers": open_numbers,
+            "traffic": {"events": len(traffic.events), "digest": traffic_digest(traffic)},
+        }
+    return Simulation(traffic, strategy=strategy, progress=progress, checkpoint=file, header=header).run()
+
+
+# --- Resuming --------------------------------------------------------------------------------------------------
+
+HEADER = ("format", "database", "run", "parameters", "avoid_numbers", "traffic")
+
+
+def _header_codec() -> Codec:
+    return Codec(None, None, (TrafficParameters, PlatformModel))
+
+
+def database_label() -> str:
+    """Which database a checkpoint belongs to (its engine and name; host and port may change)."""
+    return f"{connection.vendor}:{connection.settings_dict['NAME']}"
+
+
+def checkpoint_peek(path: Path | str) -> dict | None:
+    """The latest checkpoint at `path` (a pending one if there is one), without the database: for the command
+    to tell whether an unfinished run would be overwritten. The state is left out."""
+    file = CheckpointFile(path)
+    try:
+        content = file.read(pending=True)
+    except CheckpointError:  # cut short while being written: the checkpoint before it counts
+        content = None
+    content = content or file.read()
+    if content is None:
+        return None
+    run = _header_codec().decode(content["run"])
+    return {**run, "day": content["day"], "finished": content["finished"], "database": content["database"]}
+
+
+def checkpoint_settle(file: CheckpointFile) -> dict:
+    """The checkpoint the database is at. A pending checkpoint is left when the process ended between a day's
+    commit and the rename: if the database holds records from that day (at or after the checkpoint's end), the
+    day committed and the pending checkpoint is the right one; otherwise it is dropped. (A day that wrote no stay
+    or move at all would be taken for one that did not commit: at any real volume every day writes both.)"""
+    current = file.read()
+    try:
+        pending = file.read(pending=True)
+    except CheckpointError:  # cut short while being written: its day never committed
+        pending = None
+        file.discard_pending()
+    if pending and current and (pending["traffic"] != current["traffic"] or pending["day"] < current["day"]):
+        pending = None  # not this run's successor
+    if pending is not None:
+        since = current["reached"] if current else _header_codec().decode(pending["run"])["start"].isoformat()
+        latest = latest_record_time()
+        if latest is not None and latest >= datetime.fromisoformat(since):
+            file.commit()
+            current = pending
+        else:
+            file.discard_pending()
+    if current is None:
+        raise CheckpointError(
+            f"there is no checkpoint at {file.path}: nothing to resume (a run writes one at the end of every "
+            "simulated day; pass --checkpoint if it wrote it elsewhere)"
+        )
+    return current
+
+
+def simulation_resume(
+    *, checkpoint: Path | str, progress: Callable[[datetime, Simulation], None] | None = None
+) -> SimulationResult:
+    """Continues a run from its checkpoint, on the database it ran on, and returns the figures of the whole run.
+
+    The database must be where the checkpoint left it: a day runs in one transaction, so an interrupted day
+    left nothing behind, and records later than the checkpoint's last day mean someone else wrote to the
+    database since (or a day that broke the yard's invariants was kept for inspection): refused. The traffic is
+    generated again from the checkpoint's seed and parameters and must match its digest."""
+    file = CheckpointFile(checkpoint)
+    content = checkpoint_settle(file)
+    if content["database"] != database_label():
+        raise CheckpointError(
+            f"the checkpoint is of a run on {content['database']}, not on this database ({database_label()})"
+        )
+    codec = _header_codec()
+    run, parameters = codec.decode(content["run"]), codec.decode(content["parameters"])
+    reached = datetime.fromisoformat(content["reached"])
+    latest = latest_record_time()
+    if not content["finished"] and latest is not None and latest >= reached:
+        raise CheckpointError(
+            f"the database holds records from {latest.astimezone(AKTAU_TZ):%Y-%m-%d %H:%M}, after the checkpoint's "
+            f"last day (it ends {reached.astimezone(AKTAU_TZ):%Y-%m-%d %H:%M}): something wrote to it since (another "
+            "run, or the day that broke the yard's invariants, kept for inspection), so the run cannot go on from it"
+        )
+    reference_ensure()
+    traffic = traffic_generate(days=run["days"], seed=run["seed"], start=run["start"], parameters=parameters,
+                               avoid_numbers=set(content["avoid_numbers"]))  # fmt: skip
+    if traffic_digest(traffic) != content["traffic"]["digest"]:
+        raise CheckpointError(
+            "the traffic generated again from the checkpoint's seed and parameters differs from the run's: the "
+            "traffic model (simulation/traffic.py) or its reference data changed since, so the run cannot go on"
+        )
+    header = {key: content[key] for key in HEADER}
+    simulation = Simulation(traffic, strategy=run["strategy"], progress=progress, checkpoint=file, header=header)
+    simulation.restore(simulation.codec().decode(content["state"]))
+    if not simulation.finished:
+        simulation.database_check()
+    return simulation.run()

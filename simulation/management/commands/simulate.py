@@ -1,8 +1,13 @@
 """`manage.py simulate --days N --teu-per-year T --seed S`: Aktau traffic replayed through the real services.
 
-Thin over simulation.runner: checks the database, shows a progress bar over simulated hours
-(on stderr), prints a summary and optionally writes every figure as JSON. Run it on a database of its own:
-every record it writes carries simulated time.
+Thin over simulation.runner: checks the database, shows a progress bar over simulated hours with the simulated
+day (on stderr), prints a summary with a table per month and optionally writes every figure as JSON. Run it on
+a database of its own: every record it writes carries simulated time.
+
+A long run can be interrupted (Ctrl-C, a killed process) and continued: each simulated day is one database
+transaction, and at its end the yard's invariants are checked and a checkpoint written (`--checkpoint`, by
+default var/simulation/checkpoint.json). `simulate --resume` continues from the last finished day on the same
+database; the final figures cover the whole run. See simulation.runner and simulation.checkpoint.
 """
 
 import json
@@ -10,34 +15,48 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from simulation.checkpoint import CheckpointError
 from simulation.runner import (
+    AREAS,
+    InvariantViolation,
     Simulation,
     SimulationResult,
+    checkpoint_peek,
     latest_record_time,
     real_traffic_count,
+    simulation_resume,
     simulation_run,
     start_after,
 )
 from simulation.traffic import AKTAU_TZ, DEFAULT_START
 from yard.allocation import allocation_strategies
 
+DEFAULTS = {"days": 1, "teu_per_year": 240_000.0, "seed": 1, "strategy": "rehandle"}
+
+
+def default_checkpoint() -> Path:
+    return Path(settings.VAR_DIR) / "simulation" / "checkpoint.json"
+
 
 class Command(BaseCommand):
     help = (
         "Simulates N days of Aktau traffic (trains, vessels, trucks, customs, dangerous goods) through the real "
-        "services in simulated time, and reports throughput, moves, rehandles, yard use and refusals."
+        "services in simulated time, and reports throughput, moves, rehandles, yard use and refusals, in all and "
+        "per month. Checks the yard's invariants at the end of every simulated day and writes a checkpoint, so "
+        "that an interrupted run continues with --resume."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--days", type=int, default=1, help="simulated days (default 1)")
-        parser.add_argument("--teu-per-year", type=float, default=240_000, help="volume (default: the design, 240000)")
-        parser.add_argument("--seed", type=int, default=1, help="the same seed replays the same traffic")
+        parser.add_argument("--days", type=int, help="simulated days (default 1)")
+        parser.add_argument("--teu-per-year", type=float, help="volume (default: the design, 240000)")
+        parser.add_argument("--seed", type=int, help="the same seed replays the same traffic (default 1)")
         parser.add_argument(
-            "--strategy", choices=allocation_strategies(), default="rehandle",
-            help="slot allocation strategy (the benchmarks' settings add their baselines)",
+            "--strategy", choices=allocation_strategies(),
+            help="slot allocation strategy (default rehandle; the benchmarks' settings add their baselines)",
         )  # fmt: skip
         parser.add_argument(
             "--start", type=date.fromisoformat, help="first simulated day, YYYY-MM-DD (default: 2026-01-05, or "
@@ -48,13 +67,28 @@ class Command(BaseCommand):
         )
         parser.add_argument("--force", action="store_true", help="run even on a database with real traffic")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--checkpoint", metavar="FILE", type=Path,
+            help="where to write the checkpoint at the end of every simulated day, and where --resume reads it "
+            "(default var/simulation/checkpoint.json)",
+        )  # fmt: skip
+        parser.add_argument("--no-checkpoint", action="store_true", help="write no checkpoint (cannot be resumed)")
+        parser.add_argument(
+            "--resume", action="store_true",
+            help="continue the interrupted run of the checkpoint from its last finished day, on the same database "
+            "(its seed, days, volume and strategy; any of them given must match)",
+        )  # fmt: skip
 
-    def handle(self, *args, days: int, teu_per_year: float, seed: int, strategy: str, start: date | None,
-               json_file: str | None, force: bool, no_progress: bool, **options) -> None:  # fmt: skip
-        if days < 1:
+    def handle(self, *args, json_file: str | None, force: bool, no_progress: bool, checkpoint: Path | None,
+               no_checkpoint: bool, resume: bool, start: date | None, **options) -> None:  # fmt: skip
+        given = {name: options[name] for name in DEFAULTS if options.get(name) is not None}
+        if given.get("days", 1) < 1:
             raise CommandError("--days must be at least 1.")
-        if teu_per_year <= 0:
+        if given.get("teu_per_year", 1) <= 0:
             raise CommandError("--teu-per-year must be positive.")
+        if no_checkpoint and (resume or checkpoint):
+            raise CommandError("--no-checkpoint cannot be combined with --resume or --checkpoint.")
+        path = None if no_checkpoint else (checkpoint or default_checkpoint())
         real = real_traffic_count()
         if real and not force:
             raise CommandError(
@@ -62,23 +96,25 @@ class Command(BaseCommand):
                 "its records in simulated time and would mix them with real traffic: run it on a database of "
                 "its own (or one an earlier simulation made), or pass --force if this one may be spoilt."
             )
-        latest = latest_record_time()
-        if start is not None:
-            first = datetime(start.year, start.month, start.day, tzinfo=AKTAU_TZ)
-            if latest and first < latest and not force:
-                raise CommandError(
-                    f"--start {start} is before the latest record ({latest.astimezone(AKTAU_TZ):%Y-%m-%d %H:%M}): "
-                    "simulated records would come before existing ones. Choose a later day, or --force."
-                )
+        if resume:
+            run = self._resumable(path, given, start)
         else:
-            first = start_after(latest, DEFAULT_START)
-        bar = tqdm(total=days * 24, unit="h", desc="simulated hours", file=sys.stderr, disable=no_progress)
+            if path:
+                self._not_overwriting(path)
+            run = {**DEFAULTS, **given, "start": self._first_day(start, force), "day": 0}
+        days, first = run["days"], run["start"]
+        bar = tqdm(total=days * 24, initial=run["day"] * 24, unit=" simulated h", desc="simulating", file=sys.stderr,
+                   disable=no_progress)  # fmt: skip
+        reached = {"day": run["day"]}
 
         def progress(at: datetime, simulation: Simulation) -> None:
+            reached["day"] = simulation.day
             hours = min(days * 24, int((at - first).total_seconds() // 3600))
             if hours > bar.n:
                 bar.update(hours - bar.n)
                 util = simulation.result.utilisation
+                day = min(simulation.day + 1, days)
+                bar.set_description(f"day {day}/{days} {simulation.date_of(day)}", refresh=False)
                 bar.set_postfix(
                     boxes=simulation.result.visits,
                     yard=f"{util[-1][2]:.0%}" if util else "-",
@@ -87,22 +123,141 @@ class Command(BaseCommand):
                 )
 
         try:
-            result = simulation_run(
-                days=days, seed=seed, teu_per_year=teu_per_year, strategy=strategy, start=first, progress=progress
+            if resume:
+                result = simulation_resume(checkpoint=path, progress=progress)
+            else:
+                result = simulation_run(
+                    days=days, seed=run["seed"], teu_per_year=run["teu_per_year"], strategy=run["strategy"],
+                    start=first, progress=progress, checkpoint=path,
+                )  # fmt: skip
+        except CheckpointError as error:
+            raise CommandError(f"Cannot resume: {error}.") from None
+        except InvariantViolation as violation:
+            raise CommandError(
+                f"The yard breaks its invariants at the end of day {violation.day} ({violation.date}); the run "
+                f"stops. The day's records are kept for inspection; the checkpoint stays at the day before.\n"
+                + "\n".join(f"  - {problem}" for problem in violation.problems)
+            ) from None
+        except KeyboardInterrupt:
+            bar.close()
+            day = reached["day"]
+            resume_hint = (
+                f"continue with --resume{f' --checkpoint {path}' if checkpoint else ''}"
+                if path and day
+                else "nothing to resume"
             )
+            raise CommandError(
+                f"Interrupted during day {day + 1}: the database is at the end of day {day} ({resume_hint}).",
+                returncode=130,
+            ) from None
         finally:
             bar.close()
+        if resume and run["finished"]:
+            self.stdout.write(f"The run of {path} finished already: its figures.")
         self.stdout.write(summary(result))
         if json_file:
             Path(json_file).parent.mkdir(parents=True, exist_ok=True)
             Path(json_file).write_text(json.dumps(result.as_dict(), indent=2, default=str))
             self.stdout.write(f"Figures written to {json_file}")
 
+    def _first_day(self, start: date | None, force: bool) -> datetime:
+        latest = latest_record_time()
+        if start is None:
+            return start_after(latest, DEFAULT_START)
+        first = datetime(start.year, start.month, start.day, tzinfo=AKTAU_TZ)
+        if latest and first < latest and not force:
+            raise CommandError(
+                f"--start {start} is before the latest record ({latest.astimezone(AKTAU_TZ):%Y-%m-%d %H:%M}): "
+                "simulated records would come before existing ones. Choose a later day, or --force."
+            )
+        return first
+
+    def _resumable(self, path: Path, given: dict, start: date | None) -> dict:
+        """The checkpoint's run, once what the command line says agrees with it."""
+        if start is not None:
+            raise CommandError("--start cannot be combined with --resume: the run goes on from its checkpoint.")
+        try:
+            run = checkpoint_peek(path)
+        except CheckpointError as error:
+            raise CommandError(f"Cannot resume: {error}.") from None
+        if run is None:
+            raise CommandError(
+                f"There is no checkpoint at {path}: nothing to resume. A run writes one at the end of every "
+                "simulated day; pass --checkpoint FILE if it was written elsewhere."
+            )
+        for name, value in given.items():
+            if value != run[name]:
+                option = "--" + name.replace("_", "-")
+                raise CommandError(
+                    f"{option} {value} differs from the checkpoint's run ({option} {run[name]}): a resumed run "
+                    f"goes on as it started. Leave {option} out, or start a new run with another --checkpoint."
+                )
+        return run
+
+    def _not_overwriting(self, path: Path) -> None:
+        try:
+            run = checkpoint_peek(path)
+        except CheckpointError:
+            return  # unreadable or of another version: nothing that could be resumed anyway
+        if run and not run["finished"]:
+            raise CommandError(
+                f"{path} holds the checkpoint of an unfinished run (day {run['day']} of {run['days']}, seed "
+                f"{run['seed']}, from {run['start'].astimezone(AKTAU_TZ):%Y-%m-%d}): continue it with --resume, "
+                "or give another --checkpoint (or delete that file) to start a new run."
+            )
+
 
 def _counts(counter: dict, limit: int = 8) -> str:
     items = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
     text = ", ".join(f"{key} {value:,}" for key, value in items[:limit])
     return text + (f", ... ({len(items) - limit} more)" if len(items) > limit else "") if items else "none"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    """A plain text table: the first column left-aligned, the others right-aligned."""
+    widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
+
+    def line(cells: list) -> str:
+        return "  ".join(
+            str(cell).ljust(width) if i == 0 else str(cell).rjust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return [line(headers), *[line(row) for row in rows]]
+
+
+def _turnaround(hours: dict) -> str:
+    return f"{hours['median']:.1f}/{hours['max']:.1f}" if hours["count"] else "-"
+
+
+def monthly_tables(result: SimulationResult) -> list[str]:
+    """The run month by month (Aktau time): throughput and waits, then the yard's peaks and carriers' turnaround."""
+    months = result.figures()["months"]
+    flows = [
+        [key, f"{m['boxes_in']:,}", f"{m['teu_in']:,.0f}", f"{m['boxes_out']:,}", f"{m['teu_out']:,.0f}",
+         f"{m['turned_away']:,}", f"{m['boxes_awaiting_slot']:,}", f"{m['hours_awaiting_slot']:,.1f}",
+         f"{m['rehandles_per_retrieval']:.3f}"]
+        for key, m in months.items()
+    ]  # fmt: skip
+    peaks = []
+    for key, m in months.items():
+        busiest = max(m["block_peaks"].items(), key=lambda item: item[1], default=None)
+        peaks.append([
+            key, f"{busiest[0]} {busiest[1]:.0%}" if busiest else "-",
+            *(f"{m['area_peaks'][area]:.0%}" for area in AREAS.values()),
+            *(_turnaround(m["turnaround_hours"][kind]) for kind in ("trains_in", "trains_out", "vessels")),
+        ])  # fmt: skip
+    return [
+        "By month (Aktau time): boxes and TEU in and out, boxes turned away, boxes that waited for a slot and "
+        "their hours, rehandles per retrieval:",
+        *_table(
+            ["month", "boxes in", "TEU in", "boxes out", "TEU out", "turned away", "slot waits", "hours", "rehandles"],
+            flows,
+        ),
+        "Peak occupancy (share of places) of the busiest block, the DG, reefer and inspection areas; turnaround "
+        "from arrival to departure in hours (median/max):",
+        *_table(["month", "busiest block", "DG", "reefer", "inspection", "trains in", "trains out", "vessels"], peaks),
+    ]
 
 
 def summary(result: SimulationResult) -> str:
@@ -138,5 +293,6 @@ def summary(result: SimulationResult) -> str:
         + f"; finishing what was under way {result.drain_wall_seconds:.0f} s), "
         f"{result.events_per_second:.1f} traffic events a second.",
         "Slowest:    " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in services) + ".",
+        *monthly_tables(result),
     ]
     return "\n".join(lines)
