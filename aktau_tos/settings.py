@@ -30,6 +30,25 @@ def env_flag(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use true or false.")
 
 
+def env_per_area(name: str, default: dict[str, float], *, low: float, high: float) -> dict[str, float]:
+    """`dg=4,reefer=4,inspection=1`: a number for each special area of the yard, each within [low, high]."""
+    raw = env.str(name, default="").strip()
+    if not raw:
+        return default
+    values = {}
+    for part in raw.split(","):
+        area, _, value = part.partition("=")
+        try:
+            values[area.strip()] = float(value)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {part.strip()!r} is not area=number.") from None
+    if set(values) != set(default) or not all(low <= value <= high for value in values.values()):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r}: give each of {', '.join(default)} once, as a number from {low} to {high}."
+        )
+    return values
+
+
 DEBUG = env_flag("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure" if DEBUG else "")
 if not SECRET_KEY or (not DEBUG and SECRET_KEY.startswith("dev-only")):
@@ -279,6 +298,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("EDI_DELIVERY_INTERVAL_SECONDS", default=30.0),
     },
     "plan-housekeeping": {"task": "yard.tasks.plan_housekeeping", "schedule": crontab(hour=22, minute=0)},
+    "check-capacity-ahead-calls": {
+        "task": "vessels.tasks.check_capacity_ahead",
+        "schedule": env.float("CAPACITY_CHECK_INTERVAL_SECONDS", default=3600.0),
+    },
+    "check-capacity-ahead-trains": {
+        "task": "edi.tasks.check_capacity_ahead",
+        "schedule": env.float("CAPACITY_CHECK_INTERVAL_SECONDS", default=3600.0),
+    },
     "send-daily-report": {
         "task": "aktau_tos.tasks.send_daily_report",
         "schedule": crontab(
@@ -328,6 +355,25 @@ EDI_HTTP_TIMEOUT_SECONDS = env.float("EDI_HTTP_TIMEOUT_SECONDS", default=20.0)
 CUSTOMS_CONTROL_CATEGORIES = env.list("CUSTOMS_CONTROL_CATEGORIES", default=["import", "transit"])
 CUSTOMS_STORAGE_LIMIT_DAYS = env.int("CUSTOMS_STORAGE_LIMIT_DAYS", default=120)
 CUSTOMS_STORAGE_WARNING_DAYS = env.int("CUSTOMS_STORAGE_WARNING_DAYS", default=10)
+
+# Capacity ahead (docs/capacity.md): pre-advice is checked against the DG area, the reefer plugs and the inspection
+# area over its arrival plus each area's expected dwell. Dwell, in days: a box for the Caspian or an outbound train
+# waits for its next departure (a feeder sails every few days), so DG boxes and reefers are counted for four days;
+# a customs inspection is done on the day or the next. Usable share of each area's places: in the DG area boxes of
+# different classes neither stack nor stand side by side (DG_SEGREGATION_SLOTS), so about 40 % of its places stay
+# empty at a usual mix of classes; plugs and inspection places are used whole. Inspection share: the part of the
+# full boxes under customs control that customs picks for a scan or an examination (risk-based, a few per cent).
+# The periodic check looks this many hours ahead at expected trains and calls.
+CAPACITY_DWELL_DAYS = env_per_area(
+    "CAPACITY_DWELL_DAYS", default={"dg": 4.0, "reefer": 4.0, "inspection": 1.0}, low=0.1, high=60
+)
+CAPACITY_EFFECTIVE_SHARE = env_per_area(
+    "CAPACITY_EFFECTIVE_SHARE", default={"dg": 0.6, "reefer": 1.0, "inspection": 1.0}, low=0.05, high=1
+)
+CAPACITY_INSPECTION_SHARE = env.float("CAPACITY_INSPECTION_SHARE", default=0.05)
+if not 0 <= CAPACITY_INSPECTION_SHARE <= 1:
+    raise ImproperlyConfigured(f"CAPACITY_INSPECTION_SHARE={CAPACITY_INSPECTION_SHARE}: a share from 0 to 1.")
+CAPACITY_LOOKAHEAD_HOURS = env.int("CAPACITY_LOOKAHEAD_HOURS", default=72)
 
 # Night-shift moves a machine can do besides its queue: housekeeping plans within this spare capacity.
 YARD_HOUSEKEEPING_MOVES_PER_MACHINE = env.int("YARD_HOUSEKEEPING_MOVES_PER_MACHINE", default=15)

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
@@ -12,6 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from aktau_tos.errors import DomainError
 from edi import advices
 from edi.models import TrainAdvice
+from yard.capacity import capacity_warning_text
 
 
 class ArriveActionForm(ActionForm):
@@ -23,12 +25,26 @@ class ArriveActionForm(ActionForm):
 
 @admin.register(TrainAdvice)
 class TrainAdviceAdmin(SimpleHistoryAdmin):
-    list_display = ["train_number", "partner", "origin", "expected_arrival", "format", "status", "train", "created_at"]
+    list_display = ["train_number", "partner", "origin", "expected_arrival", "format", "status", "capacity_short",
+                    "train", "created_at"]  # fmt: skip
     list_filter = ["status", "partner", "format"]
     search_fields = ["train_number"]
-    readonly_fields = [field.name for field in TrainAdvice._meta.fields]
+    readonly_fields = ["capacity_ahead", *(field.name for field in TrainAdvice._meta.fields)]
     action_form = ArriveActionForm
     actions = ["arrive"]
+
+    @admin.display(description=gettext_lazy("capacity ahead"))
+    def capacity_ahead(self, advice: TrainAdvice) -> str:
+        """The special areas this train would find short, in words (the numbers are under capacity warnings)."""
+        if not advice.capacity_warnings:
+            return _("No special area is short for this train.")
+        lines = ((capacity_warning_text(warning, subject=_("this train")),) for warning in advice.capacity_warnings)
+        return format_html('<ul class="capacity-warnings">{}</ul>', format_html_join("", "<li>{}</li>", lines))
+
+    @admin.display(description=gettext_lazy("short"))
+    def capacity_short(self, advice: TrainAdvice) -> str:
+        """The areas short, e.g. "DG 6, reefer 2"; empty when there is room."""
+        return ", ".join(f"{warning['area']} {warning['short']}" for warning in advice.capacity_warnings)
 
     def has_add_permission(self, request) -> bool:
         return False  # advices come from the railway, through the API, stored as sent

@@ -12,22 +12,24 @@ import csv
 import io
 import json
 import re
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from aktau_tos.audit import audited
+from aktau_tos.audit import audited, fields_update
 from aktau_tos.locking import lock_wait
 from edi.errors import TrainAdviceArrived, TrainAdviceNotAccepted, TrainAdviceNotFound
 from edi.models import Partner, TrainAdvice
 from rail import services as rail_services
 from rail.api.serializers import TrainListContainerInput, TrainListWagonInput
 from rail.models import TrainVisit
+from yard import capacity
 from yard.models import ContainerVisit, YardMove
 
 ETSNG_DIGITS, GNG_DIGITS = 6, 8  # the 1520 mm railways' cargo code; the harmonised one (GNG, CN-based)
@@ -238,7 +240,59 @@ def train_advice_receive(
         for old in earlier.select_for_update():
             old.status = TrainAdvice.Status.SUPERSEDED
             audited(old, actor, _("superseded by advice %(id)s") % {"id": advice.pk}).save(update_fields=["status"])
+        # Checked once the advices it supersedes no longer count as announced.
+        advice_capacity_check(advice, outlook=capacity.outlook_load(), actor=actor)
     return advice
+
+
+# --- Capacity ahead ------------------------------------------------------------------------------------------
+
+
+def _advice_units(advice: TrainAdvice, size_types: dict[str, tuple[int, str]]) -> list[capacity.Unit]:
+    """The boxes of an accepted advice as the capacity forecast counts them, arriving with the train."""
+    units = []
+    for wagon in (advice.content or {}).get("wagons", []):
+        for box in wagon.get("containers", []):
+            length, group = size_types.get(str(box.get("iso_type", "")).strip().upper(), (20, ""))
+            units.append(
+                capacity.unit_make(
+                    container=box["number"], length_ft=length, group=group,
+                    freight_kind=box.get("freight_kind") or ContainerVisit.FreightKind.FULL,
+                    dangerous_goods=box.get("dangerous_goods"), arrives=advice.expected_arrival,
+                )
+            )  # fmt: skip
+    return units
+
+
+def _waiting() -> "models.QuerySet[TrainAdvice]":
+    return TrainAdvice.objects.filter(
+        status=TrainAdvice.Status.ACCEPTED, train__isnull=True, expected_arrival__isnull=False
+    )
+
+
+def advices_announced(*, now) -> list[capacity.Unit]:
+    """yard.hooks.capacity_arrivals: the boxes of every accepted advice whose train has not arrived yet."""
+    size_types = capacity.size_types_known()
+    return [unit for advice in _waiting() for unit in _advice_units(advice, size_types)]
+
+
+def advice_capacity_check(advice: TrainAdvice, *, outlook: capacity.Outlook, actor: AbstractBaseUser) -> list[dict]:
+    """Weighs the advice's train against the DG area, the reefer plugs and the inspection area for its dwell, and
+    keeps the shortages with the advice (a change is audited; the same answer again writes nothing)."""
+    units = _advice_units(advice, capacity.size_types_known())
+    warnings = capacity.capacity_warnings(outlook, arrival=advice.expected_arrival, units=units)
+    audited(advice, actor)
+    fields_update(advice, {"capacity_warnings": warnings}, reason=_("capacity checked"))
+    return warnings
+
+
+@transaction.atomic
+def advices_capacity_check(*, actor: AbstractBaseUser, hours: int) -> dict[int, list[dict]]:
+    """Every accepted advice whose train is due within `hours` (or late) checked again on one reading of the yard,
+    so a shortage that develops after an advice was accepted reaches the operator too. {advice id: warnings}."""
+    outlook = capacity.outlook_load()
+    due = _waiting().filter(expected_arrival__lte=outlook.now + timedelta(hours=hours)).order_by("expected_arrival")
+    return {advice.pk: advice_capacity_check(advice, outlook=outlook, actor=actor) for advice in due}
 
 
 @transaction.atomic

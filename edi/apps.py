@@ -7,7 +7,7 @@ class EdiConfig(AppConfig):
     verbose_name = _("Data exchange (EDI)")
 
     def ready(self) -> None:
-        from edi import events, outbound
+        from edi import advices, events, outbound
         from yard import hooks
 
         # The partners' milestones, then the line's reports, written in the transaction of the event they report.
@@ -16,6 +16,8 @@ class EdiConfig(AppConfig):
         hooks.inspection_recorded.register(events.inspection_noted)
         hooks.carrier_departed.register(events.departure_noted)
         hooks.carrier_departed.register(outbound.call_departed_report)
+        # Accepted train pre-advices: boxes the capacity forecast counts as announced.
+        hooks.capacity_arrivals.register(advices.advices_announced)
         # The pre-advice's and the truck notices' admin pages live in modules of their own.
         from edi import (
             admin_copino,  # noqa: F401

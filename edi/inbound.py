@@ -200,6 +200,13 @@ def _problems(result, segments_by_index: list[Segment]) -> list[dict]:
     ]
 
 
+def _capacity_noted(effects: dict, warnings: list[dict]) -> None:
+    """The call's shortages in the special areas, among the message's effects when there are any (a warning: the
+    message is applied all the same)."""
+    if warnings:
+        effects["capacity_warnings"] = warnings
+
+
 @handles("BAPLIE")
 def baplie(message: ReadMessage, *, partner: Partner, actor: AbstractBaseUser) -> Outcome:
     """An arrival bay plan: the call's discharge list (boxes for this port) and through cargo."""
@@ -220,6 +227,7 @@ def baplie(message: ReadMessage, *, partner: Partner, actor: AbstractBaseUser) -
         "restows": sum(1 for m in result.moves if m.kind == "restow"),
         "through": len(result.through),
     }
+    _capacity_noted(effects, result.capacity_warnings)
     return Outcome(problems=_problems(result, anchors), effects=effects, subject=call.reference)
 
 
@@ -248,6 +256,7 @@ def coprar(message: ReadMessage, *, partner: Partner, actor: AbstractBaseUser) -
     else:
         result = vessel_services.discharge_list_apply(call_id=call.pk, containers=rows, actor=actor)
         effects = {"call": call.pk, "discharge_moves": len(result.moves), "through": len(result.through)}
+    _capacity_noted(effects, result.capacity_warnings)
     return Outcome(problems=_problems(result, anchors), effects=effects, subject=call.reference)
 
 
@@ -300,7 +309,9 @@ def _announced(
         if not in_terminal.filter(container__number=number).exists():
             _expected_by_truck(row=row, number=number, reference=reference, actor=actor)
         booking = {"number": number, "pod": row["pod"], "vgm_kg": vgm, "line": row["line"]}
-        result = vessel_services.load_list_apply(call_id=call.pk, containers=[booking], actor=actor)
+        result = vessel_services.load_list_apply(
+            call_id=call.pk, containers=[booking], actor=actor, capacity_check=False
+        )  # the call is weighed once, after the whole message
         if result.problems:
             raise _BoxRefused(_problems(result, [equipment])[0])
         status = Announcement.Status.BOOKED
@@ -347,6 +358,8 @@ def coparn(message: ReadMessage, *, partner: Partner, actor: AbstractBaseUser) -
         booked += announcement.status == Announcement.Status.BOOKED
         recorded += announcement.status == Announcement.Status.RECORDED
     effects = {"call": call.pk if call else None, "booked": booked, "recorded": recorded}
+    if call is not None:
+        _capacity_noted(effects, vessel_services.call_capacity_check(call=call, actor=actor))
     return Outcome(problems=problems, effects=effects, subject=call.reference if call else document)
 
 

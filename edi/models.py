@@ -273,6 +273,11 @@ class TrainAdvice(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     problems = models.JSONField(_("problems"), default=dict, blank=True, help_text=_("By field path."))
     warnings = models.JSONField(_("warnings"), default=dict, blank=True, help_text=_("By field path."))
+    capacity_warnings = models.JSONField(
+        _("capacity warnings"), default=list, blank=True,
+        help_text=_("Special areas (DG, reefer plugs, inspection) this train would find short: checked on receipt "
+                    "and again while it is expected."),
+    )  # fmt: skip
     train = models.OneToOneField(
         "rail.TrainVisit", on_delete=models.PROTECT, null=True, blank=True, related_name="advice",
         verbose_name=_("train visit"), help_text=_("The train visit it became on arrival."),

@@ -56,6 +56,26 @@ def test_a_malformed_flag_stops_the_start(value):
     assert "DJANGO_DEBUG" in result.stderr and "not a boolean" in result.stderr
 
 
+@pytest.mark.system  # starts Python afresh, as a deployment would
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("CAPACITY_DWELL_DAYS", "dg=4,reefer=4"), ("CAPACITY_DWELL_DAYS", "dg=four,reefer=4,inspection=1"),
+     ("CAPACITY_EFFECTIVE_SHARE", "dg=1.5,reefer=1,inspection=1"), ("CAPACITY_INSPECTION_SHARE", "2")],
+)  # fmt: skip
+def test_a_malformed_capacity_assumption_stops_the_start(name, value):
+    result = start(DJANGO_DEBUG="true", **{name: value})
+    assert result.returncode != 0
+    assert name in result.stderr and "ImproperlyConfigured" in result.stderr
+
+
+def test_the_capacity_assumptions_default_to_the_documented_values(settings):
+    assert settings.CAPACITY_DWELL_DAYS == {"dg": 4.0, "reefer": 4.0, "inspection": 1.0}
+    assert settings.CAPACITY_EFFECTIVE_SHARE == {"dg": 0.6, "reefer": 1.0, "inspection": 1.0}
+    assert (settings.CAPACITY_INSPECTION_SHARE, settings.CAPACITY_LOOKAHEAD_HOURS) == (0.05, 72)
+    assert settings.CELERY_BEAT_SCHEDULE["check-capacity-ahead-trains"]["task"] == "edi.tasks.check_capacity_ahead"
+    assert settings.CELERY_BEAT_SCHEDULE["check-capacity-ahead-calls"]["task"] == "vessels.tasks.check_capacity_ahead"
+
+
 def test_the_embedded_defaults(settings):
     assert settings.TIME_ZONE == "Asia/Aqtau"
     assert settings.USE_TZ is True

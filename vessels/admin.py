@@ -28,6 +28,7 @@ from vessels.identity import imo_normalise
 from vessels.kpis import call_kpis
 from vessels.models import Berth, Booking, OnBoard, StowageProfile, Vessel, VesselCall
 from vessels.profiles import profile_of
+from yard.capacity import capacity_warning_text
 
 ACTIONS = ("arrive", "plan", "depart", "cancel")
 SHOWN_PROBLEMS = 200  # messages per upload; the rest are counted (a bad file is usually bad the same way)
@@ -297,6 +298,7 @@ class VesselCallAdmin(SimpleHistoryAdmin):
             "machines": selectors.call_moves_by_machine(call),
             "bay_plan": drawings.bay_plan(call, geometry) if geometry else None,
             "left_out": call.bookings.filter(status=Booking.Status.LEFT_OUT).order_by("container"),
+            "capacity_warnings": [capacity_warning_text(w, subject=_("this call")) for w in call.capacity_warnings],
             "can_act": can_act,
             "actions": {name: reverse("admin:vessels_call_action", args=[call.pk, name]) for name in ACTIONS},
             "uploads": [
@@ -418,6 +420,9 @@ class VesselCallAdmin(SimpleHistoryAdmin):
             applied = len(parsed.rows) - len(result.problems)
             problems += [{**problem, "line": parsed.lines[problem["index"]]} for problem in result.problems]
         self._upload_report(request, spec, upload.name, applied, problems, parsed.ignored_columns)
+        if parsed.rows:
+            for warning in result.capacity_warnings:  # a warning: the list is applied all the same
+                self.message_user(request, capacity_warning_text(warning, subject=_("this call")), messages.WARNING)
         return self._back(call)
 
     def _upload_report(self, request, spec, name: str, applied: int, problems: list[dict], ignored: list[str]):

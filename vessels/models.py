@@ -125,6 +125,11 @@ class VesselCall(models.Model):
     departure_bay_plan = models.JSONField(
         _("departure bay plan"), default=list, blank=True, help_text=_("What was on board, cell by cell, when it left.")
     )
+    capacity_warnings = models.JSONField(
+        _("capacity warnings"), default=list, blank=True,
+        help_text=_("Special areas (DG, reefer plugs, inspection) this call's boxes would find short: checked when "
+                    "its lists come and again while it is expected."),
+    )  # fmt: skip
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()

@@ -32,6 +32,8 @@ DomainError refuses the whole operation; nothing is partly done.
 - `goods_segregation`: `level(classes_a, classes_b) -> str`, the IMDG segregation code (table 7.2.4) two
   boxes' dangerous goods require of each other: "X" none, "1".."4", "*" (class 1 compatibility).
   Dangerous goods answer; vessels ask, for stowage on board.
+- `capacity_arrivals`: `arrivals(*, now) -> [yard.capacity.Unit, ...]`, boxes announced to arrive that the yard
+  has no stay for yet (a railway's accepted train pre-advice). The capacity forecast counts them as announced.
 
 Reactions carry the main flow of the terminal, so they are explicit here rather than Django signals.
 """
@@ -72,6 +74,7 @@ carrier_place_checks: Hook = Hook("carrier_place_checks")
 dispatch_waits: Hook = Hook("dispatch_waits")
 dispatch_machines: Hook = Hook("dispatch_machines")
 goods_segregation: Hook = Hook("goods_segregation")
+capacity_arrivals: Hook = Hook("capacity_arrivals")
 
 
 def arrival_goods_checked(lines: list[dict]) -> list[dict]:

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -18,7 +18,7 @@ from edi.errors import EdiTooLarge
 from edi.models import Partner, TrainAdvice
 from rail.api.serializers import TrainVisitOutput
 from yard import selectors as yard_selectors
-from yard.api.serializers import MoveOutput
+from yard.api.serializers import CapacityWarningOutput, MoveOutput
 from yard.models import ContainerVisit
 
 
@@ -52,11 +52,16 @@ class AdviceCsvParser(_TextParser):
 class TrainAdviceOutput(serializers.ModelSerializer):
     partner = serializers.CharField(source="partner.code", allow_null=True, default=None)
     train = serializers.IntegerField(source="train_id", allow_null=True)
+    capacity_warnings = serializers.SerializerMethodField()
 
     class Meta:
         model = TrainAdvice
         fields = ["id", "partner", "train_number", "origin", "expected_arrival", "format", "status", "problems",
-                  "warnings", "train", "created_at", "arrived_at"]  # fmt: skip
+                  "warnings", "train", "created_at", "arrived_at", "capacity_warnings"]  # fmt: skip
+
+    @extend_schema_field(CapacityWarningOutput(many=True))
+    def get_capacity_warnings(self, advice: TrainAdvice) -> list[dict]:
+        return CapacityWarningOutput(advice.capacity_warnings, many=True, context={"subject": _("this train")}).data
 
 
 class TrainAdviceDetailOutput(TrainAdviceOutput):

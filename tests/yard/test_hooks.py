@@ -9,6 +9,7 @@ from customs import services as customs_services
 from dangerous_goods import rules as dg_rules
 from dangerous_goods import services as dg_services
 from dangerous_goods import trains as dg_trains
+from edi import advices as edi_advices
 from edi import events as edi_events
 from edi import outbound as edi_outbound
 from rail import services as rail_services
@@ -35,6 +36,7 @@ def test_each_app_plugs_in_what_it_owns_in_the_order_of_installed_apps():
     assert list(hooks.carrier_place_checks) == [quay.cell_check]
     assert list(hooks.dispatch_waits) == [quay.moves_waiting]
     assert list(hooks.dispatch_machines) == [quay.quay_machines]
+    assert list(hooks.capacity_arrivals) == [edi_advices.advices_announced]
 
 
 def test_registering_twice_keeps_one():

@@ -1,8 +1,10 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from vessels import selectors
 from vessels.models import Booking, OnBoard, VesselCall
+from yard.api.serializers import CapacityWarningOutput
 
 
 class VesselInput(serializers.Serializer):
@@ -62,13 +64,18 @@ class CallOutput(serializers.ModelSerializer):
     discharge = serializers.SerializerMethodField()
     load = serializers.SerializerMethodField()
     through = serializers.SerializerMethodField()
+    capacity_warnings = serializers.SerializerMethodField()
 
     class Meta:
         model = VesselCall
         fields = [
             "id", "reference", "status", "vessel", "line", "voyage_in", "voyage_out", "berth", "eta", "etb", "etd",
-            "ata", "atd", "rotation", "discharge", "load", "through",
+            "ata", "atd", "rotation", "discharge", "load", "through", "capacity_warnings",
         ]  # fmt: skip
+
+    @extend_schema_field(CapacityWarningOutput(many=True))
+    def get_capacity_warnings(self, call: VesselCall) -> list[dict]:
+        return capacity_warnings_output(call.capacity_warnings)
 
     def _progress(self, call: VesselCall) -> dict:
         cache = self.context.setdefault("progress", {})
@@ -105,3 +112,8 @@ class ProblemOutput(serializers.Serializer):
     container = serializers.CharField()
     code = serializers.CharField()
     detail = serializers.CharField()
+
+
+def capacity_warnings_output(warnings: list[dict]) -> list[dict]:
+    """A call's capacity warnings as the API gives them, each with its sentence."""
+    return CapacityWarningOutput(warnings, many=True, context={"subject": _("this call")}).data

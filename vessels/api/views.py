@@ -16,10 +16,11 @@ from vessels.api.serializers import (
     ListInput,
     ProblemOutput,
     ThroughOutput,
+    capacity_warnings_output,
 )
 from vessels.selectors import call_moves
 from yard import selectors as yard_selectors
-from yard.api.serializers import MoveOutput
+from yard.api.serializers import CapacityWarningOutput, MoveOutput
 
 
 class VesselCallViewSet(ApiViewSet):
@@ -89,6 +90,7 @@ class VesselCallViewSet(ApiViewSet):
         request=ListInput,
         responses={201: inline_serializer("DischargeListOutput", {
             "moves": MoveOutput(many=True), "through": ThroughOutput(many=True), "problems": ProblemOutput(many=True),
+            "capacity_warnings": CapacityWarningOutput(many=True),
         })},
     )  # fmt: skip
     @action(detail=True, methods=["post"], url_path="discharge-list")
@@ -99,13 +101,15 @@ class VesselCallViewSet(ApiViewSet):
         result = services.discharge_list_apply(call_id=int(pk), actor=request.user, **data.validated_data)
         moves = yard_selectors.moves_with_places().filter(pk__in=[move.pk for move in result.moves]).order_by("pk")
         body = {"moves": MoveOutput(moves, many=True).data, "through": ThroughOutput(result.through, many=True).data,
-                "problems": result.problems}  # fmt: skip
+                "problems": result.problems,
+                "capacity_warnings": capacity_warnings_output(result.capacity_warnings)}  # fmt: skip
         return Response(body, status=201)
 
     @extend_schema(
         request=ListInput,
         responses={201: inline_serializer("LoadListOutput", {
             "booked": BookingOutput(many=True), "problems": ProblemOutput(many=True),
+            "capacity_warnings": CapacityWarningOutput(many=True),
         })},
     )  # fmt: skip
     @action(detail=True, methods=["post"], url_path="load-list")
@@ -114,7 +118,8 @@ class VesselCallViewSet(ApiViewSet):
         data = ListInput(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.load_list_apply(call_id=int(pk), actor=request.user, **data.validated_data)
-        body = {"booked": BookingOutput(result.booked, many=True).data, "problems": result.problems}
+        body = {"booked": BookingOutput(result.booked, many=True).data, "problems": result.problems,
+                "capacity_warnings": capacity_warnings_output(result.capacity_warnings)}  # fmt: skip
         return Response(body, status=201)
 
     @extend_schema(

@@ -19,6 +19,7 @@ from vessels.errors import BookingNotFound, ListEmpty, VgmInvalid
 from vessels.geometry import Cell, Geometry, cell_parse
 from vessels.models import Booking, OnBoard, VesselCall
 from vessels.services.calls import LIVE_STATUSES, call_geometry, call_open_for_work
+from vessels.services.capacity import call_capacity_check
 from yard import hooks as yard_hooks
 from yard import selectors as yard_selectors
 from yard import services as yard_services
@@ -47,6 +48,7 @@ class ListResult:
     through: list[OnBoard] = field(default_factory=list)
     booked: list[Booking] = field(default_factory=list)
     problems: list[dict] = field(default_factory=list)
+    capacity_warnings: list[dict] = field(default_factory=list)  # the call's shortages in the special areas
 
     def problem(self, index: int, container: str, error: DomainError) -> None:
         self.problems.append({"index": index, "container": container, "code": error.code, "detail": error.detail})
@@ -176,6 +178,7 @@ def discharge_list_apply(*, call_id: int, containers: list[dict], actor: Abstrac
         for half in cell.halves():
             taken[half] = number
     result.moves.extend(_restows_plan(call, geometry, actor))
+    result.capacity_warnings = call_capacity_check(call=call, actor=actor)
     return result
 
 
@@ -222,9 +225,12 @@ def _restows_plan(call: VesselCall, geometry: Geometry, actor: AbstractBaseUser)
 
 
 @transaction.atomic
-def load_list_apply(*, call_id: int, containers: list[dict], actor: AbstractBaseUser) -> ListResult:
+def load_list_apply(
+    *, call_id: int, containers: list[dict], actor: AbstractBaseUser, capacity_check: bool = True
+) -> ListResult:
     """Books boxes (in the yard or expected) onto the call's outbound voyage. Sending a box again updates its
-    port of discharge and VGM; a box without VGM is booked but left out of the stowage plan until it has one."""
+    port of discharge and VGM; a box without VGM is booked but left out of the stowage plan until it has one.
+    The call is then weighed against the special areas (a caller booking box by box checks once at the end)."""
     if not containers:
         raise ListEmpty()
     call, result, seen = call_open_for_work(call_id), ListResult(), set()
@@ -278,6 +284,8 @@ def load_list_apply(*, call_id: int, containers: list[dict], actor: AbstractBase
             result.booked.append(booking)
         except DomainError as error:
             result.problem(index, number, error)
+    if capacity_check:
+        result.capacity_warnings = call_capacity_check(call=call, actor=actor)
     return result
 
 

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from yard import selectors
+from yard import capacity, selectors
 from yard.models import Container, ContainerVisit, Hold, YardMove
 
 
@@ -184,3 +184,22 @@ class HoldPlaceInput(serializers.Serializer):
     blocked_move_kinds = serializers.ListField(
         child=serializers.ChoiceField(choices=YardMove.Kind.choices), required=False, allow_empty=False
     )
+
+
+class CapacityWarningOutput(serializers.Serializer):
+    """A special area a pre-advice would find short (yard/capacity.py); counts are 20' places. `subject` in the
+    context names the pre-advice in `detail` ("this train")."""
+
+    area = serializers.ChoiceField(choices=capacity.AREAS, help_text="dg, reefer (plugs) or inspection.")
+    date = serializers.DateField(help_text="The busiest day of the window, local time.")
+    places = serializers.IntegerField(help_text="The area's places (reefer: powered places).")
+    capacity = serializers.IntegerField(help_text="The places usable (CAPACITY_EFFECTIVE_SHARE).")
+    on_hand = serializers.IntegerField(help_text="Taken on that day by boxes in the yard now.")
+    announced = serializers.IntegerField(help_text="Taken on that day by other boxes announced.")
+    demand = serializers.IntegerField(help_text="This pre-advice's places in the area.")
+    boxes = serializers.IntegerField(help_text="This pre-advice's boxes that need the area.")
+    short = serializers.IntegerField(help_text="This pre-advice's places that will not fit.")
+    detail = serializers.SerializerMethodField()
+
+    def get_detail(self, warning: dict) -> str:
+        return capacity.capacity_warning_text(warning, subject=self.context.get("subject"))
