@@ -126,6 +126,7 @@ def _line_busy(line: LoadingLine) -> bool:
 
 
 @transaction.atomic
+@yard_services.allocation_batch()  # the yard's areas read once for the whole list
 def train_list_register(
     *,
     train_number: str,

@@ -28,8 +28,8 @@ from django.db.models import Count, Q
 
 from aktau_tos.locking import lock_wait
 from yard.errors import NoSlotAvailable
-from yard.models import AccessPoint, Block, ContainerVisit, YardMove
-from yard.stacking import Box, Verdict, YardSnapshot, placement_check, snapshot_load
+from yard.models import AccessPoint, Block, ContainerVisit, SlotReservation, YardMove
+from yard.stacking import Box, Verdict, YardSnapshot, boxes_of_visits, placement_check, snapshot_load
 
 REHANDLE_EARLIER_BELOW = 1.0
 REHANDLE_UNKNOWN = 0.5
@@ -139,7 +139,9 @@ def blocks_for(visit: ContainerVisit, *, inspection: bool = False) -> list[Block
 def candidates_scan(box: Box, snapshot: YardSnapshot) -> list[Placement]:
     """(slot id, tier, rule costs) of every legal placement: one per stack (on its top), in a stable order."""
     legal = []
-    for slot in sorted(snapshot.slots.values(), key=lambda s: (snapshot.blocks[s.block_id].code, s.bay, s.row)):
+    for slot in snapshot.slots.values():  # in block code, bay, row order (snapshot_load reads them so)
+        if slot.pk in snapshot.closed:
+            continue
         tier = snapshot.height(slot.pk) + 1
         verdict, rule_costs = placement_check(box, slot, tier, snapshot)
         if verdict.allowed:
@@ -199,8 +201,21 @@ def _workload(blocks: list[Block]) -> dict[int, int]:
 
 
 def rehandle_ranking(box: Box, snapshot: YardSnapshot, legal: list[Placement], context: ScoringContext):
-    """The terminal's strategy: every legal placement scored by the costs above, cheapest first."""
-    return sorted((_score(box, place, snapshot, context) for place in legal), key=lambda candidate: candidate.score)
+    """The terminal's strategy: every legal placement scored by the costs above, cheapest first.
+
+    Empty ground slots of one block without a rule's cost all score the same (nothing below, same tier,
+    distance and workload), so only the first of them is scored: the one a stable sort would have put first
+    anyway. In an emptying yard that is most of the candidates."""
+    scored, empty_blocks = [], set()
+    for place in legal:
+        slot_id, tier, rule_costs = place
+        if tier == 1 and not rule_costs:
+            block_id = snapshot.slots[slot_id].block_id
+            if block_id in empty_blocks:
+                continue
+            empty_blocks.add(block_id)
+        scored.append(_score(box, place, snapshot, context))
+    return sorted(scored, key=lambda candidate: candidate.score)
 
 
 allocation_strategy_register(DEFAULT_STRATEGY, rehandle_ranking)
@@ -223,32 +238,59 @@ def slot_choose(
     return Allocation(ranked[0], ranked[1 : 1 + RUNNERS_UP], len(legal), strategy)
 
 
-def _reserved_slots(snapshot: YardSnapshot, visit_id: int) -> set[int]:
-    """Slots that open moves are bound for: nothing else is sent there, nor stacked on a box not yet put down.
+def _planned_arrivals(snapshot: YardSnapshot) -> set[int]:
+    """Boxes on their way (open moves' reservations) stand in the snapshot at their places, so that rules count
+    them (a planned DG box keeps the next one apart as if it stood there); returns their slots, which take no
+    other box until they arrive (nothing is stacked on a box not yet put down).
 
-    Read in two narrow steps, not one join of moves, slots, visits and containers: a train list plans its
+    Read in two narrow steps, not one join of reservations, moves, visits and containers: a train list plans its
     boxes in one transaction, where the statistics (from before it) can say the tables are empty, and
-    PostgreSQL then nested that join three deep (64 ms for 40 moves, minutes for 800).
+    PostgreSQL then nested such joins deep (64 ms for 40 moves, minutes for 800).
     """
-    bound = [
-        (slot_id, move_visit_id)
-        for slot_id, move_visit_id in YardMove.objects.filter(status__in=YardMove.OPEN_STATUSES, to_slot__isnull=False)
-        .exclude(visit_id=visit_id)
-        .values_list("to_slot_id", "visit_id")
-        .order_by()
-        if slot_id in snapshot.slots  # only the bays loaded
-    ]
-    long_visits = set(
-        ContainerVisit.objects.filter(
-            pk__in={move_visit_id for _, move_visit_id in bound}, container__iso_type__length_ft__gte=40
-        ).values_list("pk", flat=True)
+    reserved = list(
+        SlotReservation.objects.filter(slot__block_id__in=list(snapshot.blocks))
+        .values_list("slot_id", "tier", "move__visit_id")
+        .order_by("move_id", "slot__bay")
     )
-    reserved = set()
-    for slot_id, move_visit_id in bound:
-        reserved.add(slot_id)
-        if move_visit_id in long_visits and (following := snapshot.neighbour(snapshot.slots[slot_id], bay_offset=1)):
-            reserved.add(following.pk)  # a 40' bound here also takes the next bay
-    return reserved
+    if not reserved:
+        return set()
+    boxes = {box.visit_id: box for box in boxes_of_visits({visit_id for _, _, visit_id in reserved})}
+    primary: dict[int, int] = {}
+    for slot_id, tier, visit_id in reserved:
+        if slot_id in snapshot.slots and (slot_id, tier) not in snapshot.boxes:
+            snapshot.boxes[(slot_id, tier)] = (boxes[visit_id], primary.setdefault(visit_id, slot_id))
+    return {slot_id for slot_id, _, _ in reserved}
+
+
+@dataclass
+class _Area:
+    """What allocation reads of an area: its snapshot with the boxes on their way, and its open moves."""
+
+    snapshot: YardSnapshot
+    workload: dict[int, int]
+
+
+def _area_load(blocks: list[Block]) -> _Area:
+    snapshot = snapshot_load(blocks=blocks)
+    return _Area(snapshot.restricted(_planned_arrivals(snapshot)), _workload(blocks))
+
+
+# Areas read once for a whole list (see allocation_batch); None outside a batch.
+_batch: ContextVar[dict[frozenset, _Area] | None] = ContextVar("allocation_batch", default=None)
+
+
+@contextmanager
+def allocation_batch() -> Iterator[None]:
+    """Inside one transaction: every allocation of the block reads each area once and then keeps it up to date
+    itself (each box chosen stands in its place, its stack closed). For a list (a train's, a vessel's), where
+    reading the area again for every box cost more than choosing. Sound because allocations take turns until
+    the transaction ends (allocation_turn_take): nobody else reserves a place meanwhile. A box lifted or put down
+    by a driver meanwhile is not seen, as with any snapshot; the completion checks the place again."""
+    token = _batch.set({})
+    try:
+        yield
+    finally:
+        _batch.reset(token)
 
 
 def allocation_turn_take() -> None:
@@ -273,7 +315,8 @@ def slot_allocate(
 ) -> Allocation:
     """The best legal position for the visit's container in the blocks, with the runners-up.
 
-    Stacks that open moves are bound for are left alone; `exclude_slot_ids` are never chosen
+    Boxes on their way count as standing in their places, and their stacks are left alone; `exclude_slot_ids`
+    are never chosen
     (housekeeping does not put a box back on the stack it is clearing). Without `strategy`, the one
     strategy_using() set applies (`rehandle` outside it).
     """
@@ -281,18 +324,31 @@ def slot_allocate(
     if strategy is None:
         strategy, rng = _strategy.get()
     allocation_turn_take()
-    snapshot = snapshot_load(blocks=blocks).without(visit.pk)
-    snapshot = snapshot.restricted(_reserved_slots(snapshot, visit.pk) | set(exclude_slot_ids))
+    batch, key = _batch.get(), frozenset(block.pk for block in blocks)
+    area = batch.get(key) if batch is not None else None
+    if area is None:
+        area = _area_load(blocks)
+        if batch is not None:
+            batch[key] = area
+    snapshot = area.snapshot.without(visit.pk)
+    if exclude_slot_ids:
+        snapshot = snapshot.restricted(set(exclude_slot_ids))
     box = Box.of(visit)
     allocation = slot_choose(
         box,
         snapshot,
         strategy=strategy,
         distance_m=_distances(blocks, arriving_from),
-        workload=_workload(blocks),
+        workload=area.workload,
         rng=rng,
     )
     if allocation is None:
-        area = ", ".join(sorted(block.code for block in blocks)) or "no block of its kind"
-        raise NoSlotAvailable(container=box.number, area=area)
+        names = ", ".join(sorted(block.code for block in blocks)) or "no block of its kind"
+        raise NoSlotAvailable(container=box.number, area=names)
+    if batch is not None:  # the box stands in its place for the rest of the batch
+        slot = area.snapshot.slots[allocation.chosen.slot_id]
+        covered = area.snapshot.covered(slot, box)
+        area.snapshot.place(box, covered, allocation.chosen.tier)
+        area.snapshot.closed.update(each.pk for each in covered)
+        area.workload[slot.block_id] = area.workload.get(slot.block_id, 0) + 1
     return allocation

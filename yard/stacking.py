@@ -58,6 +58,9 @@ class YardSnapshot:
     slots: dict[int, "SlotRef"]
     by_place: dict[tuple[int, int, int], "SlotRef"]  # (block id, bay, row) -> slot
     boxes: dict[tuple[int, int], tuple[Box, int]] = field(default_factory=dict)
+    # Slots that take no new box (a box is on its way to the stack, or the caller keeps it free): rules still
+    # see what stands or is about to stand there.
+    closed: set[int] = field(default_factory=set)
 
     def height(self, slot_id: int) -> int:
         tier = 0
@@ -84,17 +87,16 @@ class YardSnapshot:
     def without(self, visit_id: int) -> "YardSnapshot":
         """The same yard with one container lifted out (to check where it may go next)."""
         boxes = {place: entry for place, entry in self.boxes.items() if entry[0].visit_id != visit_id}
-        return YardSnapshot(self.blocks, self.slots, self.by_place, boxes)
+        return YardSnapshot(self.blocks, self.slots, self.by_place, boxes, self.closed)
 
     def place(self, box: Box, slots: list[Slot], tier: int) -> None:
         for slot in slots:
             self.boxes[(slot.pk, tier)] = (box, slots[0].pk)
 
     def restricted(self, excluded_slot_ids: set[int]) -> "YardSnapshot":
-        """The same yard where the excluded slots take no container (nor half of a 40')."""
-        slots = {pk: slot for pk, slot in self.slots.items() if pk not in excluded_slot_ids}
-        places = {place: slot for place, slot in self.by_place.items() if slot.pk not in excluded_slot_ids}
-        return YardSnapshot(self.blocks, slots, places, self.boxes)
+        """The same yard where the excluded slots take no container (nor half of a 40'); what stands on them
+        still counts for the rules (a DG box there keeps its neighbours apart)."""
+        return YardSnapshot(self.blocks, self.slots, self.by_place, self.boxes, self.closed | set(excluded_slot_ids))
 
     def remove(self, visit_id: int) -> None:
         for place in self.places_of(visit_id):
@@ -151,27 +153,39 @@ def snapshot_load(*, blocks: Iterable[Block], bays: tuple[int, int] | None = Non
         slot_filter &= Q(bay__gte=bays[0], bay__lte=bays[1])
     slots = {
         row[0]: SlotRef(*row)
-        for row in Slot.objects.filter(slot_filter).values_list("pk", "block_id", "bay", "row", "reefer_power")
+        for row in Slot.objects.filter(slot_filter)
+        .order_by("block__code", "bay", "row")  # the order allocation scans them in (ties go to the first)
+        .values_list("pk", "block_id", "bay", "row", "reefer_power")
     }
     snapshot = YardSnapshot(blocks_by_id, slots, {(s.block_id, s.bay, s.row): s for s in slots.values()})
     rows = list(Occupancy.objects.filter(slot__in=Slot.objects.filter(slot_filter)).values_list(*_BOX_FIELDS))
     primary_of = {row[3]: row[0] for row in rows if row[2]}
     boxes: dict[int, Box] = {}
-    for (slot_id, tier, _, visit_id, number, length_ft, group, freight_kind, goods, expected, carrier_id, etd,
-         gross_kg) in rows:  # fmt: skip
+    for slot_id, tier, _, visit_id, *fields in rows:
         if visit_id not in boxes:
-            boxes[visit_id] = Box(
-                visit_id=visit_id,
-                number=number,
-                length_ft=length_ft,
-                reefer=group == "R" and freight_kind == ContainerVisit.FreightKind.FULL,
-                dangerous_goods=tuple(goods or ()),
-                departure=expected or etd,
-                outbound_carrier_id=carrier_id,
-                gross_kg=gross_kg,
-            )
+            boxes[visit_id] = _box_of_row(visit_id, *fields)
         snapshot.boxes[(slot_id, tier)] = (boxes[visit_id], primary_of.get(visit_id, slot_id))
     return snapshot
+
+
+def _box_of_row(visit_id, number, length_ft, group, freight_kind, goods, expected, carrier_id, etd, gross_kg) -> Box:
+    return Box(
+        visit_id=visit_id,
+        number=number,
+        length_ft=length_ft,
+        reefer=group == "R" and freight_kind == ContainerVisit.FreightKind.FULL,
+        dangerous_goods=tuple(goods or ()),
+        departure=expected or etd,
+        outbound_carrier_id=carrier_id,
+        gross_kg=gross_kg,
+    )
+
+
+def boxes_of_visits(visit_ids: Iterable[int]) -> list[Box]:
+    """The boxes of these stays, read as values in one query (for boxes not standing anywhere yet)."""
+    fields = [name.removeprefix("visit__") for name in _BOX_FIELDS[4:]]
+    rows = ContainerVisit.objects.filter(pk__in=list(visit_ids)).values_list("pk", *fields)
+    return [_box_of_row(*row) for row in rows]
 
 
 def snapshot_around(slot: Slot) -> YardSnapshot:
@@ -212,6 +226,8 @@ def placement_check(box: Box, slot: Slot, tier: int, snapshot: YardSnapshot) -> 
         return Verdict.refuse(
             f"a {box.length_ft}' container needs bay {slot.bay + 1} as well, and it does not exist"
         ), []
+    if any(covered.pk in snapshot.closed for covered in slots):
+        return Verdict.refuse("a box is on its way to this stack, or it is kept free", code="position_reserved"), []
     verdict = _stacking_check(box, block, slots, tier, snapshot)
     if not verdict.allowed:
         return verdict, []

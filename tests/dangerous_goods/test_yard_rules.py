@@ -190,6 +190,16 @@ class TestSegregationThroughTheServices:
             assert yard_selectors.visit_position(move.visit) == move.planned_to
         assert Occupancy.objects.filter(slot__block__code="DG").count() == 15
 
+    def test_boxes_on_their_way_count_as_standing_in_their_places(self, arrive, clerk):
+        """Every box gated in before any is put down (a list's boxes, or a busy gate), then put down in reverse
+        order: each finds its planned place legal, because allocation counted the others' planned places."""
+        moves = [arrive(lines) for lines in itertools.islice(itertools.cycle(MIX), 12)]
+        for move in reversed(moves):
+            done = yard_services.move_complete(
+                move_id=move.pk, container=move.visit.container.number, position=move.planned_to, actor=clerk
+            )
+            assert (done.status, done.deviation) == ("done", False)
+
 
 @pytest.mark.django_db
 class TestRedeclaration:

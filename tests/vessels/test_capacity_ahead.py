@@ -23,7 +23,13 @@ def _assumptions(settings, small_yard):
 
 
 def in_dg_area(put, count: int) -> None:
-    for position in ["DG-01-01-1", "DG-01-02-1", "DG-02-01-1", "DG-02-02-1", "DG-03-01-1", "DG-03-02-1"][:count]:
+    """Puts `count` boxes in the DG area, ground first, leaving alone the stacks a planned move is bound for."""
+    from yard.models import SlotReservation
+
+    bound = {(bay, row) for bay, row in SlotReservation.objects.values_list("slot__bay", "slot__row")}
+    stacks = [(bay, row) for bay in (1, 2, 3) for row in (1, 2) if (bay, row) not in bound]
+    places = [f"DG-{bay:02}-{row:02}-{tier}" for tier in (1, 2) for bay, row in stacks]
+    for position in places[:count]:
         put(position)
 
 

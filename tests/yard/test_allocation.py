@@ -9,7 +9,7 @@ from django.utils import timezone
 from tests.factories.yard import BlockFactory, CarrierVisitFactory, ContainerFactory, ContainerVisitFactory
 from tests.snapshots import block, box, stack, yard_of
 from yard import services
-from yard.allocation import GROUPING_BONUS, REHANDLE_UNKNOWN, _reserved_slots, blocks_for, slot_allocate, slot_choose
+from yard.allocation import GROUPING_BONUS, REHANDLE_UNKNOWN, _planned_arrivals, blocks_for, slot_allocate, slot_choose
 from yard.models import Block, IsoSizeType
 from yard.stacking import YardSnapshot, snapshot_load
 
@@ -133,11 +133,15 @@ def test_a_40_foot_move_reserves_its_slot_and_the_next_bay(small_yard, clerk):
     snapshot = snapshot_load(blocks=Block.objects.all())
     following = snapshot.neighbour(snapshot.slots[long_move.to_slot_id], bay_offset=1)
 
-    reserved = _reserved_slots(snapshot, visit_id=0)
+    reserved = _planned_arrivals(snapshot)
 
     assert reserved == {long_move.to_slot_id, following.pk, short_move.to_slot_id}
-    own_excluded = _reserved_slots(snapshot, visit_id=long_move.visit_id)  # its own move reserves nothing for it
-    assert own_excluded == {short_move.to_slot_id}
+    on_their_way = {(place, entry[0].visit_id) for place, entry in snapshot.boxes.items()}
+    assert on_their_way == {
+        ((long_move.to_slot_id, 1), long_move.visit_id),
+        ((following.pk, 1), long_move.visit_id),
+        ((short_move.to_slot_id, 1), short_move.visit_id),
+    }  # they stand in their places for the rules, the 40' on both its slots
 
 
 @pytest.mark.django_db
@@ -157,3 +161,35 @@ def test_blocks_for_each_kind_of_cargo(small_yard):
     assert [b.code for b in blocks_for(dg)] == ["DG"]
     assert {b.kind for b in blocks_for(empty)} <= {Block.Kind.EMPTY, Block.Kind.FULL}
     assert [b.code for b in blocks_for(ContainerVisitFactory())] == ["A"]
+
+
+@pytest.mark.django_db
+def test_a_list_allocated_on_one_snapshot_gets_the_places_reading_the_yard_each_time_gives(small_yard, clerk, put):
+    """allocation_batch reads each area once and keeps it up to date itself: the same choices as reading the
+    yard again for every box (mixed sizes, cargo kinds and departures, on a yard with boxes in it)."""
+    from django.db import transaction
+
+    from yard.allocation import allocation_batch
+
+    put("A-01-01-1", expected_departure=NOW + timedelta(hours=5))
+    put("A-03-02-1", iso_type="45G1", expected_departure=NOW + timedelta(hours=50))
+    visits = [
+        ContainerVisitFactory(
+            container=ContainerFactory(iso_type=IsoSizeType.objects.get(code=code)),
+            expected_departure=NOW + timedelta(hours=hours),
+        )
+        for code, hours in [("22G1", 10), ("45G1", 60), ("22G1", 3), ("45R1", 20), ("22G1", 80), ("22G1", 40)]
+    ]
+
+    def plan_all(batch: bool) -> list[str]:
+        with transaction.atomic():
+            with allocation_batch() if batch else transaction.atomic():
+                planned = [
+                    services.move_plan_to_yard(visit=visit, kind="receive", actor=clerk).planned_to for visit in visits
+                ]
+            transaction.set_rollback(True)
+        return planned
+
+    one_by_one = plan_all(batch=False)
+    assert len(set(one_by_one)) == len(visits)
+    assert plan_all(batch=True) == one_by_one

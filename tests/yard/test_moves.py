@@ -28,7 +28,7 @@ class TestGateIn:
         assert selectors.move_from(move) == "TRUCK:777 AKT 02"
         assert move.to_slot.block.code == "A"
         assert move.allocation["chosen"]["position"] == selectors.move_to(move) == move.planned_to
-        assert len(move.allocation["runners_up"]) == 5
+        assert move.allocation["runners_up"] == []  # the other empty ground slots of A score the same: not repeated
         assert move.allocation["considered"] == 8  # every ground slot of block A
         visit = move.visit
         assert (visit.state, visit.category, visit.seals) == ("expected", "export", ["SL123"])

@@ -91,6 +91,7 @@ def _gross(row: dict) -> int:
 
 
 @transaction.atomic
+@yard_services.allocation_batch()  # the yard's areas read once for the whole list
 def discharge_list_apply(*, call_id: int, containers: list[dict], actor: AbstractBaseUser) -> ListResult:
     """The arrival bay plan: boxes for this port (pod = TERMINAL_LOCODE) get a stay and a discharge move to an
     allocated yard slot; the others stay on board as through cargo in their cells. A through box standing on a

@@ -1,5 +1,6 @@
 """Writes of the yard app. Views, admin actions and tasks call these; they never write yard rows themselves."""
 
+from yard.allocation import allocation_batch
 from yard.services.carriers import carrier_visit_arrive, carrier_visit_cancel, carrier_visit_depart, carrier_visit_open
 from yard.services.containers import container_register
 from yard.services.dispatch import moves_dispatch
@@ -24,6 +25,7 @@ from yard.services.visits import (
 )
 
 __all__ = [
+    "allocation_batch",
     "carrier_visit_arrive",
     "carrier_visit_cancel",
     "carrier_visit_depart",
