@@ -346,9 +346,17 @@ def slot_allocate(
         names = ", ".join(sorted(block.code for block in blocks)) or "no block of its kind"
         raise NoSlotAvailable(container=box.number, area=names)
     if batch is not None:  # the box stands in its place for the rest of the batch
-        slot = area.snapshot.slots[allocation.chosen.slot_id]
-        covered = area.snapshot.covered(slot, box)
-        area.snapshot.place(box, covered, allocation.chosen.tier)
+        _batch_place(batch, box, area.snapshot.slots[allocation.chosen.slot_id], allocation.chosen.tier)
+    return allocation
+
+
+def _batch_place(batch: dict[frozenset, "_Area"], box: Box, slot, tier: int) -> None:
+    """The chosen place, taken in every area of the batch that holds it: areas overlap (an empty may go to the
+    blocks for full boxes too), and one that did not see it would hand the place out again."""
+    for area in batch.values():
+        if slot.pk not in area.snapshot.slots:
+            continue
+        covered = area.snapshot.covered(area.snapshot.slots[slot.pk], box)
+        area.snapshot.place(box, covered, tier)
         area.snapshot.closed.update(each.pk for each in covered)
         area.workload[slot.block_id] = area.workload.get(slot.block_id, 0) + 1
-    return allocation

@@ -173,13 +173,21 @@ def test_a_list_allocated_on_one_snapshot_gets_the_places_reading_the_yard_each_
 
     put("A-01-01-1", expected_departure=NOW + timedelta(hours=5))
     put("A-03-02-1", iso_type="45G1", expected_departure=NOW + timedelta(hours=50))
+    # An empties' block with no room: the empties go to the full boxes' blocks, an area that overlaps theirs.
+    BlockFactory(code="E", kind=Block.Kind.EMPTY, bays=1, rows=1, max_tier=1)
+    put("E-01-01-1", freight_kind="empty", gross_kg=2300)
     visits = [
         ContainerVisitFactory(
             container=ContainerFactory(iso_type=IsoSizeType.objects.get(code=code)),
             expected_departure=NOW + timedelta(hours=hours),
+            freight_kind=freight,
+            gross_kg=2300 if freight == "empty" else 20000,
         )
-        for code, hours in [("22G1", 10), ("45G1", 60), ("22G1", 3), ("45R1", 20), ("22G1", 80), ("22G1", 40)]
-    ]
+        for code, hours, freight in [
+            ("22G1", 10, "full"), ("45G1", 60, "full"), ("22G1", 3, "empty"), ("45R1", 20, "full"),
+            ("22G1", 80, "full"), ("22G1", 40, "empty"),
+        ]
+    ]  # fmt: skip
 
     def plan_all(batch: bool) -> list[str]:
         with transaction.atomic():
