@@ -57,6 +57,12 @@ def problem_response(body: dict, headers: dict | None = None) -> Response:
     return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 
+def domain_problem_response(exc: DomainError) -> Response:
+    headers = {"Retry-After": str(exc.retry_after_seconds)} if exc.retry_after_seconds else None
+    body = problem(status_code=exc.status, code=exc.code, title=exc.title, detail=exc.detail, errors=exc.errors)
+    return problem_response({**(exc.extra or {}), **body}, headers)
+
+
 def _field_errors(detail) -> dict[str, list[str]]:
     """DRF validation detail as {field: [messages]}; nested fields are joined with dots."""
     if isinstance(detail, list):
@@ -83,10 +89,9 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
         logger.warning("Database refused a request value at %s: %s", context["request"].path, exc)
         exc = ValueNotStorable()
     if isinstance(exc, DomainError):
-        set_rollback()
-        headers = {"Retry-After": str(exc.retry_after_seconds)} if exc.retry_after_seconds else None
-        body = problem(status_code=exc.status, code=exc.code, title=exc.title, detail=exc.detail, errors=exc.errors)
-        return problem_response({**(exc.extra or {}), **body}, headers)
+        if not exc.keeps_changes:
+            set_rollback()
+        return domain_problem_response(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -123,7 +128,8 @@ def _fingerprint(request: Request) -> str:
 
 def _replay(record: IdempotentRequest) -> Response:
     data = json.loads(record.response_body) if record.response_body else None
-    return Response(data, status=record.response_status, headers={"Idempotent-Replayed": "true"})
+    kind = PROBLEM_CONTENT_TYPE if not status.is_success(record.response_status) else None
+    return Response(data, status=record.response_status, headers={"Idempotent-Replayed": "true"}, content_type=kind)
 
 
 def _run_idempotent(handler, request: Request, *args, key: uuid.UUID, **kwargs) -> Response:
@@ -139,8 +145,16 @@ def _run_idempotent(handler, request: Request, *args, key: uuid.UUID, **kwargs) 
             if record.fingerprint != fingerprint:
                 raise IdempotencyKeyReused(key=key) from None
             return _replay(record)
-        response = handler(request, *args, **kwargs)
-        if status.is_success(response.status_code):
+        kept = False
+        try:
+            response = handler(request, *args, **kwargs)
+        except DomainError as refusal:
+            if not refusal.keeps_changes:
+                raise  # the exception handler answers it, and this block rolls back
+            # A refusal that kept its changes is recorded and replayed like a success: running the request again
+            # would not give the same answer.
+            response, kept = domain_problem_response(refusal), True
+        if status.is_success(response.status_code) or kept:
             record.response_status = response.status_code
             record.response_body = JSONRenderer().render(response.data).decode()
             record.save(update_fields=["response_status", "response_body"])

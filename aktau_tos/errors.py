@@ -13,6 +13,9 @@ class DomainError(Exception):
     errors: dict[str, list[str]] | None = None  # problems by field path, when a whole document is refused
     retry_after_seconds: int | None = None  # set when a retry will probably succeed: sent as Retry-After
     extra: dict | None = None  # more members of the problem body, for refusals that answer with a document
+    # Most refusals leave nothing behind (the request's transaction is rolled back); a few did something the
+    # client must know about and keep it: a move redirected to another place is one.
+    keeps_changes = False
 
     def __init__(self, **context: object) -> None:
         self.context = context

@@ -23,7 +23,7 @@ def lock_wait(resource: str, timeout_ms: int = LOCK_TIMEOUT_MS) -> Iterator[None
     """
     if connection.vendor == "postgresql":
         done = getattr(connection, "_lock_timeout_marker", None)  # (callback, timeout_ms) of the last setting
-        if done is None or done[1] != timeout_ms or not _still_registered(done[0]):
+        if done is None or done[1] != timeout_ms or not on_commit_registered(done[0]):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{timeout_ms}ms"])
             if connection.in_atomic_block:
@@ -45,7 +45,8 @@ def _lock_timeout_marker():
     return lock_timeout_was_set
 
 
-def _still_registered(marker) -> bool:
+def on_commit_registered(marker) -> bool:
+    """Whether a callback given to transaction.on_commit is still due (not dropped with a rolled-back savepoint)."""
     # Django's private list of (savepoint ids, callback, robust): tests/test_locking.py fails, saying so, if it
     # changes. No public API tells whether a callback was dropped.
     return any(callback is marker for _savepoints, callback, _robust in connection.run_on_commit)

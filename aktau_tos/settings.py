@@ -272,6 +272,9 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://", "redis+socket://", "
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=3600),
     }
 CELERY_TASK_ALWAYS_EAGER = env_flag("CELERY_TASK_ALWAYS_EAGER", default=False)
+# After a commit that frees a place while moves await a slot, queue the look for places at once (the beat's run
+# every YARD_AWAITING_SLOT_INTERVAL_SECONDS is the fallback). The simulator, which plays the worker, turns it off.
+YARD_AWAITING_SLOT_WAKE = env_flag("YARD_AWAITING_SLOT_WAKE", default=True)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_SERIALIZER = "json"
@@ -296,6 +299,10 @@ CELERY_BEAT_SCHEDULE = {
     "read-edi-partner-folders": {
         "task": "edi.tasks.read_partner_folders",
         "schedule": env.float("EDI_DELIVERY_INTERVAL_SECONDS", default=30.0),
+    },
+    "allocate-awaiting-slots": {
+        "task": "yard.tasks.allocate_awaiting_slots",
+        "schedule": env.float("YARD_AWAITING_SLOT_INTERVAL_SECONDS", default=300.0),
     },
     "plan-housekeeping": {"task": "yard.tasks.plan_housekeeping", "schedule": crontab(hour=22, minute=0)},
     "check-capacity-ahead-calls": {

@@ -131,8 +131,9 @@ def inspection_order(
         actor=actor,
     )
     move = yard_services.move_plan_to_yard(
-        visit=visit, kind=YardMove.Kind.INSPECTION, inspection=True, deadline=appointment_at, actor=actor
-    )
+        visit=visit, kind=YardMove.Kind.INSPECTION, inspection=True, deadline=appointment_at, actor=actor,
+        wait_for_slot=True,  # a full inspection area delays the inspection; customs' order stands
+    )  # fmt: skip
     order = InspectionOrder(
         visit=visit, kind=kind, appointment_at=appointment_at, hold=hold, move_in=move, ordered_by=actor,
         seals_before=list(visit.seals),
@@ -200,7 +201,9 @@ def inspection_result(
         return order
     if result == InspectionOrder.Result.NO_SUSPICION:
         hold_release(hold_id=order.hold_id, actor=actor)
-    order.move_out = yard_services.move_plan_to_yard(visit=visit, kind=YardMove.Kind.INSPECTION, actor=actor)
+    order.move_out = yard_services.move_plan_to_yard(
+        visit=visit, kind=YardMove.Kind.INSPECTION, actor=actor, wait_for_slot=True
+    )
     audited(order, actor).save()
     return order
 

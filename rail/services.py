@@ -187,7 +187,11 @@ def train_list_register(
             ).save()
             moves.append(
                 yard_services.move_plan_to_yard(
-                    visit=visit, kind=YardMove.Kind.DISCHARGE, arriving_from=AccessPoint.Kind.RAIL, actor=actor
+                    visit=visit,
+                    kind=YardMove.Kind.DISCHARGE,
+                    arriving_from=AccessPoint.Kind.RAIL,
+                    actor=actor,
+                    wait_for_slot=True,  # the train is on its line: a box with no place yet waits for one
                 )
             )
     return train, moves

@@ -76,6 +76,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import connection, transaction
 from django.db.models import Count, Max, Subquery
+from django.test.utils import override_settings
 
 from aktau_tos import roles
 from aktau_tos.audit import system_user
@@ -129,6 +130,8 @@ SIMULATION_USERS = {
 }
 DISPATCH_TICK = timedelta(seconds=15)  # the beat schedule's dispatch interval (YARD_DISPATCH_INTERVAL_SECONDS)
 RETRY = timedelta(minutes=30)
+AWAITING_TICK = timedelta(minutes=5)  # the beat schedule's look for places (YARD_AWAITING_SLOT_INTERVAL_SECONDS)
+OVERFLOW_AFTER = timedelta(hours=1)  # the operator sends a box still waiting for a slot to the overflow area
 MAX_RETRIES = 48  # a day of half-hourly retries, then the step is given up (and counted)
 INSPECTION_RETRIES = 6
 DRAIN_LIMIT = timedelta(days=1)  # after the last day, operations under way may finish within this
@@ -138,7 +141,6 @@ LOAD_CUTOFF = timedelta(hours=6)  # a box ready this long after a vessel's arriv
 # checked by the services all the same; the default 20 s per call would make the run's wall time the solver's.
 STOWAGE_PLAN_SECONDS = 2.0
 OPEN = YardMove.OPEN_STATUSES
-ARRIVING = (YardMove.Kind.DISCHARGE, YardMove.Kind.RECEIVE)  # moves that bring a box into the yard
 
 
 class Refused(Exception):
@@ -439,6 +441,7 @@ class Simulation:
     STATE = (
         "now", "day", "day_end", "draining", "last_dispatch", "next_seq", "declarations", "visit_of", "arrived_at",
         "in_yard", "left", "turned_away", "booking", "vessels", "vessel_carriers", "lines", "awaiting_slot", "result",
+        "last_awaiting_run",
     )  # fmt: skip
 
     def __init__(
@@ -482,7 +485,7 @@ class Simulation:
         self.lines = self._lines()
         self.declarations = 0  # customs declarations registered
         self.awaiting_slot: dict[int, datetime] = {}  # move id -> since when it finds no slot
-        self.last_refusal: str | None = None  # the code of the latest refusal (why a completion failed)
+        self.last_awaiting_run: datetime | None = None
         self.draining = False
         self.capacity: tuple[int, int] | None = None
         self.block_places: dict[str, int] = {}
@@ -512,7 +515,6 @@ class Simulation:
             return service(**kwargs)
         except DomainError as error:
             self.result.refused(step, error.code)
-            self.last_refusal = error.code
             raise Refused(error) from error
         finally:
             self.result.service_seconds[step] += time.perf_counter() - started
@@ -551,7 +553,9 @@ class Simulation:
         (before the commit, renamed into place after it). After the last day, what is under way finishes."""
         if not self.resumed:
             self.plan_traffic()
-        with strategy_using(self.strategy, rng=self.rng):
+        # The simulation plays the worker that looks for places for moves awaiting a slot (`slot_found`): the
+        # services' wake-up after a commit would only queue tasks for a worker that is not there.
+        with strategy_using(self.strategy, rng=self.rng), override_settings(YARD_AWAITING_SLOT_WAKE=False):
             while self.day < self.traffic.days or self.draining:
                 started = time.perf_counter()
                 with transaction.atomic():
@@ -738,13 +742,28 @@ class Simulation:
             hours = (carrier.departed_at - carrier.arrived_at).total_seconds() / 3600
             self.result.month(self.now).turnaround_hours[kind].append(hours)
 
-    def slot_wait_ended(self, move_id: int) -> None:
-        """A box that had found no slot got one (or was given up): the hours it waited, in the month.
+    def slot_found(self, move: YardMove) -> bool:
+        """A move awaiting a slot: the worker's look for places (at most once per beat interval), and then the
+        operator, who sends a box that has waited too long to the overflow area. Whether the move has a place."""
+        self.awaiting_slot.setdefault(move.pk, move.awaiting_slot_since)  # the services' record of the wait
+        if self.last_awaiting_run is None or self.now - self.last_awaiting_run >= AWAITING_TICK:
+            self.call("awaiting_slots_allocate", yard_services.awaiting_slots_allocate)
+            self.last_awaiting_run = self.now
+        if YardMove.objects.filter(pk=move.pk, awaiting_slot_since__isnull=True).exists():
+            return True
+        if move.kind != YardMove.Kind.DISCHARGE or self.now - move.awaiting_slot_since < OVERFLOW_AFTER:
+            return False  # a train or ship waits on it; a box for inspection waits for the inspection area
+        try:
+            self.call("move_send_to_overflow", yard_services.move_send_to_overflow, move_id=move.pk,
+                      actor=self.operator)  # fmt: skip
+        except Refused:
+            return False
+        self.result.waits["boxes sent to the overflow area"] += 1
+        return True
 
-        The hook for issue #20's "discharge move awaiting a slot": the wait starts when the simulation first finds
-        no slot for an arriving box's move (its own retries, `complete_later`). Once YardMove.awaiting_slot_since
-        exists, read the start from the move here instead, so that the services' own record is what is counted.
-        """
+    def slot_wait_ended(self, move_id: int) -> None:
+        """A box that had found no slot got one (or was given up): the hours it waited, in the month. The wait
+        starts when its move was planned awaiting a slot (YardMove.awaiting_slot_since)."""
         since = self.awaiting_slot.pop(move_id, None)
         if since is not None:
             month = self.result.month(self.now)
@@ -780,6 +799,11 @@ class Simulation:
         )
         if move is None or move.status not in OPEN:
             return None
+        if move.awaiting_slot_since and not self.slot_found(move):
+            return None
+        move = YardMove.objects.select_related("visit__container__iso_type", "to_slot__block", "to_carrier").get(
+            pk=move_id
+        )
         self.dispatch(move)
         if move.from_slot_id and not self.dig_out(move.visit):
             return None
@@ -792,6 +816,9 @@ class Simulation:
                 position=selectors.move_to(move), actor=self.driver,
             )  # fmt: skip
         except Refused as refused:
+            if refused.code == "move_redirected":  # the driver goes where the answer says
+                self.result.waits["moves redirected at completion"] += 1
+                return self.complete(move_id)
             if refused.code not in PLACEMENT_CODES or not move.to_slot_id:
                 return None
             done = self.complete_elsewhere(move)
@@ -893,21 +920,18 @@ class Simulation:
     def complete_later(self, move_id: int, attempt: int = 0, then: Callable | None = None) -> None:
         """Completes the move now, or retries (the box could not be dug out, the place was refused). An arriving
         box for which no slot is free waits for one (`slot_wait_ended`)."""
-        self.last_refusal = None
         done = self.complete(move_id)
         if done is not None:
             self.slot_wait_ended(move_id)
             if then:
                 then()
             return
-        status, kind = YardMove.objects.filter(pk=move_id).values_list("status", "kind").first() or (None, None)
+        status = YardMove.objects.filter(pk=move_id).values_list("status", flat=True).first()
         if status not in OPEN:
             self.slot_wait_ended(move_id)
             if then:
                 then()
             return
-        if kind in ARRIVING and self.last_refusal == "no_slot_available":
-            self.awaiting_slot.setdefault(move_id, self.now)
         if attempt >= MAX_RETRIES:
             self.result.given_up["move"] += 1
             self.slot_wait_ended(move_id)
@@ -936,22 +960,16 @@ class Simulation:
                 for box in platform.containers]}
             for platform in event.platforms
         ]  # fmt: skip
-        while True:
-            try:
-                train, moves = self.call(
-                    "train_list_register", rail_services.train_list_register, train_number=event.train_number,
-                    line=line, wagons=wagons, actor=self.operator, origin=event.origin, category=event.category,
-                    eta=event.at,
-                )  # fmt: skip
-                break
-            except Refused as refused:
-                # The operator takes off the list what the yard cannot take (it goes on by direct delivery)
-                # and registers the rest; anything else about the list is not the simulation's to fix.
-                number = refused.error.context.get("container") if refused.code == "no_slot_available" else None
-                if number is None or not self.take_off(wagons, number):
-                    self.result.given_up["inbound train"] += 1
-                    self.turn_away(sum(len(wagon["containers"]) for wagon in wagons))
-                    return
+        try:  # a box with no place yet is taken all the same: its move awaits a slot
+            train, moves = self.call(
+                "train_list_register", rail_services.train_list_register, train_number=event.train_number,
+                line=line, wagons=wagons, actor=self.operator, origin=event.origin, category=event.category,
+                eta=event.at,
+            )  # fmt: skip
+        except Refused:  # a list the traffic model got wrong: not the simulation's to fix
+            self.result.given_up["inbound train"] += 1
+            self.turn_away(sum(len(wagon["containers"]) for wagon in wagons))
+            return
         self.lines[line] = train.pk
         self.result.carriers["trains in"] += 1
         by_number = {box.number: box for box in event.boxes}
@@ -968,16 +986,6 @@ class Simulation:
             self.at(when, self.discharge, train.pk, move.pk, move.visit.container.number, essential=True)
         last = start + timedelta(hours=len(moves) / self.p.rail_moves_per_hour)
         self.at(last + timedelta(minutes=10), self.train_leaves, train.pk, line, 0, False, essential=True)
-
-    def take_off(self, wagons: list[dict], number: str) -> bool:
-        for wagon in wagons:
-            for box in wagon["containers"]:
-                if box["number"] == number:
-                    wagon["containers"].remove(box)
-                    self.turned_away.add(number)
-                    self.turn_away()
-                    return True
-        return False
 
     def discharge(self, train_id: int, move_id: int, number: str) -> None:
         plan = self.plans[number]

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from aktau_tos.locking import _still_registered, lock_wait
+from aktau_tos.locking import lock_wait, on_commit_registered
 
 pytestmark = [
     pytest.mark.django_db,
@@ -53,7 +53,7 @@ def test_a_decorated_block_sets_it_in_every_transaction():
 
 def test_django_keeps_on_commit_callbacks_as_lock_wait_reads_them():
     """lock_wait knows whether its lock_timeout still holds by finding its marker in Django's private
-    connection.run_on_commit (_still_registered). Django documents that callbacks go with a rolled-back savepoint,
+    connection.run_on_commit (on_commit_registered). Django documents that callbacks go with a rolled-back savepoint,
     not how it keeps them: if an upgrade changes that, this says so before a request hangs or fails on it."""
 
     def marker() -> None:
@@ -64,9 +64,10 @@ def test_django_keeps_on_commit_callbacks_as_lock_wait_reads_them():
 
     def describe(entries) -> str:
         return (
-            "Django changed connection.run_on_commit, which aktau_tos.locking._still_registered reads: it was a list "
+            "Django changed connection.run_on_commit, which aktau_tos.locking.on_commit_registered reads: it was a "
+            "list "
             "of (savepoint ids, callback, robust) tuples, a rolled-back savepoint's callbacks dropped from it (Django "
-            f"4.2 to 5.2); it is now {entries!r}. Update _still_registered (and this test), or find another way to "
+            f"4.2 to 5.2); it is now {entries!r}. Update on_commit_registered (and this test), or find another way to "
             "know whether lock_timeout still holds."
         )
 
@@ -79,11 +80,11 @@ def test_django_keeps_on_commit_callbacks_as_lock_wait_reads_them():
         [entry] = ours
         assert len(entry) == 3 and isinstance(entry[0], set) and entry[1] is marker, describe(entries)
         assert isinstance(entry[2], bool), describe(entries)
-        assert _still_registered(marker)
-    assert _still_registered(marker), "a released savepoint keeps its callbacks until the transaction commits"
+        assert on_commit_registered(marker)
+    assert on_commit_registered(marker), "a released savepoint keeps its callbacks until the transaction commits"
     with pytest.raises(RuntimeError), transaction.atomic():
         transaction.on_commit(in_a_savepoint)
-        assert _still_registered(in_a_savepoint)
+        assert on_commit_registered(in_a_savepoint)
         raise RuntimeError("roll the savepoint back")
-    assert not _still_registered(in_a_savepoint), describe(connection.run_on_commit)
-    assert _still_registered(marker)
+    assert not on_commit_registered(in_a_savepoint), describe(connection.run_on_commit)
+    assert on_commit_registered(marker)

@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from aktau_tos.errors import DomainError
@@ -121,6 +123,8 @@ class BlockAdmin(SimpleHistoryAdmin):
             "title": "Yard map",
             "blocks": selectors.yard_map(),
             "visits_url": reverse("admin:yard_containervisit_changelist"),
+            "awaiting": selectors.moves_awaiting_slot_count(),
+            "awaiting_url": reverse("admin:yard_yardmove_changelist") + "?awaiting_slot=yes",
         }
         return TemplateResponse(request, "admin/yard/map.html", context)
 
@@ -283,14 +287,27 @@ class HoldAdmin(SimpleHistoryAdmin):
         )
 
 
+class AwaitingSlotFilter(admin.SimpleListFilter):
+    title = gettext_lazy("awaiting a slot")
+    parameter_name = "awaiting_slot"
+
+    def lookups(self, request, model_admin):
+        return [("yes", gettext_lazy("Awaiting a slot")), ("no", gettext_lazy("Has a place"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(awaiting_slot_since__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(YardMove)
 class YardMoveAdmin(SimpleHistoryAdmin):
     list_display = ["id", "container", "kind", "status", "from_label", "to_label", "equipment", "priority", "deviation"]
-    list_filter = ["status", "kind", "equipment", "deviation"]
+    list_filter = ["status", AwaitingSlotFilter, "kind", "equipment", "deviation"]
     search_fields = ["visit__container__number"]
     readonly_fields = [field.name for field in YardMove._meta.fields] + ["allocation_table"]
     exclude = ["allocation"]
-    actions = ["cancel", "dispatch_now"]
+    actions = ["cancel", "dispatch_now", "send_to_overflow", "look_for_places"]
     show_full_result_count = False
 
     def get_queryset(self, request):
@@ -319,12 +336,18 @@ class YardMoveAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="To")
     def to_label(self, move: YardMove) -> str:
+        if move.awaiting_slot_since:
+            return format_html('<strong class="awaiting">{}</strong>', _("awaiting a slot"))
         return selectors.move_to(move) or "-"
 
     @admin.display(description="Why this slot")
     def allocation_table(self, move: YardMove) -> str:
         if not move.allocation:
             return "-"
+        if "chosen" not in move.allocation:  # waiting: no place was free when it was planned
+            return format_html(
+                "<p>{}</p>", _("No place yet: %(refusal)s") % {"refusal": move.allocation.get("refusal", "")}
+            )
         rows = [move.allocation["chosen"], *move.allocation.get("runners_up", [])]
         return format_html(
             "<table><tr><th>position</th><th>score</th><th>costs</th></tr>{}</table><p>{} legal places considered "
@@ -359,6 +382,21 @@ class YardMoveAdmin(SimpleHistoryAdmin):
     def dispatch_now(self, request: HttpRequest, queryset: QuerySet[YardMove]) -> None:
         self.message_user(request, f"Dispatched {services.moves_dispatch()} planned moves.", messages.SUCCESS)
 
+    @admin.action(description=gettext_lazy("Send to the overflow area (moves awaiting a slot)"))
+    def send_to_overflow(self, request: HttpRequest, queryset: QuerySet[YardMove]) -> None:
+        _run_each(
+            self,
+            request,
+            queryset,
+            lambda move: services.move_send_to_overflow(move_id=move.pk, actor=request.user),
+            _("Sent to the overflow area"),
+        )
+
+    @admin.action(description=gettext_lazy("Look for places for the moves awaiting a slot now"))
+    def look_for_places(self, request: HttpRequest, queryset: QuerySet[YardMove]) -> None:
+        found = services.awaiting_slots_allocate()
+        self.message_user(request, _("%(count)d waiting moves got a place.") % {"count": found}, messages.SUCCESS)
+
     def board_view(self, request: HttpRequest) -> HttpResponse:
         """Each machine's work queue side by side, and what no machine has taken yet."""
         if not self.has_view_permission(request):
@@ -367,13 +405,19 @@ class YardMoveAdmin(SimpleHistoryAdmin):
         stacking = Equipment.objects.filter(active=True).exclude(kind=Equipment.Kind.TERMINAL_TRACTOR)
         columns = {machine.code: [] for machine in stacking}
         unassigned = []
+        awaiting = []
         for move in open_moves:
-            (columns.setdefault(move.equipment.code, []) if move.equipment_id else unassigned).append(move)
+            if move.awaiting_slot_since:
+                awaiting.append(move)
+            else:
+                (columns.setdefault(move.equipment.code, []) if move.equipment_id else unassigned).append(move)
         context = {
             **self.admin_site.each_context(request),
             "title": "Move board",
             "columns": sorted(columns.items()),
             "unassigned": unassigned,
+            "awaiting": sorted(awaiting, key=lambda move: move.awaiting_slot_since),
+            "awaiting_url": reverse("admin:yard_yardmove_changelist") + "?awaiting_slot=yes",
         }
         return TemplateResponse(request, "admin/yard/move_board.html", context)
 

@@ -80,6 +80,27 @@ class HoldNotActive(DomainError):
     detail_template = "Hold {hold} was already released."
 
 
+class MoveNotAwaitingSlot(DomainError):
+    code, title = "move_not_awaiting_slot", _("Move not awaiting a slot")
+    detail_template = _(
+        "Move {move} is not waiting for a slot: only a move that waits may be sent to the overflow area."
+    )
+
+
+class MoveRedirected(DomainError):
+    """The planned place no longer takes the box (a rule changed meanwhile): the move now goes elsewhere. The new
+    target is kept (the answer is the driver's next instruction), so a retry gets this same answer."""
+
+    code, title = "move_redirected", _("Put it down elsewhere")
+    detail_template = _("{position} no longer takes {container}: {reason}. The move now goes to {target}.")
+    keeps_changes = True
+
+
+class OverflowNotForInspection(DomainError):
+    code, title = "overflow_not_for_inspection", _("Not for the overflow area")
+    detail_template = _("Move {move} takes its box to customs inspection: only the inspection area will do.")
+
+
 class NoSlotAvailable(DomainError):
     code, title = "no_slot_available", "No slot available"
     detail_template = "No legal slot for {container} in {area}."

@@ -3,8 +3,9 @@ the end of every simulated day) and for tests.
 
 The services refuse an illegal placement and the constraints refuse two boxes in one place; this reads the
 persisted yard back and says whether it is still one the stacking rules (`yard.stacking`) would accept as a
-whole. Three queries, whatever the history: the occupancies with what the rules need to know (a few thousand
-rows at the Aktau layout's size), stays in the yard without a position, and open moves of stays that are over.
+whole. Four queries, whatever the history: the occupancies with what the rules need to know (a few thousand
+rows at the Aktau layout's size), stays in the yard without a position, open moves of stays that are over, and
+moves awaiting a slot that hold a place all the same (the database already keeps them planned and placeless).
 The rules of other apps (DG segregation) are theirs to check: see `selectors.visit_placement_verdict`.
 """
 
@@ -13,7 +14,7 @@ from typing import NamedTuple
 
 from django.db.models import Exists, OuterRef
 
-from yard.models import Block, ContainerVisit, IsoSizeType, Occupancy, YardMove
+from yard.models import Block, ContainerVisit, IsoSizeType, Occupancy, SlotReservation, YardMove
 from yard.positions import position_format
 
 
@@ -75,6 +76,9 @@ def yard_invariants_check(*, limit: int = 10) -> list[str]:
     over = YardMove.objects.filter(status__in=YardMove.OPEN_STATUSES, visit__state=ContainerVisit.State.DEPARTED)
     for pk, kind, number in over.values_list("pk", "kind", "visit__container__number")[: limit + 1]:
         problems.append(f"move {pk} ({kind}) of {number} is still open, but its stay is over")
+    holding = SlotReservation.objects.filter(move__awaiting_slot_since__isnull=False).values_list("move_id", flat=True)
+    for pk in holding.distinct()[: limit + 1]:
+        problems.append(f"move {pk} awaits a slot, but holds a place")
     if len(problems) > limit:
         problems = [*problems[:limit], f"... and {len(problems) - limit} more"]
     return problems

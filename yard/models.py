@@ -99,6 +99,8 @@ class Block(models.Model):
         REEFER = "reefer", "Reefers (powered)"
         DANGEROUS_GOODS = "dg", "Dangerous goods area"
         INSPECTION = "inspection", "Customs inspection area"
+        # Kept free for boxes the other areas have no room for; only the operator sends a box there.
+        OVERFLOW = "overflow", _("Overflow area")
 
     class Equipment(models.TextChoices):
         RMG = "rmg", "Rail-mounted gantry"
@@ -403,6 +405,11 @@ class YardMove(models.Model):
     from_place = models.CharField(max_length=12, blank=True)
     to_place = models.CharField(max_length=12, blank=True)
     planned_to = models.CharField(max_length=60, blank=True, help_text="The position first planned.")
+    # A box that must come in (its train is on the line, its ship alongside) while its area is full: the move is
+    # planned with no place and gets one as soon as space frees (or the operator sends it to the overflow area).
+    awaiting_slot_since = models.DateTimeField(
+        _("awaiting a slot since"), null=True, blank=True, help_text=_("Set while no place is free for this move.")
+    )
     deviation = models.BooleanField(default=False, help_text="Confirmed in another position than planned.")
     allocation = models.JSONField(null=True, blank=True, help_text="Why the target slot was chosen.")
     equipment = models.ForeignKey(Equipment, on_delete=models.SET_NULL, null=True, blank=True, related_name="moves")
@@ -428,12 +435,22 @@ class YardMove(models.Model):
                 condition=Q(to_slot__isnull=True, to_tier__isnull=True) | Q(to_slot__isnull=False, to_tier__gte=1),
                 name="yard_yardmove_to_tier_with_slot",
             ),
+            models.CheckConstraint(
+                condition=Q(awaiting_slot_since__isnull=True) | Q(status="planned", to_slot__isnull=True),
+                name="yard_yardmove_awaiting_slot_planned_without_place",
+            ),
         ]
         indexes = [
             models.Index(fields=["equipment", "status"], name="yard_move_queue"),
             models.Index(fields=["status", "priority", "deadline"], name="yard_move_open"),
             # The nightly report's moves and exceptions in a period (kpis._moves, kpis._exceptions).
             models.Index(fields=["finished_at"], condition=Q(finished_at__isnull=False), name="yard_move_finished"),
+            # The moves still waiting for a place (the periodic allocation's and the boards' look-up).
+            models.Index(
+                fields=["awaiting_slot_since"],
+                condition=Q(awaiting_slot_since__isnull=False),
+                name="yard_move_awaiting",
+            ),
         ]
 
     def __str__(self) -> str:

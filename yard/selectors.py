@@ -133,6 +133,10 @@ def moves_queue(*, equipment_code: str | None = None, limit: int = 200) -> list[
     return list(moves.order_by(started_first, "priority", F("deadline").asc(nulls_last=True), "pk")[:limit])
 
 
+def moves_awaiting_slot_count() -> int:
+    return YardMove.objects.filter(awaiting_slot_since__isnull=False).count()
+
+
 def yard_map() -> list[dict]:
     """Every block as a grid of stacks: height, DG, holds and dwell per ground slot (four queries)."""
     active_hold = Hold.objects.filter(visit=OuterRef("visit"), released_at__isnull=True)

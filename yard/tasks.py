@@ -18,6 +18,14 @@ def dispatch_planned_moves() -> int:
     return services.moves_dispatch()
 
 
+@shared_task(
+    acks_late=True, reject_on_worker_lost=True, autoretry_for=(LockTimeout,), retry_backoff=True, max_retries=5
+)
+def allocate_awaiting_slots() -> int:
+    """Gives moves awaiting a slot the places that freed; periodic, and woken when a box leaves the yard."""
+    return services.awaiting_slots_allocate()
+
+
 @shared_task(acks_late=True)
 def plan_housekeeping() -> dict:
     """Nightly: plans moves that remove tomorrow's rehandles, within the machines' spare capacity."""

@@ -43,6 +43,8 @@ DEFINITIONS = {
     "dangerous_goods": "Dangerous goods: declaration lines of containers in the yard now, by primary class; "
     "segregation alerts open now and raised in the period.",
     "exceptions": "Exceptions: moves marked failed or cancelled in the period.",
+    "awaiting_slot": "Awaiting a slot: moves planned while their area was full, still without a place when the "
+    "report was built, and how long each has waited.",
     "trains": "Train turnaround: from a train's arrival on its line to its departure, for trains that left in "
     "the period, by line and direction; moves per hour: its discharge or loading moves over those hours.",
 }
@@ -95,6 +97,7 @@ class DailyKpis:
     customs: dict = field(default_factory=dict)
     dangerous_goods: dict = field(default_factory=dict)
     exceptions: list[dict] = field(default_factory=list)
+    awaiting_slot: list[dict] = field(default_factory=list)  # moves waiting for a place now (needs action)
     trains: list[dict] = field(default_factory=list)  # per period and line: trains and mean turnaround hours
     vessels: dict = field(default_factory=dict)  # calls departed on the day, alongside now, month to date
     definitions: dict = field(default_factory=_definitions)
@@ -217,6 +220,16 @@ def _exceptions(period: Period) -> list[dict]:
     ]  # fmt: skip
 
 
+def _awaiting_slot(now: datetime) -> list[dict]:
+    moves = YardMove.objects.filter(awaiting_slot_since__isnull=False).select_related("visit__container")
+    return [
+        {"move": move.pk, "container": move.visit.container.number, "kind": move.kind,
+         "since": move.awaiting_slot_since, "hours": round((now - move.awaiting_slot_since).total_seconds() / 3600, 1),
+         "reason": (move.allocation or {}).get("refusal", "")}
+        for move in moves.order_by("awaiting_slot_since")[:500]
+    ]  # fmt: skip
+
+
 def _trains(period: Period) -> list[dict]:
     turnaround = ExpressionWrapper(F("carrier__departed_at") - F("carrier__arrived_at"), output_field=DurationField())
     left = TrainVisit.objects.filter(carrier__departed_at__gte=period.start, carrier__departed_at__lt=period.end)
@@ -272,6 +285,7 @@ def daily_kpis(day: date) -> DailyKpis:
         customs=_customs(now),
         dangerous_goods=_dangerous_goods(periods[0]),
         exceptions=_exceptions(periods[0]),
+        awaiting_slot=_awaiting_slot(now),
         trains=[row for period in periods for row in _trains(period)],
         vessels=_vessels(periods[0], periods[1], now),
     )

@@ -12,7 +12,7 @@ from aktau_tos.reports.kpis import DailyKpis
 
 VESSELS = gettext_lazy("Vessels")
 SHEETS = ["Summary", "Throughput", "Occupancy", "Dwell", "Moves", "Trains", VESSELS, "Customs", "Dangerous goods",
-          "Exceptions", "Definitions"]  # fmt: skip
+          "Exceptions", "Awaiting a slot", "Definitions"]  # fmt: skip
 
 
 def _local(moment: datetime | None) -> datetime | None:
@@ -96,6 +96,12 @@ def workbook_bytes(kpis: DailyKpis) -> bytes:
     for row in kpis.exceptions:
         sheet.append([row["move"], row["container"], row["kind"], row["status"], row["equipment"],
                       row["at"].replace(tzinfo=None) if row["at"] else None])  # fmt: skip
+
+    sheet = book.create_sheet("Awaiting a slot")
+    sheet.append(["move", "container", "kind", "waiting since", "hours", "why"])
+    for row in kpis.awaiting_slot:
+        sheet.append([row["move"], row["container"], row["kind"], _local(row["since"]), row["hours"],
+                      row["reason"]])  # fmt: skip
 
     sheet = book.create_sheet("Definitions")
     for key, text in kpis.definitions.items():

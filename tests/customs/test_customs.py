@@ -124,6 +124,34 @@ class TestRules:
         again = refused(services.inspection_order, container=visit.container.number, kind="scan", actor=officer)
         assert again.code == "inspection_already_open"
 
+    def test_a_full_inspection_area_delays_the_inspection_and_the_order_stands(self, terminal, clerk, officer):
+        """INS holds two boxes: the third order waits for a slot, and gets one as soon as an inspected box leaves."""
+        from yard.models import YardMove
+
+        numbers = ["CSQU3054383", "MSKU2666542", "TCNU7200794"]
+        visits = [arrive_import(clerk, number) for number in numbers]
+        orders = [services.inspection_order(container=v.container.number, kind="scan", actor=officer) for v in visits]
+        assert [order.move_in.to_slot.block.code for order in orders[:2]] == ["INS", "INS"]
+        waiting = orders[2].move_in
+        assert (waiting.to_slot_id, waiting.status) == (None, "planned") and waiting.awaiting_slot_since
+        assert orders[2].hold.kind == "scan_required"  # customs' hold is placed all the same
+        assert refused(yard_services.move_send_to_overflow, move_id=waiting.pk, actor=officer).code == (
+            "overflow_not_for_inspection"
+        )
+        for order in orders[:2]:
+            complete(order.move_in, clerk)
+        assert yard_services.awaiting_slots_allocate() == 0  # INS is full now
+        services.inspection_result(order_id=orders[0].pk, result="no_suspicion", actor=officer)
+        orders[0].refresh_from_db()
+        complete(orders[0].move_out, clerk)  # back to the yard: its INS slot frees
+        assert yard_services.awaiting_slots_allocate() == 1
+        waiting.refresh_from_db()
+        assert waiting.to_slot.block.code == "INS" and waiting.awaiting_slot_since is None
+        complete(waiting, clerk)
+        orders[2].refresh_from_db()
+        assert orders[2].status == InspectionOrder.Status.AT_INSPECTION
+        assert not YardMove.objects.filter(awaiting_slot_since__isnull=False).exists()
+
     def test_unknown_things(self, terminal, officer):
         assert refused(services.inspection_order, container="CSQU3054383", kind="scan", actor=officer).code == (
             "container_not_found"

@@ -192,7 +192,52 @@ def test_scanner_query_counts_do_not_grow_with_the_yard(client_for, small_yard, 
     body = {"container": move.visit.container.number, "position": "GATE"}
     # the completion: token, role, move with its places (locked), visit lock, holds, position, slot lock, snapshot
     # (slots and occupancies: the block came with the position), delete and its history, visit and history, move
-    # and history, its place's reservation released, the partners' event (EDI: gone out of the gate); the answer is
-    # that move, not re-read. PostgreSQL adds one lock_timeout setting per transaction.
-    with django_assert_num_queries(19 + (1 if connection.vendor == "postgresql" else 0)):
+    # and history, its place's reservation released, whether moves await a slot (to wake their allocation), the
+    # partners' event (EDI: gone out of the gate); the answer is that move, not re-read. PostgreSQL adds one
+    # lock_timeout setting per transaction.
+    with django_assert_num_queries(20 + (1 if connection.vendor == "postgresql" else 0)):
         assert driver.post(f"/api/v1/yard/moves/{move.pk}/complete/", body).status_code == 200
+
+
+def test_a_planned_place_that_no_longer_takes_the_box_redirects_the_driver(scanner, client_for, clerk):
+    """The box's declaration changed while it was on its way (now DG): its planned place in A is refused, the move
+    gets a place in the DG area, and the driver is told where. The new target is kept: a retry with the same key
+    gets the same answer, and the box goes down at the new place."""
+    import uuid
+
+    from yard.models import ContainerVisit, SlotReservation, YardMove
+
+    move = scanner.post("/api/v1/yard/gate-in/", GATE_IN).json()["move"]
+    visit = ContainerVisit.objects.get(container__number="CSQU3054383")
+    services.visit_dangerous_goods_set(
+        visit=visit, lines=[{"un_number": "1203", "class": "3", "packing_group": "II"}], actor=clerk
+    )
+    driver, key = client_for(roles.DRIVER), str(uuid.uuid4())
+    url = f"/api/v1/yard/moves/{move['id']}/complete/"
+    body = {"container": "CSQU3054383", "position": move["to"]}
+    answer = driver.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert (answer.status_code, answer["Content-Type"]) == (409, "application/problem+json")
+    problem = answer.json()
+    assert problem["code"] == "move_redirected"
+    redirected = YardMove.objects.get(pk=move["id"])
+    assert redirected.to_slot.block.code == "DG" and redirected.status == "planned"
+    assert redirected.planned_to in problem["detail"] and move["to"] in problem["detail"]
+    assert [r.slot_id for r in SlotReservation.objects.filter(move=redirected)] == [redirected.to_slot_id]
+    assert "redirected at completion" in redirected.history.first().history_change_reason
+    again = driver.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert (again.status_code, again["Idempotent-Replayed"], again.json()) == (409, "true", problem)
+    assert YardMove.objects.get(pk=move["id"]).planned_to == redirected.planned_to  # not redirected twice
+    done = driver.post(url, {"container": "CSQU3054383", "position": redirected.planned_to}, format="json")
+    assert done.status_code == 200 and done.json()["position"] == redirected.planned_to
+
+
+def test_a_drivers_own_choice_that_is_refused_is_not_redirected(scanner, client_for, put):
+    from yard.models import YardMove
+
+    put("A-02-01-1")
+    move = scanner.post("/api/v1/yard/gate-in/", GATE_IN).json()["move"]
+    answer = client_for(roles.DRIVER).post(
+        f"/api/v1/yard/moves/{move['id']}/complete/", {"container": "CSQU3054383", "position": "A-02-01-1"}
+    )
+    assert answer.json()["code"] == "position_occupied"
+    assert YardMove.objects.get(pk=move["id"]).planned_to == move["to"]

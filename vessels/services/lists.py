@@ -167,6 +167,7 @@ def discharge_list_apply(*, call_id: int, containers: list[dict], actor: Abstrac
                             arriving_from=AccessPoint.Kind.QUAY,
                             from_place=cell.label,
                             actor=actor,
+                            wait_for_slot=True,  # the ship's boxes come off: one with no place yet waits for one
                         )
                     )
                 else:

@@ -105,7 +105,7 @@ class MoveOutput(serializers.ModelSerializer):
         model = YardMove
         fields = [
             "id", "container", "kind", "from_", "to", "status", "priority", "deadline", "equipment", "planned_to",
-            "deviation", "position", "created_at", "dispatched_at", "started_at", "finished_at",
+            "deviation", "position", "created_at", "dispatched_at", "started_at", "finished_at", "awaiting_slot_since",
         ]  # fmt: skip
 
     def get_from(self, move: YardMove) -> str | None:

@@ -8,12 +8,14 @@ from yard.services.gate import gate_in
 from yard.services.holds import hold_place, hold_release
 from yard.services.housekeeping import housekeeping_plan
 from yard.services.moves import (
+    awaiting_slots_allocate,
     move_cancel,
     move_complete,
     move_create_adhoc,
     move_place_set,
     move_plan,
     move_plan_to_yard,
+    move_send_to_overflow,
     move_start,
 )
 from yard.services.visits import (
@@ -26,6 +28,7 @@ from yard.services.visits import (
 
 __all__ = [
     "allocation_batch",
+    "awaiting_slots_allocate",
     "carrier_visit_arrive",
     "carrier_visit_cancel",
     "carrier_visit_depart",
@@ -41,6 +44,7 @@ __all__ = [
     "move_place_set",
     "move_plan",
     "move_plan_to_yard",
+    "move_send_to_overflow",
     "move_start",
     "moves_dispatch",
     "visit_book_outbound",

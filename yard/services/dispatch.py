@@ -40,7 +40,8 @@ def moves_dispatch(*, limit: int = BATCH) -> int:
     claim goes on past them: a pile of held moves at the top never stalls the rest of the terminal.
     """
     planned = (
-        YardMove.objects.filter(status=YardMove.Status.PLANNED)
+        # a move awaiting a slot has nowhere to go yet
+        YardMove.objects.filter(status=YardMove.Status.PLANNED, awaiting_slot_since__isnull=True)
         .select_related("from_slot__block", "to_slot__block")
         .order_by("priority", F("deadline").asc(nulls_last=True), "pk")
     )

@@ -5,22 +5,30 @@ truck (GATE) or onto a carrier. All of it happens in one short transaction that 
 involved in primary-key order, checks every stacking rule on a fresh snapshot, and writes.
 """
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+import logging
 
-from aktau_tos.audit import audited
-from aktau_tos.locking import lock_wait
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aktau_tos.audit import audited, system_user
+from aktau_tos.locking import lock_wait, on_commit_registered
 from yard import hooks, selectors
-from yard.allocation import blocks_for, slot_allocate
+from yard.allocation import Allocation, allocation_batch, blocks_for, slot_allocate
 from yard.errors import (
     ContainerMismatch,
     ContainerNotInTerminal,
     ContainerNotOnTop,
     ContainerOnHold,
     MoveAlreadyOpen,
+    MoveNotAwaitingSlot,
     MoveNotFound,
     MoveNotOpen,
+    MoveRedirected,
+    NoSlotAvailable,
+    OverflowNotForInspection,
     PlacementRefused,
     PositionInvalid,
     PositionReserved,
@@ -29,6 +37,10 @@ from yard.identity import container_number_normalise
 from yard.models import Block, CarrierVisit, ContainerVisit, Equipment, Occupancy, Slot, SlotReservation, YardMove
 from yard.positions import GATE, Position, position_parse
 from yard.stacking import Box, placement_check, removal_check, snapshot_around
+
+logger = logging.getLogger(__name__)
+# How many waiting moves one look for free places handles (the oldest, most urgent first); the next run goes on.
+AWAITING_BATCH = 200
 
 # Lower goes first: trains waiting on a line and departures, then trucks, inspections, housekeeping last.
 DEFAULT_PRIORITY = {
@@ -89,8 +101,10 @@ def move_plan(
     priority: int | None = None,
     deadline=None,
     allocation: dict | None = None,
+    awaiting_slot: bool = False,
 ) -> YardMove:
-    """A planned move for a container; it starts from where the container is now (or its carrier)."""
+    """A planned move for a container; it starts from where the container is now (or its carrier). `awaiting_slot`:
+    it must happen but no place is free yet (see move_plan_to_yard)."""
     hold_check(visit, kind)
     open_move = YardMove.objects.filter(visit=visit, status__in=YardMove.OPEN_STATUSES).first()
     if open_move:
@@ -113,6 +127,7 @@ def move_plan(
         from_place=from_place,
         to_place=to_place,
         allocation=allocation,
+        awaiting_slot_since=timezone.now() if awaiting_slot else None,
         created_by=actor,
     )
     move.planned_to = selectors.move_to(move) or ""
@@ -142,9 +157,10 @@ def _reserve(move: YardMove, visit: ContainerVisit, slot: Slot, tier: int) -> No
         raise PositionReserved(position=move.planned_to, move=holder.move_id if holder else "?") from None
 
 
-def _release(move: YardMove) -> None:
-    """The move is over (done, cancelled, failed): its place is no longer held for it."""
-    SlotReservation.objects.filter(move=move).delete()
+def _release(move: YardMove) -> int:
+    """The move is over (done, cancelled, failed): its place is no longer held for it. Returns how many were."""
+    deleted, _by_model = SlotReservation.objects.filter(move=move).delete()
+    return deleted
 
 
 @transaction.atomic
@@ -158,12 +174,38 @@ def move_plan_to_yard(
     from_place: str = "",
     arriving_from: str | None = None,
     inspection: bool = False,
+    wait_for_slot: bool = False,
 ) -> YardMove:
     """Allocates the best slot for the container (see yard.allocation) and plans its move there. Allocations take
-    turns until their transaction ends (slot_allocate), so the place chosen is not one a racing planner holds."""
-    allocation = slot_allocate(
-        visit=visit, blocks=blocks_for(visit, inspection=inspection), arriving_from=arriving_from
-    )
+    turns until their transaction ends (slot_allocate), so the place chosen is not one a racing planner holds.
+
+    With no legal place free, refused (NoSlotAvailable) — unless `wait_for_slot`: a box that must come in anyway
+    (its train is on the line, its ship alongside) gets its move all the same, *awaiting a slot*. Dispatch leaves it
+    alone; awaiting_slots_allocate gives it a place as soon as one frees, or the operator sends it to the overflow
+    area (move_send_to_overflow)."""
+    try:
+        allocation = slot_allocate(
+            visit=visit, blocks=blocks_for(visit, inspection=inspection), arriving_from=arriving_from
+        )
+    except NoSlotAvailable as full:
+        if not wait_for_slot:
+            raise
+        move = move_plan(
+            visit=visit,
+            kind=kind,
+            actor=actor,
+            priority=priority,
+            deadline=deadline,
+            from_place=from_place,
+            # what to ask allocation again, and why there was no place
+            allocation={
+                "waiting_for": {"inspection": inspection, "arriving_from": arriving_from},
+                "refusal": str(full),
+            },
+            awaiting_slot=True,
+        )
+        logger.warning("Move %s (%s) awaits a slot: %s", move.pk, kind, full)
+        return move
     slot = Slot.objects.select_related("block").get(pk=allocation.chosen.slot_id)
     return move_plan(
         visit=visit,
@@ -176,6 +218,88 @@ def move_plan_to_yard(
         from_place=from_place,
         allocation=allocation.explanation(),
     )
+
+
+def _place_give(move: YardMove, allocation: Allocation, actor: AbstractBaseUser, reason: str) -> None:
+    """A waiting move gets the place allocation chose: it is no longer waiting, and dispatch may hand it out."""
+    move.to_slot = Slot.objects.select_related("block").get(pk=allocation.chosen.slot_id)
+    move.to_tier = allocation.chosen.tier
+    move.awaiting_slot_since = None
+    move.allocation = allocation.explanation()
+    move.planned_to = selectors.move_to(move) or ""
+    audited(move, actor, reason).save(
+        update_fields=["to_slot", "to_tier", "awaiting_slot_since", "allocation", "planned_to"]
+    )
+    _reserve(move, move.visit, move.to_slot, move.to_tier)
+
+
+def _waiting_for(move: YardMove) -> dict:
+    return (move.allocation or {}).get("waiting_for", {})
+
+
+@transaction.atomic
+@allocation_batch()
+def awaiting_slots_allocate(*, limit: int = AWAITING_BATCH) -> int:
+    """Gives the moves awaiting a slot a place where one has freed, most urgent and longest waiting first; returns
+    how many got one. Run by a periodic task, and after a box leaves the yard while moves are waiting."""
+    waiting = list(
+        YardMove.objects.filter(awaiting_slot_since__isnull=False, status=YardMove.Status.PLANNED)
+        .select_related("visit__container__iso_type", "from_carrier", "from_slot__block")
+        .order_by("priority", "awaiting_slot_since", "pk")
+        .select_for_update(skip_locked=True, of=("self",))[:limit]
+    )
+    actor, found = system_user(), 0
+    for move in waiting:
+        request = _waiting_for(move)
+        try:
+            allocation = slot_allocate(
+                visit=move.visit,
+                blocks=blocks_for(move.visit, inspection=request.get("inspection", False)),
+                arriving_from=request.get("arriving_from"),
+            )
+        except NoSlotAvailable:
+            continue
+        _place_give(move, allocation, actor, _("a place freed"))
+        found += 1
+    return found
+
+
+@transaction.atomic
+def move_send_to_overflow(*, move_id: int, actor: AbstractBaseUser) -> YardMove:
+    """The operator's way out for a move awaiting a slot: the best place in the overflow area (layout blocks of kind
+    overflow). Its rules are the yard's: no dangerous goods there, and a full reefer needs a powered slot."""
+    move = _move_locked(move_id)
+    if move.status != YardMove.Status.PLANNED or move.awaiting_slot_since is None:
+        raise MoveNotAwaitingSlot(move=move.pk)
+    if _waiting_for(move).get("inspection"):
+        raise OverflowNotForInspection(move=move.pk)
+    allocation = slot_allocate(
+        visit=move.visit,
+        blocks=list(Block.objects.filter(kind=Block.Kind.OVERFLOW)),
+        arriving_from=_waiting_for(move).get("arriving_from"),
+    )
+    _place_give(move, allocation, actor, _("sent to the overflow area"))
+    return move
+
+
+def _awaiting_slots_wake() -> None:
+    """A place freed or a stack reopened: once this transaction commits, a worker looks for places for the moves
+    waiting for one (once per transaction, and only while some wait)."""
+    if not settings.YARD_AWAITING_SLOT_WAKE:
+        return
+    pending = getattr(connection, "_awaiting_slots_wake", None)
+    if pending is not None and on_commit_registered(pending):
+        return
+    if not YardMove.objects.filter(awaiting_slot_since__isnull=False).exists():
+        return
+
+    def wake() -> None:
+        from yard.tasks import allocate_awaiting_slots  # the tasks module imports these services
+
+        allocate_awaiting_slots.delay()
+
+    transaction.on_commit(wake, robust=True)  # a broker that is down costs a wait for the next periodic run
+    connection._awaiting_slots_wake = wake
 
 
 def move_create_adhoc(*, container: str, to: str, actor: AbstractBaseUser) -> YardMove:
@@ -256,19 +380,56 @@ def move_cancel(*, move_id: int, actor: AbstractBaseUser, reason: str = "", fail
     if move.status not in YardMove.OPEN_STATUSES:
         raise MoveNotOpen(move=move.pk, status=move.status)
     move.status = YardMove.Status.FAILED if failed else YardMove.Status.CANCELLED
-    move.finished_at, move.finished_by = timezone.now(), actor
-    audited(move, actor, reason).save(update_fields=["status", "finished_at", "finished_by"])
-    _release(move)
+    move.finished_at, move.finished_by, move.awaiting_slot_since = timezone.now(), actor, None
+    audited(move, actor, reason).save(update_fields=["status", "finished_at", "finished_by", "awaiting_slot_since"])
+    if _release(move):
+        _awaiting_slots_wake()  # the place it held is free again
     return move
 
 
-@transaction.atomic
 def move_complete(*, move_id: int, container: str, position: str, actor: AbstractBaseUser) -> YardMove:
     """The scanner confirms a move: the container as scanned, where it was put down.
 
     Accepted from planned, dispatched or in progress. Another legal position than planned is
     accepted and recorded as a deviation. Repeating the same confirmation returns the move unchanged.
+    If the planned place itself no longer takes the box (its declaration or a neighbour changed since it was
+    planned), the move is given another place and the driver is told where (MoveRedirected, which keeps it).
     """
+    try:
+        return _move_complete(move_id=move_id, container=container, position=position, actor=actor)
+    except PlacementRefused as refused:
+        if (redirected := _move_redirect(move_id, position, refused, actor)) is None:
+            raise
+        raise MoveRedirected(
+            position=refused.context["position"],
+            container=redirected.visit.container.number,
+            reason=refused.context["reason"],
+            target=redirected.planned_to,
+        ) from refused
+
+
+@transaction.atomic
+def _move_redirect(move_id: int, position: str, refused: PlacementRefused, actor: AbstractBaseUser) -> YardMove | None:
+    """Another place for a move whose planned place was refused at completion; None if the scan was not at the
+    planned place (a driver's own choice: the refusal stands) or no other place is free."""
+    move = _move_locked(move_id)
+    planned = selectors.move_to(move)
+    if move.status not in YardMove.OPEN_STATUSES or not move.to_slot_id or str(position).strip().upper() != planned:
+        return None
+    inspection = move.to_slot.block.kind == Block.Kind.INSPECTION
+    try:
+        allocation = slot_allocate(
+            visit=move.visit, blocks=blocks_for(move.visit, inspection=inspection), exclude_slot_ids={move.to_slot_id}
+        )
+    except NoSlotAvailable:
+        return None
+    _release(move)
+    _place_give(move, allocation, actor, _("redirected at completion: %(reason)s") % refused.context)
+    return move
+
+
+@transaction.atomic
+def _move_complete(*, move_id: int, container: str, position: str, actor: AbstractBaseUser) -> YardMove:
     number = container_number_normalise(container)
     target = str(position).strip().upper()
     move = _move_locked(move_id)
@@ -305,10 +466,12 @@ def move_complete(*, move_id: int, container: str, position: str, actor: Abstrac
             audited(visit, actor).save(update_fields=["state", "arrived_at"])
 
     move.deviation = bool(move.planned_to) and selectors.move_to(move) != move.planned_to
+    move.awaiting_slot_since = None  # a driver who found a legal place himself ended the wait
     move.status, move.finished_at, move.finished_by = YardMove.Status.DONE, now, actor
     move.started_at = move.started_at or now
     audited(move, actor).save()
     _release(move)
+    _awaiting_slots_wake()  # a box down reopens its stack; a box lifted frees its place
     if move.equipment_id and move.to_slot_id:
         Equipment.objects.filter(pk=move.equipment_id).update(current_block=move.to_slot.block_id)
     hooks.move_completed_announce(move=move, actor=actor)  # rail's wagon, customs' inspection order
