@@ -6,13 +6,15 @@ bulk-loads years of synthetic history. Sections, in order (each is timed):
   700-TEU vessel), allocation against two baselines on the same flow,
   one dispatch tick with 2,000 open moves and 20 machines, then with one year of history: the nightly report,
   dispatch and the scanner API under load (paced at ten times the design peak, and saturated against a
-  bare-DRF floor); the same again after growing the history; simulated days of traffic through the real
-  services; and train lists through the service (57 wagons, and 700 units).
+  bare-DRF floor); the same again after growing the history; train lists through the service (57 wagons,
+  and 700 units); simulated days of traffic through the real services (seconds per day and where they go);
+  then, on the yard the simulation leaves, allocation's milliseconds per box and the 57-wagon list again.
 """
 
 import json
 import os
 import platform
+import statistics
 import sys
 import time
 import tracemalloc
@@ -26,11 +28,12 @@ from django.utils import timezone
 
 from aktau_tos.reports.daily import report_render
 from bench.allocation import allocation_compare
+from bench.allocation_speed import allocation_speed_measure
 from bench.brp import brp_evaluate
 from bench.dispatch import dispatch_tick_measure
 from bench.edi import edi_measure
 from bench.history import history_load
-from bench.rail import load_plans_measure, train_lists_measure
+from bench.rail import load_plans_measure, train_list_57_measure, train_lists_measure
 from bench.scanner_load import scanner_benchmark
 from bench.stowage import stowage_measure
 from bench.summary import summary_markdown
@@ -41,18 +44,22 @@ from vessels.layout import berths_apply
 from yard import reference
 from yard.layout import layout_apply
 
+SIMULATION_TEU_PER_YEAR = 240_000  # the design volume
+AIM_SECONDS_PER_SIMULATED_DAY = 15.0  # on two cores
 BRP_BAYS = Path(__file__).resolve().parents[2] / "data" / "brp"  # the compact Caserta set, see its README
 
 # Sizes of each section: the full run fits 30 minutes on 2 cores; quick runs in a few minutes.
 PROFILES = {
     "full": {
         "allocation_flows": {140: 42, 260: 14, 330: 14},  # arrivals a day into blocks A-D -> days
-        "simulation_days": 2,
+        "simulation_days": 3,  # the median of three days: the first starts on an emptier yard
         "load_plan_trains": 5,
         "years": (1, 10),
         "scanner": {"clients": 32, "paced_s": 120.0, "saturated_s": 30.0},
         "report_runs": 3,
         "large_list_units": 700,
+        "list_repeats": 5,
+        "allocation": {"boxes": 114, "rounds": 5, "single_boxes": 40},
     },
     "quick": {
         "allocation_flows": {140: 7, 330: 7},
@@ -62,6 +69,8 @@ PROFILES = {
         "scanner": {"clients": 16, "paced_s": 20.0, "saturated_s": 8.0},
         "report_runs": 1,
         "large_list_units": 200,
+        "list_repeats": 3,
+        "allocation": {"boxes": 114, "rounds": 2, "single_boxes": 20},
     },
 }
 
@@ -106,7 +115,8 @@ class Command(BaseCommand):
         self._section("dispatch", lambda: dispatch_tick_measure(moves=2000, machines=20))
         # On a near-empty yard (the scanner runs' stacks would leave no room for 800 more boxes); rolled back after.
         self._section("edi_bay_plan", lambda: edi_measure(boxes=700))
-        self._section("train_list_import", lambda: train_lists_measure(units_large=profile["large_list_units"]))
+        lists = {"units_large": profile["large_list_units"], "repeats": profile["list_repeats"]}
+        self._section("train_list_import", lambda: train_lists_measure(**lists))
         first, grown = profile["years"]
         self.results["history"] = {}
         self._section("history_year_1", lambda: self._stage("year_1", first, profile))
@@ -114,6 +124,8 @@ class Command(BaseCommand):
         self._growth()
         # The simulation last: it leaves a working yard behind.
         self._section("simulation", lambda: self._simulation(profile))
+        # After the simulation, on the yard it leaves (filled at design volume); all of it rolled back.
+        self._section("allocation_speed", lambda: self._allocation_speed(profile))
         self.results["total_seconds"] = round(time.perf_counter() - started, 1)
         folder = self.folder
         (folder / "results.json").write_text(json.dumps(self.results, indent=2, default=str))
@@ -147,12 +159,25 @@ class Command(BaseCommand):
         return {"flows": flows, "slice": slice_note}
 
     def _simulation(self, profile: dict) -> dict:
-        result = simulation_run(days=profile["simulation_days"], seed=1, teu_per_year=240_000)
+        result = simulation_run(days=profile["simulation_days"], seed=1, teu_per_year=SIMULATION_TEU_PER_YEAR)
         figures = result.figures()
         figures.update(
             wall_seconds=round(result.wall_seconds, 1),
             wall_seconds_by_day=[round(seconds, 1) for seconds in result.wall_seconds_by_day],
             service_seconds={name: round(seconds, 1) for name, seconds in result.service_seconds.most_common(8)},
+            day_speed=simulated_day_speed(result.wall_seconds_by_day),
+            day_profile=simulated_day_profile(result.service_seconds, result.wall_seconds, result.days_done),
+        )
+        return figures
+
+    def _allocation_speed(self, profile: dict) -> dict:
+        fill = None
+        if "simulation" not in self.results:  # run alone (--only): fill the yard as the simulation would
+            fill = simulation_run(days=1, seed=1, teu_per_year=SIMULATION_TEU_PER_YEAR).days_done
+        figures = allocation_speed_measure(**profile["allocation"])
+        figures["train_list_57_wagons"] = train_list_57_measure(repeats=profile["list_repeats"])
+        figures["yard_filled_by"] = (
+            "the simulation section" if fill is None else f"a {fill}-day simulation of its own (run alone)"
         )
         return figures
 
@@ -217,4 +242,32 @@ def _machine() -> dict:
         "memory_gib": round(memory, 1),
         "database": f"PostgreSQL {server}",
         "broker": settings.CELERY_BROKER_URL.split("://")[0],
+    }
+
+
+def simulated_day_speed(wall_seconds_by_day: list[float]) -> dict:
+    """Seconds per simulated day: the median over the days (the drain after the last day is not a day)."""
+    return {
+        "seconds_per_day_median": round(statistics.median(wall_seconds_by_day), 1) if wall_seconds_by_day else None,
+        "days": len(wall_seconds_by_day),
+        "aim_seconds": AIM_SECONDS_PER_SIMULATED_DAY,
+    }
+
+
+def simulated_day_profile(service_seconds: dict, wall_seconds: float, days: int, top: int = 10) -> dict:
+    """Where a simulated day's time goes: the service steps that took longest, per day and as a share of the
+    wall time; `other` is the simulator's own work (its queue, samples, the end-of-day invariants check). Over
+    the whole run, the drain after the last day included (the simulator times steps, not steps by day)."""
+    days, wall = max(days, 1), max(wall_seconds, 1e-9)
+    ranked = sorted(service_seconds.items(), key=lambda item: item[1], reverse=True)
+    steps = [
+        {"step": name, "seconds_per_day": round(seconds / days, 2), "share": round(seconds / wall, 3)}
+        for name, seconds in ranked[:top]
+    ]
+    other = wall - sum(service_seconds.values())
+    return {
+        "steps": steps,
+        "rest_of_the_steps_seconds_per_day": round(sum(seconds for _, seconds in ranked[top:]) / days, 2),
+        "other_seconds_per_day": round(other / days, 2),
+        "other_share": round(other / wall, 3),
     }
