@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from tests.factories.yard import BlockFactory, CarrierVisitFactory, ContainerFactory, ContainerVisitFactory
 from tests.snapshots import block, box, stack, yard_of
-from yard import services
+from yard import reference, services
 from yard.allocation import GROUPING_BONUS, REHANDLE_UNKNOWN, _planned_arrivals, blocks_for, slot_allocate, slot_choose
+from yard.layout import layout_apply
 from yard.models import Block, IsoSizeType
 from yard.stacking import YardSnapshot, snapshot_load
 
@@ -201,3 +202,21 @@ def test_a_list_allocated_on_one_snapshot_gets_the_places_reading_the_yard_each_
     one_by_one = plan_all(batch=False)
     assert len(set(one_by_one)) == len(visits)
     assert plan_all(batch=True) == one_by_one
+
+
+@pytest.mark.django_db
+def test_the_seeded_layout_has_a_powered_place_for_a_dg_reefer():
+    reference.iso_size_types_load()
+    layout_apply()
+    peroxide = [{"un_number": "3109", "class": "5.2"}]
+    dg_reefer = ContainerVisitFactory(
+        container=ContainerFactory(iso_type=IsoSizeType.objects.get(code="45R1")), dangerous_goods=peroxide
+    )
+    plain_dg = ContainerVisitFactory(
+        container=ContainerFactory(iso_type=IsoSizeType.objects.get(code="45G1")), dangerous_goods=peroxide
+    )
+    assert slot_allocate(visit=dg_reefer, blocks=blocks_for(dg_reefer)).chosen.position.startswith("DGR-")
+    # DGR lies farther from every access point: a plain DG box leaves its plugs free.
+    for arriving_from in ("rail", "quay", "gate"):
+        chosen = slot_allocate(visit=plain_dg, blocks=blocks_for(plain_dg), arriving_from=arriving_from).chosen
+        assert chosen.position.startswith("DG-")

@@ -88,7 +88,7 @@ def test_seed_is_idempotent(settings):
     assert counted() == counts
     # Demo containers, the demo traffic's arrivals by truck, the vessel's boxes for Aktau and its restowed box.
     assert counts[0] == 8 + 120 + 10 + 1
-    assert Slot.objects.count() == 1724 + 80  # and the overflow area
+    assert Slot.objects.count() == 1848 + 80  # and the overflow area
     assert ContainerVisit.objects.filter(state="in_yard").count() == 108 + 5  # and five discharged from the vessel
     assert YardMove.objects.filter(status="dispatched").exists()
 
