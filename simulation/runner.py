@@ -753,6 +753,8 @@ class Simulation:
             return True
         if move.kind != YardMove.Kind.DISCHARGE or self.now - move.awaiting_slot_since < OVERFLOW_AFTER:
             return False  # a train or ship waits on it; a box for inspection waits for the inspection area
+        if move.visit.dangerous_goods:
+            return False  # the overflow area takes no DG: the operator knows, and waits for the DG area
         try:
             self.call("move_send_to_overflow", yard_services.move_send_to_overflow, move_id=move.pk,
                       actor=self.operator)  # fmt: skip
