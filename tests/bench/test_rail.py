@@ -4,19 +4,9 @@ import pytest
 
 from bench.rail import train_lists_measure
 from rail.models import TrainVisit
-from rail.reference import rail_reference_load
-from yard import reference
-from yard.layout import layout_apply
 from yard.models import CarrierVisit, ContainerVisit, Occupancy, YardMove
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db]
-
-
-@pytest.fixture
-def aktau_yard(un_list):
-    reference.iso_size_types_load()
-    layout_apply()
-    rail_reference_load()
 
 
 def _yard_state() -> tuple[int, ...]:

@@ -8,19 +8,10 @@ from bench.allocation_speed import AIM_MS_PER_BOX, allocation_speed_measure, yar
 from bench.management.commands.bench import simulated_day_profile, simulated_day_speed
 from bench.numbers import container_number
 from bench.summary import speed_lines
-from rail.reference import rail_reference_load
-from yard import reference, services
-from yard.layout import layout_apply
+from yard import services
 from yard.models import CarrierVisit, ContainerVisit, Occupancy, YardMove
 
 pytestmark = pytest.mark.bench
-
-
-@pytest.fixture
-def aktau_yard(un_list):
-    reference.iso_size_types_load()
-    layout_apply()
-    rail_reference_load()
 
 
 def _yard_state() -> tuple[int, ...]:
