@@ -221,7 +221,8 @@ def move_plan_to_yard(
 
 
 def _place_give(move: YardMove, allocation: Allocation, actor: AbstractBaseUser, reason: str) -> None:
-    """A waiting move gets the place allocation chose: it is no longer waiting, and dispatch may hand it out."""
+    """The move gets the place allocation chose (a waiting one, or one redirected): it waits no longer, the place
+    is reserved for it, and dispatch may hand it out."""
     move.to_slot = Slot.objects.select_related("block").get(pk=allocation.chosen.slot_id)
     move.to_tier = allocation.chosen.tier
     move.awaiting_slot_since = None
@@ -241,7 +242,7 @@ def _waiting_for(move: YardMove) -> dict:
 @allocation_batch()
 def awaiting_slots_allocate(*, limit: int = AWAITING_BATCH) -> int:
     """Gives the moves awaiting a slot a place where one has freed, most urgent and longest waiting first; returns
-    how many got one. Run by a periodic task, and after a box leaves the yard while moves are waiting."""
+    how many got one. Run by a periodic task, and after a commit that frees a place while moves are waiting."""
     waiting = list(
         YardMove.objects.filter(awaiting_slot_since__isnull=False, status=YardMove.Status.PLANNED)
         .select_related("visit__container__iso_type", "from_carrier", "from_slot__block")
@@ -271,12 +272,13 @@ def move_send_to_overflow(*, move_id: int, actor: AbstractBaseUser) -> YardMove:
     move = _move_locked(move_id)
     if move.status != YardMove.Status.PLANNED or move.awaiting_slot_since is None:
         raise MoveNotAwaitingSlot(move=move.pk)
-    if _waiting_for(move).get("inspection"):
+    request = _waiting_for(move)
+    if request.get("inspection"):
         raise OverflowNotForInspection(move=move.pk)
     allocation = slot_allocate(
         visit=move.visit,
         blocks=list(Block.objects.filter(kind=Block.Kind.OVERFLOW)),
-        arriving_from=_waiting_for(move).get("arriving_from"),
+        arriving_from=request.get("arriving_from"),
     )
     _place_give(move, allocation, actor, _("sent to the overflow area"))
     return move
