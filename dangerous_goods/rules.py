@@ -55,34 +55,48 @@ def _distance(slots_a: list[Slot], slots_b: list[Slot]) -> int:
     return min(max(abs(a.bay - b.bay), abs(a.row - b.row)) for a in slots_a for b in slots_b)
 
 
+def _dangerous_boxes(snapshot: YardSnapshot, block_id: int) -> list[tuple[Box, list[Slot], int, list[Hazard]]]:
+    """The DG boxes standing (or on their way) in the block: each with its ground slots, tier and hazards. Worked
+    out once per snapshot (its memo), not once per stack allocation asks about."""
+    index = snapshot.memo.get("dangerous_goods")
+    if index is None:
+        grouped: dict[int, tuple[Box, list[Slot], int]] = {}
+        for (slot_id, other_tier), (other, _) in snapshot.boxes.items():
+            slot = snapshot.slots.get(slot_id)
+            if other.dangerous_goods and slot is not None:
+                grouped.setdefault(other.visit_id, (other, [], other_tier))[1].append(slot)
+        index = snapshot.memo["dangerous_goods"] = {}
+        for other, other_slots, other_tier in grouped.values():
+            entry = (other, other_slots, other_tier, hazards_of(other.dangerous_goods))
+            index.setdefault(other_slots[0].block_id, []).append(entry)
+    return index.get(block_id, [])
+
+
 def segregation_rule(box: Box, block: Block, slots: list[Slot], tier: int, snapshot: YardSnapshot) -> Verdict:
     if not box.dangerous_goods:
         return ALLOWED
-    mine = hazards_of(box.dangerous_goods)
-    others: dict[int, tuple[Box, list[Slot], int]] = {}
-    for (slot_id, other_tier), (other, _) in snapshot.boxes.items():
-        slot = snapshot.slots.get(slot_id)
-        if other.visit_id == box.visit_id or not other.dangerous_goods or slot is None or slot.block_id != block.pk:
+    levels = snapshot.memo.setdefault("dangerous_goods_levels", {})  # (box, other) -> level: the same at any stack
+    for other, other_slots, other_tier, theirs in _dangerous_boxes(snapshot, block.pk):
+        if other.visit_id == box.visit_id:
             continue
-        entry = others.setdefault(other.visit_id, (other, [], other_tier))
-        entry[1].append(slot)
-    for other, other_slots, other_tier in others.values():
-        where = snapshot.position(other_slots[0], other_tier)
         distance = _distance(slots, other_slots)
         if distance == 0 and not _may_stack(box, other):
             return Verdict.refuse(
-                f"{other.number} at {where} is in the same stack; dangerous goods are stacked only on the same "
-                "class (and never two different class 8 cargoes)",
+                f"{other.number} at {snapshot.position(other_slots[0], other_tier)} is in the same stack; dangerous "
+                "goods are stacked only on the same class (and never two different class 8 cargoes)",
                 code="segregation_conflict",
                 neighbour_visit_id=other.visit_id,
             )
-        level = str(hazards_segregation(mine, hazards_of(other.dangerous_goods)))
+        pair = (box.visit_id, box.number, other.visit_id, other.number)
+        if pair not in levels:
+            levels[pair] = str(hazards_segregation(hazards_of(box.dangerous_goods), theirs))
+        level = levels[pair]
         needed = required_slots(level)
         if needed is None or distance < needed:
             need = "another block" if needed is None else f"at least {needed} slots apart"
             return Verdict.refuse(
-                f"{other.number} at {where} is {distance} slot(s) away; IMDG level {level} "
-                f"({LEVEL_NAMES.get(level, level)}) needs {need}",
+                f"{other.number} at {snapshot.position(other_slots[0], other_tier)} is {distance} slot(s) away; "
+                f"IMDG level {level} ({LEVEL_NAMES.get(level, level)}) needs {need}",
                 code="segregation_conflict",
                 neighbour_visit_id=other.visit_id,
             )

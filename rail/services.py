@@ -69,6 +69,7 @@ def _check_list(
     positions = Counter(wagon.get("position") for wagon in wagons)
     wagon_numbers = Counter(str(wagon.get("number", "")).strip() for wagon in wagons)
     containers_seen: Counter = Counter()
+    size_types: dict[str, object] = {}  # a list names a few size/type codes for a hundred boxes: each read once
     for index, wagon in enumerate(wagons):
         path = f"wagons.{index}"
         number = str(wagon.get("number", "")).strip()
@@ -88,7 +89,8 @@ def _check_list(
             box_path = f"{path}.containers.{slot}"
             try:
                 compact = container_number_normalise(box.get("number", ""))
-                yard_selectors.iso_type_resolve(box.get("iso_type", ""))
+                code = str(box.get("iso_type", ""))
+                size_types[code] = size_types.get(code) or yard_selectors.iso_type_resolve(code)
                 yard_hooks.arrival_goods_checked(list(box.get("dangerous_goods") or []))
             except DomainError as error:
                 problems.add(box_path, error.detail)
@@ -96,17 +98,18 @@ def _check_list(
             numbers[box_path] = compact
             containers_seen[compact] += 1
             gross += box.get("gross_kg") or 0
-            if (
-                ContainerVisit.objects.exclude(state=ContainerVisit.State.DEPARTED)
-                .filter(container__number=compact)
-                .exists()
-            ):
-                present.add(box_path, f"{compact} is already in the terminal")
         known = Wagon.objects.filter(number=number).select_related("model").first()
         if known and known.model and known.model.payload_kg and gross > known.model.payload_kg:
             problems.add(f"{path}.containers", f"{gross} kg exceeds the {known.model.code} payload of "
                                                f"{known.model.payload_kg} kg")  # fmt: skip
+    in_terminal = set(
+        ContainerVisit.objects.exclude(state=ContainerVisit.State.DEPARTED)
+        .filter(container__number__in=set(numbers.values()))
+        .values_list("container__number", flat=True)
+    )
     for path, compact in numbers.items():
+        if compact in in_terminal:
+            present.add(path, f"{compact} is already in the terminal")
         if containers_seen[compact] > 1:
             problems.add(path, f"{compact} is listed {containers_seen[compact]} times")
     return line, problems, numbers

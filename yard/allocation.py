@@ -133,16 +133,23 @@ def blocks_for(visit: ContainerVisit, *, inspection: bool = False) -> list[Block
         kinds = [Block.Kind.REEFER]
     else:
         kinds = [Block.Kind.FULL]
-    return list(Block.objects.filter(kind__in=kinds))
+    batch = _batch.get()
+    if batch is None:
+        return list(Block.objects.filter(kind__in=kinds))
+    if tuple(kinds) not in batch.blocks:  # the layout does not change during one list
+        batch.blocks[tuple(kinds)] = list(Block.objects.filter(kind__in=kinds))
+    return batch.blocks[tuple(kinds)]
 
 
 def candidates_scan(box: Box, snapshot: YardSnapshot) -> list[Placement]:
     """(slot id, tier, rule costs) of every legal placement: one per stack (on its top), in a stable order."""
-    legal = []
+    legal, max_tier = [], {block_id: block.max_tier for block_id, block in snapshot.blocks.items()}
     for slot in snapshot.slots.values():  # in block code, bay, row order (snapshot_load reads them so)
         if slot.pk in snapshot.closed:
             continue
         tier = snapshot.height(slot.pk) + 1
+        if tier > max_tier[slot.block_id]:  # a full stack: the rules would refuse it first thing
+            continue
         verdict, rule_costs = placement_check(box, slot, tier, snapshot)
         if verdict.allowed:
             legal.append((slot.pk, tier, rule_costs))
@@ -183,11 +190,15 @@ def _score(box: Box, place: Placement, snapshot: YardSnapshot, context: ScoringC
     return Candidate(slot_id, tier, snapshot.position(slot, tier), sum(costs.values()), costs)
 
 
-def _distances(blocks: list[Block], arriving_from: str | None) -> dict[int, int]:
+def _distances(blocks: list[Block], arriving_from: str | None, batch: "_Batch | None" = None) -> dict[int, int]:
+    key = (arriving_from, *sorted(block.pk for block in blocks))
+    if batch is not None and key in batch.distances:
+        return batch.distances[key]
     point = AccessPoint.objects.filter(kind=arriving_from).first() if arriving_from else None
-    if point is None:
-        return {}
-    return {block.pk: abs(block.x_m - point.x_m) + abs(block.y_m - point.y_m) for block in blocks}
+    distances = {block.pk: abs(block.x_m - point.x_m) + abs(block.y_m - point.y_m) for block in blocks} if point else {}
+    if batch is not None:
+        batch.distances[key] = distances
+    return distances
 
 
 def _workload(blocks: list[Block]) -> dict[int, int]:
@@ -275,8 +286,18 @@ def _area_load(blocks: list[Block]) -> _Area:
     return _Area(snapshot.restricted(_planned_arrivals(snapshot)), _workload(blocks))
 
 
-# Areas read once for a whole list (see allocation_batch); None outside a batch.
-_batch: ContextVar[dict[frozenset, _Area] | None] = ContextVar("allocation_batch", default=None)
+@dataclass
+class _Batch:
+    """What one list's allocations share (see allocation_batch): each area read once, the blocks of each cargo
+    area and the distances from each access point, and whether the allocation turn is already held."""
+
+    areas: dict[frozenset, _Area] = field(default_factory=dict)
+    blocks: dict[tuple, list[Block]] = field(default_factory=dict)
+    distances: dict[tuple, dict[int, int]] = field(default_factory=dict)
+    turn_taken: bool = False
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("allocation_batch", default=None)
 
 
 @contextmanager
@@ -286,7 +307,7 @@ def allocation_batch() -> Iterator[None]:
     reading the area again for every box cost more than choosing. Sound because allocations take turns until
     the transaction ends (allocation_turn_take): nobody else reserves a place meanwhile. A box lifted or put down
     by a driver meanwhile is not seen, as with any snapshot; the completion checks the place again."""
-    token = _batch.set({})
+    token = _batch.set(_Batch())
     try:
         yield
     finally:
@@ -323,13 +344,16 @@ def slot_allocate(
     rng = None
     if strategy is None:
         strategy, rng = _strategy.get()
-    allocation_turn_take()
     batch, key = _batch.get(), frozenset(block.pk for block in blocks)
-    area = batch.get(key) if batch is not None else None
+    if batch is None or not batch.turn_taken:  # the turn lasts until the transaction ends: once per batch
+        allocation_turn_take()
+        if batch is not None:
+            batch.turn_taken = True
+    area = batch.areas.get(key) if batch is not None else None
     if area is None:
         area = _area_load(blocks)
         if batch is not None:
-            batch[key] = area
+            batch.areas[key] = area
     snapshot = area.snapshot.without(visit.pk)
     if exclude_slot_ids:
         snapshot = snapshot.restricted(set(exclude_slot_ids))
@@ -338,7 +362,7 @@ def slot_allocate(
         box,
         snapshot,
         strategy=strategy,
-        distance_m=_distances(blocks, arriving_from),
+        distance_m=_distances(blocks, arriving_from, batch),
         workload=area.workload,
         rng=rng,
     )
@@ -350,10 +374,10 @@ def slot_allocate(
     return allocation
 
 
-def _batch_place(batch: dict[frozenset, "_Area"], box: Box, slot, tier: int) -> None:
+def _batch_place(batch: _Batch, box: Box, slot, tier: int) -> None:
     """The chosen place, taken in every area of the batch that holds it: areas overlap (an empty may go to the
     blocks for full boxes too), and one that did not see it would hand the place out again."""
-    for area in batch.values():
+    for area in batch.areas.values():
         if slot.pk not in area.snapshot.slots:
             continue
         covered = area.snapshot.covered(area.snapshot.slots[slot.pk], box)

@@ -61,6 +61,9 @@ class YardSnapshot:
     # Slots that take no new box (a box is on its way to the stack, or the caller keeps it free): rules still
     # see what stands or is about to stand there.
     closed: set[int] = field(default_factory=set)
+    # What rules work out once per snapshot (e.g. the DG boxes per block), kept until a box is placed or removed:
+    # allocation asks the rules about every stack of an area on the same snapshot.
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def height(self, slot_id: int) -> int:
         tier = 0
@@ -90,6 +93,7 @@ class YardSnapshot:
         return YardSnapshot(self.blocks, self.slots, self.by_place, boxes, self.closed)
 
     def place(self, box: Box, slots: list[Slot], tier: int) -> None:
+        self.memo.clear()
         for slot in slots:
             self.boxes[(slot.pk, tier)] = (box, slots[0].pk)
 
@@ -99,6 +103,7 @@ class YardSnapshot:
         return YardSnapshot(self.blocks, self.slots, self.by_place, self.boxes, self.closed | set(excluded_slot_ids))
 
     def remove(self, visit_id: int) -> None:
+        self.memo.clear()
         for place in self.places_of(visit_id):
             del self.boxes[place]
 

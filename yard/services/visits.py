@@ -74,7 +74,7 @@ def visit_open(
     try:
         box = selectors.container_get_by_number(number=number)
     except ContainerNotFound:
-        box = container_register(number=number, iso_type=size_type.code, actor=actor)
+        box = container_register(number=number, iso_type=size_type, actor=actor)
     if box.iso_type_id != size_type.code:  # the code read off the box wins over old records
         box.iso_type = size_type
         audited(box, actor, "size/type as declared on arrival").save(update_fields=["iso_type"])
