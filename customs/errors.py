@@ -18,9 +18,7 @@ class InspectionAlreadyOpen(DomainError):
 
 class InspectionNotAtArea(DomainError):
     code, title = "inspection_not_at_area", "Container not at the inspection area"
-    detail_template = (
-        "Order {order} is {status}: a result is recorded only while the container is at the inspection area."
-    )
+    detail_template = "Order {order} is {status}: a result is recorded only while the container is at inspection."
 
 
 class InspectionNotFound(DomainError):

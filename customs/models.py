@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from yard.models import ContainerVisit, Hold, YardMove
@@ -40,7 +41,8 @@ class CustomsDeclaration(models.Model):
 
 
 class InspectionOrder(models.Model):
-    """An X-ray scan, physical examination or seal check: the container goes to the inspection area and back."""
+    """An X-ray scan, physical examination or seal check: the container goes to the inspection area and back, or
+    is inspected where it stands if it carries dangerous goods."""
 
     class Kind(models.TextChoices):
         SCAN = "scan", "X-ray scan"
@@ -49,7 +51,7 @@ class InspectionOrder(models.Model):
 
     class Status(models.TextChoices):
         ORDERED = "ordered", "Ordered (moving to the inspection area)"
-        AT_INSPECTION = "at_inspection", "At the inspection area"
+        AT_INSPECTION = "at_inspection", _("At inspection (in the inspection area, or where it stands)")
         DONE = "done", "Result recorded"
         CANCELLED = "cancelled", "Cancelled"
 

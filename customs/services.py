@@ -2,7 +2,8 @@
 
 Holds are the yard's generic holds with authority "customs" (the yard enforces them on every move and
 lets only customs officers place or release them). An inspection order holds the container, plans its
-move to the inspection area and, once the result is in, its move back.
+move to the inspection area and, once the result is in, its move back. Dangerous goods are the exception: they
+are inspected where they stand (see inspected_where_it_stands).
 """
 
 from datetime import datetime
@@ -130,16 +131,30 @@ def inspection_order(
         reason=f"{InspectionOrder.Kind(kind).label} ordered",
         actor=actor,
     )
-    move = yard_services.move_plan_to_yard(
-        visit=visit, kind=YardMove.Kind.INSPECTION, inspection=True, deadline=appointment_at, actor=actor,
-        wait_for_slot=True,  # a full inspection area delays the inspection; customs' order stands
-    )  # fmt: skip
     order = InspectionOrder(
-        visit=visit, kind=kind, appointment_at=appointment_at, hold=hold, move_in=move, ordered_by=actor,
+        visit=visit, kind=kind, appointment_at=appointment_at, hold=hold, ordered_by=actor,
         seals_before=list(visit.seals),
     )  # fmt: skip
+    if inspected_where_it_stands(visit):
+        order.status, order.arrived_at = InspectionOrder.Status.AT_INSPECTION, timezone.now()
+    else:
+        order.move_in = yard_services.move_plan_to_yard(
+            visit=visit, kind=YardMove.Kind.INSPECTION, inspection=True, deadline=appointment_at, actor=actor,
+            wait_for_slot=True,  # a full inspection area delays the inspection; customs' order stands
+        )  # fmt: skip
     audited(order, actor).save()
     return order
+
+
+def inspected_where_it_stands(visit: ContainerVisit) -> bool:
+    """Dangerous goods stand only in the fenced, drained DG area, kept apart by segregation: officers inspect
+    them there, and the box does not move. Everything else goes to the inspection area (reefers to its powered
+    bays)."""
+    return bool(visit.dangerous_goods)
+
+
+def _at_inspection_area(visit: ContainerVisit) -> bool:
+    return visit.occupancies.filter(slot__block__kind=Block.Kind.INSPECTION).exists()
 
 
 def arrival_at_inspection_note(*, move: YardMove, actor: AbstractBaseUser) -> None:
@@ -201,9 +216,10 @@ def inspection_result(
         return order
     if result == InspectionOrder.Result.NO_SUSPICION:
         hold_release(hold_id=order.hold_id, actor=actor)
-    order.move_out = yard_services.move_plan_to_yard(
-        visit=visit, kind=YardMove.Kind.INSPECTION, actor=actor, wait_for_slot=True
-    )
+    if _at_inspection_area(visit):  # back to the yard; a box inspected where it stands stays there
+        order.move_out = yard_services.move_plan_to_yard(
+            visit=visit, kind=YardMove.Kind.INSPECTION, actor=actor, wait_for_slot=True
+        )
     audited(order, actor).save()
     return order
 

@@ -1429,6 +1429,9 @@ class Simulation:
                 self.result.given_up["inspection order"] += 1
             return
         self.result.customs[f"inspections ordered: {box.inspection.kind}"] += 1
+        if order.move_in_id is None:  # inspected where it stands (dangerous goods)
+            self.at_inspection(order.pk, box)
+            return
         minutes = timedelta(minutes=self.p.inspection_move_minutes)
         self.at(self.now + minutes, self.complete_later, order.move_in_id, 0,
                 functools.partial(self.at_inspection, order.pk, box), essential=True)  # fmt: skip

@@ -279,7 +279,7 @@ def test_the_backlog_builds_on_a_yard_in_use_without_breaking_stacking_rules(akt
     assert {a01, a02, a03}.isdisjoint(empty) and (a03, 2) in on_top  # on the 20', never on the 40'
     assert not {slot for slot, _ in on_top} & {a01, a02}
     assert len(empty) + 3 == Slot.objects.filter(block__kind__in=["full", "empty", "reefer"]).count()
-    assert len(inspection) == Slot.objects.filter(block__code="INS").count()
+    assert len(inspection) == Slot.objects.filter(block__kind="inspection").count()
 
     result = dispatch_tick_measure(moves=300, machines=20, repeats=1, keep=True)
 

@@ -168,6 +168,56 @@ class TestRules:
         assert not services.storage_clock(ContainerVisitFactory(arrived_at=timezone.now()))["warning"]
 
 
+class TestWhereTheBoxIsInspected:
+    """A reefer goes to the powered inspection bays, a DG box is inspected where it stands: neither waits for a
+    place the stacking rules can never give it."""
+
+    @pytest.fixture
+    def special_areas(self, terminal):
+        IsoSizeTypeFactory(code="22R1", group="R", type_code="R1")
+        reefer = BlockFactory(code="RF", kind=Block.Kind.REEFER, bays=2, rows=1, max_tier=2)
+        dg = BlockFactory(code="DG", kind=Block.Kind.DANGEROUS_GOODS, bays=2, rows=1, max_tier=2)
+        powered = BlockFactory(
+            code="INSR", kind=Block.Kind.INSPECTION, bays=2, rows=1, max_tier=1, slots__reefer_power=True
+        )
+        EquipmentFactory(code="RS-05", blocks=[reefer, dg, powered, Block.objects.get(code="INS")])
+
+    def arrive(self, clerk, number, **kwargs):
+        move = yard_services.gate_in(
+            container=number, freight_kind="full", truck="T1", category="import", actor=clerk, **kwargs
+        )
+        complete(move, clerk)
+        return ContainerVisit.objects.get(pk=move.visit_id)
+
+    def test_a_reefer_goes_to_the_powered_bays_and_back_to_power(self, special_areas, clerk, officer):
+        visit = self.arrive(clerk, "CSQU3054383", iso_type="22R1")
+        order = services.inspection_order(container=visit.container.number, kind="scan", actor=officer)
+        assert order.move_in.to_slot.block.code == "INSR" and order.move_in.awaiting_slot_since is None
+        complete(order.move_in, clerk)
+        services.inspection_result(order_id=order.pk, result="no_suspicion", actor=officer)
+        order.refresh_from_db()
+        assert order.move_out.to_slot.block.code == "RF"
+
+    def test_a_dg_box_is_inspected_where_it_stands(self, special_areas, clerk, officer):
+        goods = [{"un_number": "1203", "class": "3", "packing_group": "II"}]
+        visit = self.arrive(clerk, "CSQU3054383", iso_type="22G1", dangerous_goods=goods)
+        standing = selectors.visit_position(visit)
+        assert standing.startswith("DG-")
+
+        order = services.inspection_order(container=visit.container.number, kind="scan", actor=officer)
+        assert (order.status, order.move_in, order.arrived_at is not None) == ("at_inspection", None, True)
+        assert order.hold.active and order.hold.kind == "scan_required"
+
+        services.inspection_result(order_id=order.pk, result="suspicion", actor=officer)
+        exam = InspectionOrder.objects.get(visit=visit, kind="physical_exam")
+        assert exam.status == "at_inspection"
+        services.inspection_result(order_id=exam.pk, result="findings", findings="not as declared", actor=officer)
+        exam.refresh_from_db()
+        assert exam.move_out is None and exam.hold.active  # findings: the hold stays, the box stays
+        assert selectors.visit_position(visit) == standing
+        assert not visit.moves.filter(kind="inspection").exists()
+
+
 class TestApiAndRoles:
     def test_customs_holds_per_the_contract(self, terminal, clerk, client_for):
         visit = arrive_import(clerk)
