@@ -173,6 +173,15 @@ def summary_markdown(results: dict) -> str:
             ])  # fmt: skip
         lines += _table(["flow", "ours", "random", "lowest stack", "ours / lowest", "target ≤ 0.5", "peak fill"], rows)
         lines += [quality["slice"], ""]
+    if dg := results.get("dg_area"):
+        lines += ["## The DG area against the traffic model's DG flow (docs/capacity.md)", ""]
+        rows = [
+            [f"{int(volume):,}", row["dg_boxes"], row["refused"], f"{row['peak_share_of_places']:.0%}"]
+            for volume, row in dg["volumes"].items()
+        ]
+        lines += _table(["TEU a year", "DG boxes", "refused", "peak share of places"], rows)
+        blocks = ", ".join(f"{code} {size}" for code, size in dg["blocks"].items())
+        lines += [f"{dg['days']} days per seed on {blocks} ({dg['places']} places).", ""]
     for label, key in [("after one year", "year_1"), ("after the grown history", "grown")]:
         stage = results.get("history", {}).get(key)
         if not stage:

@@ -70,7 +70,7 @@ def test_a_malformed_capacity_assumption_stops_the_start(name, value):
 
 def test_the_capacity_assumptions_default_to_the_documented_values(settings):
     assert settings.CAPACITY_DWELL_DAYS == {"dg": 4.0, "reefer": 4.0, "inspection": 1.0}
-    assert settings.CAPACITY_EFFECTIVE_SHARE == {"dg": 0.6, "reefer": 1.0, "inspection": 1.0}
+    assert settings.CAPACITY_EFFECTIVE_SHARE == {"dg": 0.35, "reefer": 1.0, "inspection": 1.0}
     assert (settings.CAPACITY_INSPECTION_SHARE, settings.CAPACITY_LOOKAHEAD_HOURS) == (0.05, 72)
     assert settings.CELERY_BEAT_SCHEDULE["check-capacity-ahead-trains"]["task"] == "edi.tasks.check_capacity_ahead"
     assert settings.CELERY_BEAT_SCHEDULE["check-capacity-ahead-calls"]["task"] == "vessels.tasks.check_capacity_ahead"

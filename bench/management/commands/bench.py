@@ -3,7 +3,7 @@
 Run it on a throwaway PostgreSQL database (the make targets start one): it writes simulated traffic and
 bulk-loads years of synthetic history. Sections, in order (each is timed):
   relocation planner on the BRP bays, 57-wagon load plans, vessel stowage plans (a feeder call and a
-  700-TEU vessel), allocation against two baselines on the same flow,
+  700-TEU vessel), allocation against two baselines on the same flow, the DG area against the model's DG flow,
   one dispatch tick with 2,000 open moves and 20 machines, then with one year of history: the nightly report,
   dispatch and the scanner API under load (paced at ten times the design peak, and saturated against a
   bare-DRF floor); the same again after growing the history; train lists through the service (57 wagons,
@@ -30,6 +30,7 @@ from aktau_tos.reports.daily import report_render
 from bench.allocation import allocation_compare
 from bench.allocation_speed import allocation_speed_measure
 from bench.brp import brp_evaluate
+from bench.dg_area import dg_area_measure
 from bench.dispatch import dispatch_tick_measure
 from bench.edi import edi_measure
 from bench.history import history_load
@@ -60,6 +61,7 @@ PROFILES = {
         "large_list_units": 700,
         "list_repeats": 5,
         "allocation": {"boxes": 114, "rounds": 5, "single_boxes": 40},
+        "dg_area": {"days": 60, "volumes": (240_000, 300_000), "seeds": (1, 2)},
     },
     "quick": {
         "allocation_flows": {140: 7, 330: 7},
@@ -71,6 +73,7 @@ PROFILES = {
         "large_list_units": 200,
         "list_repeats": 3,
         "allocation": {"boxes": 114, "rounds": 2, "single_boxes": 20},
+        "dg_area": {"days": 14, "volumes": (240_000,), "seeds": (1,)},
     },
 }
 
@@ -112,6 +115,7 @@ class Command(BaseCommand):
         self._section("train_load_plan", lambda: load_plans_measure(trains=profile["load_plan_trains"]))
         self._section("stowage_plan", lambda: stowage_measure(quick=quick))
         self._section("yard_quality", lambda: self._yard_quality(profile))
+        self._section("dg_area", lambda: dg_area_measure(**profile["dg_area"]))
         self._section("dispatch", lambda: dispatch_tick_measure(moves=2000, machines=20))
         # On a near-empty yard (the scanner runs' stacks would leave no room for 800 more boxes); rolled back after.
         self._section("edi_bay_plan", lambda: edi_measure(boxes=700))
