@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from aktau_tos.errors import DomainError
@@ -132,7 +134,7 @@ class TrainVisitAdmin(SimpleHistoryAdmin):
     readonly_fields = ["carrier", "train_number", "direction", "origin", "destination", "line", "created_by",
                        "created_at"]  # fmt: skip
     inlines = [TrainWagonInline, LoadPlanEntryInline]
-    actions = ["build_load_plan", "depart"]
+    actions = ["build_load_plan", "depart", "depart_rolling_unloaded"]
 
     def has_add_permission(self, request) -> bool:
         return False  # train lists arrive through the API (partners' systems) and are checked whole there
@@ -165,6 +167,20 @@ class TrainVisitAdmin(SimpleHistoryAdmin):
                 self.message_user(request, f"{train} departed.", messages.SUCCESS)
             except DomainError as error:
                 self.message_user(request, f"{train}: {error.detail}", messages.ERROR)
+
+    @admin.action(description=_("Depart on time, rolling what is not loaded to a later train (outbound)"))
+    def depart_rolling_unloaded(self, request: HttpRequest, queryset) -> None:
+        for train in queryset:
+            left = train.load_plan.filter(loaded_at__isnull=True).count()
+            try:
+                services.train_depart(train_id=train.pk, actor=request.user, roll_unloaded=True)
+            except DomainError as error:
+                self.message_user(request, f"{train}: {error.detail}", messages.ERROR)
+                continue
+            self.message_user(
+                request, gettext("%(train)s departed; %(count)d container(s) rolled to a later train.")
+                % {"train": train, "count": left}, messages.SUCCESS,
+            )  # fmt: skip
 
     def get_urls(self):
         board = path("board/", self.admin_site.admin_view(self.board_view), name="rail_train_board")

@@ -1,3 +1,5 @@
+from django.utils.translation import gettext_lazy as _
+
 from aktau_tos.errors import DomainError
 
 
@@ -40,3 +42,8 @@ class TrainNotOutbound(DomainError):
 class TrainNotReady(DomainError):
     code, title = "train_not_ready", "Train not ready to leave"
     detail_template = "Train {train}: {count} container(s) not loaded or discharged yet."
+
+
+class ContainerAlreadyLoaded(DomainError):
+    code, title = "container_already_loaded", _("Container already on its wagon")
+    detail_template = _("{container} is already loaded on train {train}; it leaves with it.")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from aktau_tos.audit import audited
 from aktau_tos.errors import DomainError
 from rail.errors import (
+    ContainerAlreadyLoaded,
     ContainerNotOnTrain,
     LoadPlanExists,
     TrainListInvalid,
@@ -383,12 +384,45 @@ def container_load(*, train_id: int, container: str, wagon_position: int, actor:
 
 
 @transaction.atomic
-def train_depart(*, train_id: int, actor: AbstractBaseUser) -> TrainVisit:
+def container_roll(*, train_id: int, container: str, reason: str, actor: AbstractBaseUser) -> LoadPlanEntry:
+    """Takes a container that is not loaded yet off an outbound train's load plan, for a later train: its loading
+    move is cancelled and its booking on this train undone, so the next train for its destination can take it.
+    Returns the entry as it was (deleted)."""
+    train = _outbound(train_id)
+    number = container_number_normalise(container)
+    entry = (
+        LoadPlanEntry.objects.select_related("visit__container", "move")
+        .filter(train=train, visit__container__number=number)
+        .first()
+    )
+    if entry is None:
+        raise ContainerNotOnTrain(container=number, train=train.train_number)
+    _roll(entry, train, reason, actor)
+    return entry
+
+
+def _roll(entry: LoadPlanEntry, train: TrainVisit, reason: str, actor: AbstractBaseUser) -> None:
+    if entry.loaded_at:
+        raise ContainerAlreadyLoaded(container=entry.visit.container.number, train=train.train_number)
+    why = f"rolled off train {train.train_number}: {reason}"
+    if entry.move_id and entry.move.status in YardMove.OPEN_STATUSES:
+        yard_services.move_cancel(move_id=entry.move_id, actor=actor, reason=why)
+    audited(entry, actor, why).delete()
+    if entry.visit.outbound_carrier_id == train.carrier_id:
+        yard_services.visit_unbook_outbound(visit=entry.visit, actor=actor, reason=why)
+
+
+@transaction.atomic
+def train_depart(*, train_id: int, actor: AbstractBaseUser, roll_unloaded: bool = False) -> TrainVisit:
     """The train leaves, freeing its line: an outbound one once every planned container is on it, an inbound
-    one once every wagon is empty."""
+    one once every wagon is empty. With roll_unloaded, an outbound train leaves on time without the containers
+    not loaded yet: each is rolled to a later train (`container_roll`)."""
     train = TrainVisit.objects.select_for_update(of=("self",)).select_related("carrier").filter(pk=train_id).first()
     if train is None:
         raise TrainNotFound(train=train_id)
+    if roll_unloaded and train.direction == TrainVisit.Direction.OUTBOUND:
+        for entry in train.load_plan.filter(loaded_at__isnull=True).select_related("visit__container", "move"):
+            _roll(entry, train, "not loaded when the train left", actor)
     if train.direction == TrainVisit.Direction.OUTBOUND:
         waiting = train.load_plan.filter(loaded_at__isnull=True).count()
     else:

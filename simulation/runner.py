@@ -133,6 +133,7 @@ RETRY = timedelta(minutes=30)
 AWAITING_TICK = timedelta(minutes=5)  # the beat schedule's look for places (YARD_AWAITING_SLOT_INTERVAL_SECONDS)
 OVERFLOW_AFTER = timedelta(hours=1)  # the operator sends a box still waiting for a slot to the overflow area
 MAX_RETRIES = 48  # a day of half-hourly retries, then the step is given up (and counted)
+ROLL_AFTER_RETRIES = 4  # an outbound train waits two hours for its last boxes, then leaves without them
 INSPECTION_RETRIES = 6
 DRAIN_LIMIT = timedelta(days=1)  # after the last day, operations under way may finish within this
 PLACEMENT_CODES = {"position_occupied", "position_invalid", "segregation_conflict"}
@@ -1003,14 +1004,26 @@ class Simulation:
             waiting = LoadPlanEntry.objects.filter(train_id=train_id, loaded_at__isnull=True).order_by("pk")
             for move_id in list(waiting.values_list("move_id", flat=True)):
                 self.complete(move_id)
+        # An outbound train does not wait for ever: after a while the operator rolls what is not loaded yet.
+        roll = outbound and attempt >= ROLL_AFTER_RETRIES
+        rolled = []
+        if roll:
+            rolled = list(
+                LoadPlanEntry.objects.filter(train_id=train_id, loaded_at__isnull=True)
+                .values_list("visit__container__number", flat=True)
+            )
         try:
-            train = self.call("train_depart", rail_services.train_depart, train_id=train_id, actor=self.operator)
+            train = self.call("train_depart", rail_services.train_depart, train_id=train_id, actor=self.operator,
+                              roll_unloaded=roll)  # fmt: skip
         except Refused:
             if attempt >= MAX_RETRIES:
                 self.result.given_up["train departure (line stays blocked)"] += 1
                 return
             self.at(self.now + RETRY, self.train_leaves, train_id, line, attempt + 1, outbound, essential=True)
             return
+        for number in rolled:  # back in the pool for the next train to its destination
+            self.booking.pop(number, None)
+            self.result.waits["boxes rolled over to a later train"] += 1
         self.departed("trains_out" if outbound else "trains_in", train.carrier)
         self.lines[line] = None
 

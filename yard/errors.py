@@ -139,7 +139,7 @@ class InvalidMoveKinds(DomainError):
 
 class HoldNotYours(DomainError):
     code, status, title = "permission_denied", 403, "Not your hold"
-    detail_template = "Only the {authority}'s officers place or release its holds."
+    detail_template = _("Only officers of this authority ({authority}) place or release its holds.")
 
 
 class CarrierVisitNotFound(DomainError):

@@ -74,3 +74,21 @@ class TrainVisitOutput(serializers.ModelSerializer):
 class LoadInput(serializers.Serializer):
     container = serializers.CharField(max_length=20)
     wagon_position = serializers.IntegerField(min_value=1)
+
+
+class RollInput(serializers.Serializer):
+    container = serializers.CharField(max_length=20)
+    reason = serializers.CharField(max_length=200, help_text="Why it does not go with this train (kept in the audit).")
+
+
+class RollOutput(serializers.Serializer):
+    container = serializers.CharField(source="visit.container.number")
+    wagon_position = serializers.IntegerField(source="train_wagon.position")
+    place = serializers.IntegerField()
+    move = serializers.IntegerField(source="move_id", allow_null=True, help_text="Its loading move, now cancelled.")
+
+
+class DepartInput(serializers.Serializer):
+    roll_unloaded = serializers.BooleanField(
+        default=False, help_text="Outbound: leave on time, rolling every container not loaded yet to a later train."
+    )

@@ -15,7 +15,16 @@ from rest_framework.response import Response
 from aktau_tos.api import ApiViewSet
 from aktau_tos.roles import ALL_ROLES, DRIVER, OPERATOR, YARD_CLERK
 from rail import services
-from rail.api.serializers import CheckInInput, LoadInput, TrainListInput, TrainVisitOutput, WagonContainerOutput
+from rail.api.serializers import (
+    CheckInInput,
+    DepartInput,
+    LoadInput,
+    RollInput,
+    RollOutput,
+    TrainListInput,
+    TrainVisitOutput,
+    WagonContainerOutput,
+)
 from rail.documents import consist_pdf
 from rail.models import TrainVisit, TrainWagon, WagonContainer
 from yard import selectors as yard_selectors
@@ -67,6 +76,7 @@ class TrainVisitViewSet(ApiViewSet):
         "create": (OPERATOR,),
         "plan": (OPERATOR,),
         "depart": (OPERATOR,),
+        "roll": (OPERATOR,),
         "check_in": (YARD_CLERK, OPERATOR),
         "load": (YARD_CLERK, DRIVER),
     }
@@ -151,10 +161,22 @@ class TrainVisitViewSet(ApiViewSet):
             }
         )
 
-    @extend_schema(request=None, responses=TrainVisitOutput)
+    @extend_schema(request=RollInput, responses=RollOutput)
+    @action(detail=True, methods=["post"])
+    def roll(self, request: Request, pk: int) -> Response:
+        """Outbound: a container not loaded yet taken off this train for a later one (its loading move cancelled,
+        its booking undone); 409 container_already_loaded once it is on its wagon."""
+        data = RollInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry = services.container_roll(train_id=int(pk), actor=request.user, **data.validated_data)
+        return Response(RollOutput(entry).data)
+
+    @extend_schema(request=DepartInput, responses=TrainVisitOutput)
     @action(detail=True, methods=["post"])
     def depart(self, request: Request, pk: int) -> Response:
-        services.train_depart(train_id=int(pk), actor=request.user)
+        data = DepartInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.train_depart(train_id=int(pk), actor=request.user, **data.validated_data)
         return Response(TrainVisitOutput(self.get_queryset().get(pk=int(pk))).data)
 
     @extend_schema(

@@ -107,3 +107,62 @@ def test_inbound_trains_have_no_load_plan(db, un_list):
     with pytest.raises(DomainError) as error:
         load_plan_build(train_id=train.pk, actor=UserFactory())
     assert error.value.code == "train_not_outbound"
+
+
+def test_a_box_that_cannot_go_is_rolled_and_the_train_leaves_without_it(outbound, client_for, customs_officer):
+    from rail.models import TrainVisit
+    from yard.models import YardMove
+
+    boxes = [booked(outbound, "A-01-01-1"), booked(outbound, "A-02-01-1"), booked(outbound, "A-03-01-1")]
+    operator, driver = client_for(roles.OPERATOR), client_for(roles.DRIVER)
+    assert operator.post(f"/api/v1/rail/visits/{outbound}/plan/").json()["entries"] == 3
+    entry = {e.visit_id: e for e in LoadPlanEntry.objects.select_related("train_wagon")}
+    first, rolled, late = boxes
+    loaded = {"container": first.container.number, "wagon_position": entry[first.pk].train_wagon.position}
+    assert driver.post(f"/api/v1/rail/visits/{outbound}/load/", loaded).status_code == 200
+
+    roll_url = f"/api/v1/rail/visits/{outbound}/roll/"
+    on_wagon = operator.post(roll_url, {"container": first.container.number, "reason": "customs"})
+    assert (on_wagon.status_code, on_wagon.json()["code"]) == (409, "container_already_loaded")
+    assert driver.post(roll_url, {"container": rolled.container.number, "reason": "x"}).status_code == 403
+    assert operator.post(roll_url, {"container": rolled.container.number}).status_code == 400  # a reason is needed
+    answer = operator.post(roll_url, {"container": rolled.container.number, "reason": "seal missing"})
+    assert answer.status_code == 200, answer.content
+    assert answer.json() == {"container": rolled.container.number, "move": entry[rolled.pk].move_id,
+                             "wagon_position": entry[rolled.pk].train_wagon.position, "place": entry[rolled.pk].place}  # fmt: skip
+    again = operator.post(roll_url, {"container": rolled.container.number, "reason": "seal missing"})
+    assert (again.status_code, again.json()["code"]) == (404, "container_not_on_train")
+
+    # The rolled box stays in the yard, booked on nothing, its loading move cancelled with the reason kept.
+    rolled.refresh_from_db()
+    assert (rolled.state, rolled.outbound_carrier_id) == ("in_yard", None)
+    move = YardMove.objects.get(pk=entry[rolled.pk].move_id)
+    assert move.status == "cancelled"
+    assert move.history.latest().history_change_reason == "rolled off train KZ-3001: seal missing"
+
+    # Departure on time: the one still unloaded is rolled too; the loaded one leaves.
+    assert operator.post(f"/api/v1/rail/visits/{outbound}/depart/").json()["code"] == "train_not_ready"
+    departed = operator.post(f"/api/v1/rail/visits/{outbound}/depart/", {"roll_unloaded": True})
+    assert departed.status_code == 200 and departed.json()["status"] == "departed"
+    states = {visit.pk: visit.state for visit in ContainerVisit.objects.filter(pk__in=[b.pk for b in boxes])}
+    assert states == {first.pk: "departed", rolled.pk: "in_yard", late.pk: "in_yard"}
+    late.refresh_from_db()
+    assert late.outbound_carrier_id is None
+    assert YardMove.objects.get(pk=entry[late.pk].move_id).status == "cancelled"
+    assert list(TrainVisit.objects.get(pk=outbound).load_plan.values_list("visit_id", flat=True)) == [first.pk]
+
+
+def test_the_admin_action_departs_on_time_and_says_how_many_were_rolled(outbound, client, operator):
+    from django.urls import reverse
+
+    from rail.models import TrainVisit
+
+    booked(outbound, "A-01-01-1"), booked(outbound, "A-02-01-1")
+    load_plan_build(train_id=outbound, actor=operator)
+    client.force_login(operator)
+    page = client.post(
+        reverse("admin:rail_trainvisit_changelist"),
+        {"action": "depart_rolling_unloaded", "_selected_action": [outbound]}, follow=True,
+    )  # fmt: skip
+    assert "2 container(s) rolled to a later train" in page.content.decode()
+    assert TrainVisit.objects.get(pk=outbound).carrier.status == "departed"

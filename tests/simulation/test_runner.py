@@ -263,3 +263,35 @@ def test_every_un_number_the_model_draws_is_accepted_by_the_system(un_list):
     for line in sorted(lines, key=lambda line: (line.un_number, line.hazard_class, line.packing_group)):
         checked = declared_goods_check([line.as_dict()])  # raises dg_line_invalid / dg_not_admitted otherwise
         assert checked[0]["un_number"] == line.un_number and checked[0]["class"] == line.hazard_class
+
+
+def test_an_outbound_train_leaves_without_a_box_it_cannot_load_and_the_box_waits_for_the_next():
+    from rail import services as rail_services
+    from simulation.runner import ROLL_AFTER_RETRIES
+
+    reference_ensure()
+    simulation = Simulation(traffic_generate(days=1, seed=1, teu_per_year=1_000), strategy="rehandle", progress=None)
+    number = "TGHU1234567"
+    move = services.gate_in(container=number, iso_type="22G1", freight_kind="full", actor=simulation.clerk,
+                            truck="001AKT12", gross_kg=12_000, category="export")  # fmt: skip
+    services.move_complete(move_id=move.pk, container=number, position="A-01-01-1", actor=simulation.clerk)
+    train = rail_services.train_outbound_create(
+        train_number="KZ-9001", line="L1", actor=simulation.operator,
+        wagons=[{"number": "4200001" + rail_services.wagon_check_digit("4200001"), "position": 1}],
+    )
+    visit = ContainerVisit.objects.get(container__number=number)
+    services.visit_book_outbound(visit=visit, carrier=train.carrier, actor=simulation.operator)
+    simulation.booking[number], simulation.lines["L1"] = train.carrier_id, train.pk
+    assert rail_services.load_plan_build(train_id=train.pk, actor=simulation.operator)["entries"] == 1
+    services.hold_place(container=number, authority="terminal", kind="documents", actor=simulation.operator)
+
+    simulation.train_leaves(train.pk, "L1", 0, True)  # the load is refused: the train waits
+    assert simulation.lines["L1"] == train.pk
+    simulation.train_leaves(train.pk, "L1", ROLL_AFTER_RETRIES, True)  # two hours on: it leaves without the box
+
+    assert simulation.lines["L1"] is None
+    assert CarrierVisit.objects.get(pk=train.carrier_id).status == "departed"
+    visit.refresh_from_db()
+    assert (visit.state, visit.outbound_carrier_id) == ("in_yard", None)
+    assert number not in simulation.booking  # free for the next train to its destination
+    assert simulation.result.waits["boxes rolled over to a later train"] == 1
