@@ -7,8 +7,10 @@ explicit `actor` and set it on the rows they save; scheduled tasks that act on n
 
 from typing import TypeVar
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from simple_history.manager import HistoryDescriptor
 
 SYSTEM_USERNAME = "system"
 _Row = TypeVar("_Row")
@@ -42,3 +44,27 @@ def fields_update(obj, values: dict, reason: str) -> list[str]:
         obj._change_reason = reason
         obj.save(update_fields=changed)
     return changed
+
+
+class _HistoryManagerOnce(HistoryDescriptor):
+    """`.history` with its manager class built once. django-simple-history builds a new class (from_queryset) each
+    time the attribute is read, and it reads it once for every history row it writes: about half a millisecond
+    per audited save, some 5 % of a simulated day."""
+
+    def __init__(self, model, manager, queryset) -> None:
+        super().__init__(model, manager=manager, queryset=queryset)
+        self.manager_built = manager.from_queryset(queryset)
+
+    def __get__(self, instance, owner):
+        return self.manager_built(self.model, instance)
+
+
+def history_managers_build_once() -> None:
+    """Swaps every model's history descriptor for one that builds its manager class once (AppConfig.ready)."""
+    for model in apps.get_models():
+        name = getattr(model._meta, "simple_history_manager_attribute", None)
+        descriptor = model.__dict__.get(name) if name else None
+        if type(descriptor) is HistoryDescriptor:
+            setattr(
+                model, name, _HistoryManagerOnce(descriptor.model, descriptor.manager_class, descriptor.queryset_class)
+            )

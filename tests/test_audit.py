@@ -42,3 +42,14 @@ def test_task_changes_are_attributed_to_the_system_user():
     assert container.history.get().history_user == actor
     assert not actor.has_usable_password()
     assert system_user() == actor  # one account, however often tasks ask
+
+
+def test_history_managers_are_built_once_and_still_answer_per_row():
+    from django.apps import apps
+
+    first, second = ContainerFactory(), ContainerFactory()
+    assert type(first.history) is type(second.history) is type(Container.history)  # one class, not one per read
+    assert [record.number for record in first.history.all()] == [first.number]
+    assert Container.history.count() == 2
+    historied = [model for model in apps.get_models() if hasattr(model._meta, "simple_history_manager_attribute")]
+    assert len(historied) > 20 and all(type(model.history) is type(model.history) for model in historied)
