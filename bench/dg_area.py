@@ -85,4 +85,3 @@ def dg_area_measure(*, days: int, volumes: tuple[float, ...], seeds: tuple[int, 
             "runs": runs,
         }
     return figures
-

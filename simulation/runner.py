@@ -1009,8 +1009,9 @@ class Simulation:
         rolled = []
         if roll:
             rolled = list(
-                LoadPlanEntry.objects.filter(train_id=train_id, loaded_at__isnull=True)
-                .values_list("visit__container__number", flat=True)
+                LoadPlanEntry.objects.filter(train_id=train_id, loaded_at__isnull=True).values_list(
+                    "visit__container__number", flat=True
+                )
             )
         try:
             train = self.call("train_depart", rail_services.train_depart, train_id=train_id, actor=self.operator,

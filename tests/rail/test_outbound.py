@@ -128,8 +128,9 @@ def test_a_box_that_cannot_go_is_rolled_and_the_train_leaves_without_it(outbound
     assert operator.post(roll_url, {"container": rolled.container.number}).status_code == 400  # a reason is needed
     answer = operator.post(roll_url, {"container": rolled.container.number, "reason": "seal missing"})
     assert answer.status_code == 200, answer.content
-    assert answer.json() == {"container": rolled.container.number, "move": entry[rolled.pk].move_id,
-                             "wagon_position": entry[rolled.pk].train_wagon.position, "place": entry[rolled.pk].place}  # fmt: skip
+    planned = entry[rolled.pk]
+    assert answer.json() == {"container": rolled.container.number, "move": planned.move_id,
+                             "wagon_position": planned.train_wagon.position, "place": planned.place}  # fmt: skip
     again = operator.post(roll_url, {"container": rolled.container.number, "reason": "seal missing"})
     assert (again.status_code, again.json()["code"]) == (404, "container_not_on_train")
 

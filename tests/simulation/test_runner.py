@@ -276,7 +276,9 @@ def test_an_outbound_train_leaves_without_a_box_it_cannot_load_and_the_box_waits
                             truck="001AKT12", gross_kg=12_000, category="export")  # fmt: skip
     services.move_complete(move_id=move.pk, container=number, position="A-01-01-1", actor=simulation.clerk)
     train = rail_services.train_outbound_create(
-        train_number="KZ-9001", line="L1", actor=simulation.operator,
+        train_number="KZ-9001",
+        line="L1",
+        actor=simulation.operator,
         wagons=[{"number": "4200001" + rail_services.wagon_check_digit("4200001"), "position": 1}],
     )
     visit = ContainerVisit.objects.get(container__number=number)
