@@ -359,18 +359,23 @@ def load_plan_build(*, train_id: int, actor: AbstractBaseUser, time_limit: float
     }
 
 
-@transaction.atomic
-def container_load(*, train_id: int, container: str, wagon_position: int, actor: AbstractBaseUser) -> LoadPlanEntry:
-    """The scanner confirms a container on its wagon: the planned one, or 409 wrong_wagon."""
-    train = _outbound(train_id)
-    number = container_number_normalise(container)
+def _load_plan_entry(train: TrainVisit, number: str) -> LoadPlanEntry:
     entry = (
-        LoadPlanEntry.objects.select_related("train_wagon", "move")
+        LoadPlanEntry.objects.select_related("train_wagon", "visit__container", "move")
         .filter(train=train, visit__container__number=number)
         .first()
     )
     if entry is None:
         raise ContainerNotOnTrain(container=number, train=train.train_number)
+    return entry
+
+
+@transaction.atomic
+def container_load(*, train_id: int, container: str, wagon_position: int, actor: AbstractBaseUser) -> LoadPlanEntry:
+    """The scanner confirms a container on its wagon: the planned one, or 409 wrong_wagon."""
+    train = _outbound(train_id)
+    number = container_number_normalise(container)
+    entry = _load_plan_entry(train, number)
     if entry.train_wagon.position != wagon_position:
         raise WrongWagon(container=number, planned=entry.train_wagon.position, scanned=wagon_position)
     if entry.loaded_at:
@@ -389,14 +394,7 @@ def container_roll(*, train_id: int, container: str, reason: str, actor: Abstrac
     move is cancelled and its booking on this train undone, so the next train for its destination can take it.
     Returns the entry as it was (deleted)."""
     train = _outbound(train_id)
-    number = container_number_normalise(container)
-    entry = (
-        LoadPlanEntry.objects.select_related("visit__container", "move")
-        .filter(train=train, visit__container__number=number)
-        .first()
-    )
-    if entry is None:
-        raise ContainerNotOnTrain(container=number, train=train.train_number)
+    entry = _load_plan_entry(train, container_number_normalise(container))
     _roll(entry, train, reason, actor)
     return entry
 

@@ -214,13 +214,19 @@ def test_a_buried_box_is_dug_out_through_the_services_and_the_relocation_counted
     assert simulation.result.moves_by_kind == {"shift": 1, "delivery": 1}
 
 
-def test_a_held_box_is_refused_and_counted_not_moved():
+def small_simulation_with_a_box(*, category: str) -> tuple[Simulation, str]:
+    """A simulation of a quiet day, not run, and one box gated in and standing at A-01-01-1."""
     reference_ensure()
     simulation = Simulation(traffic_generate(days=1, seed=1, teu_per_year=1_000), strategy="rehandle", progress=None)
     number = "TGHU1234567"
     move = services.gate_in(container=number, iso_type="22G1", freight_kind="full", actor=simulation.clerk,
-                            truck="001AKT12", gross_kg=12_000, category="import")  # fmt: skip
+                            truck="001AKT12", gross_kg=12_000, category=category)  # fmt: skip
     services.move_complete(move_id=move.pk, container=number, position="A-01-01-1", actor=simulation.clerk)
+    return simulation, number
+
+
+def test_a_held_box_is_refused_and_counted_not_moved():
+    simulation, number = small_simulation_with_a_box(category="import")
     assert Hold.objects.filter(visit__container__number=number, released_at=None).exists()  # customs control
     with pytest.raises(Exception) as refused:
         simulation.call("delivery", services.move_create_adhoc, container=number, to="GATE", actor=simulation.clerk)
@@ -269,12 +275,7 @@ def test_an_outbound_train_leaves_without_a_box_it_cannot_load_and_the_box_waits
     from rail import services as rail_services
     from simulation.runner import ROLL_AFTER_RETRIES
 
-    reference_ensure()
-    simulation = Simulation(traffic_generate(days=1, seed=1, teu_per_year=1_000), strategy="rehandle", progress=None)
-    number = "TGHU1234567"
-    move = services.gate_in(container=number, iso_type="22G1", freight_kind="full", actor=simulation.clerk,
-                            truck="001AKT12", gross_kg=12_000, category="export")  # fmt: skip
-    services.move_complete(move_id=move.pk, container=number, position="A-01-01-1", actor=simulation.clerk)
+    simulation, number = small_simulation_with_a_box(category="export")
     train = rail_services.train_outbound_create(
         train_number="KZ-9001",
         line="L1",
