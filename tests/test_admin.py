@@ -82,7 +82,7 @@ def test_holds_are_placed_through_the_service_and_refusals_shown(client, operato
             "blocked_move_kinds": ["load", "delivery"]}  # fmt: skip
     client.force_login(operator)
     response = client.post("/admin/yard/hold/add/", body)
-    assert response.status_code == 200 and "Only the Customs" in response.content.decode()
+    assert response.status_code == 200 and "Only officers of this authority (Customs)" in response.content.decode()
     assert not Hold.objects.exists()
     client.force_login(customs_officer)
     assert client.post("/admin/yard/hold/add/", body).status_code == 302

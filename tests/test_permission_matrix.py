@@ -59,6 +59,7 @@ MATRIX = {
     ("POST", "/api/v1/rail/visits/999999/plan/"): {OPERATOR},
     ("POST", "/api/v1/rail/visits/999999/load/"): {YARD_CLERK, DRIVER},
     ("POST", "/api/v1/rail/visits/999999/depart/"): {OPERATOR},
+    ("POST", "/api/v1/rail/visits/999999/roll/"): {OPERATOR},
     ("GET", "/api/v1/rail/visits/999999/consist/"): EVERYONE,
     ("GET", "/api/v1/vessels/calls/"): EVERYONE,
     ("POST", "/api/v1/vessels/calls/"): {OPERATOR},

@@ -240,7 +240,7 @@ class TestApiAndRoles:
         hold = Hold.objects.get(visit=visit)
         client.force_login(operator)
         response = client.post("/admin/yard/hold/", {"action": "release", "_selected_action": [hold.pk]}, follow=True)
-        assert "Only the Customs" in response.content.decode()
+        assert "Only officers of this authority (Customs)" in response.content.decode()
         hold.refresh_from_db()
         assert hold.active
 
