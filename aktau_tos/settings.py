@@ -369,8 +369,8 @@ CUSTOMS_STORAGE_WARNING_DAYS = env.int("CUSTOMS_STORAGE_WARNING_DAYS", default=1
 # a customs inspection is done on the day or the next. Usable share of each area's places: in the DG area boxes of
 # different classes neither stack nor stand side by side (DG_SEGREGATION_SLOTS): replaying the traffic model's DG
 # boxes on the area (`make bench`, dg_area), it starts refusing them when a third of its places are taken; plugs and
-# inspection places are used whole. Inspection share: the part of the
-# full boxes under customs control that customs picks for a scan or an examination (risk-based, a few per cent).
+# inspection places are used whole. Inspection share: the part of the full boxes under customs control that customs
+# picks for a scan or an examination (risk-based, a few per cent).
 # The periodic check looks this many hours ahead at expected trains and calls.
 CAPACITY_DWELL_DAYS = env_per_area(
     "CAPACITY_DWELL_DAYS", default={"dg": 4.0, "reefer": 4.0, "inspection": 1.0}, low=0.1, high=60

@@ -29,6 +29,7 @@ from rail.models import LoadingLine, LoadPlanEntry, TrainVisit, TrainWagon, Wago
 from yard import hooks as yard_hooks
 from yard import selectors as yard_selectors
 from yard import services as yard_services
+from yard.errors import ReasonRequired
 from yard.identity import container_number_normalise
 from yard.models import AccessPoint, CarrierVisit, ContainerVisit, YardMove
 
@@ -393,6 +394,8 @@ def container_roll(*, train_id: int, container: str, reason: str, actor: Abstrac
     """Takes a container that is not loaded yet off an outbound train's load plan, for a later train: its loading
     move is cancelled and its booking on this train undone, so the next train for its destination can take it.
     Returns the entry as it was (deleted)."""
+    if not reason.strip():
+        raise ReasonRequired()
     train = _outbound(train_id)
     entry = _load_plan_entry(train, container_number_normalise(container))
     _roll(entry, train, reason, actor)
