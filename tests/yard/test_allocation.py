@@ -220,3 +220,26 @@ def test_the_seeded_layout_has_a_powered_place_for_a_dg_reefer():
     for arriving_from in ("rail", "quay", "gate"):
         chosen = slot_allocate(visit=plain_dg, blocks=blocks_for(plain_dg), arriving_from=arriving_from).chosen
         assert chosen.position.startswith("DG-")
+
+
+@pytest.mark.django_db
+def test_a_snapshot_reads_each_box_as_its_stay_describes_it(small_yard, put):
+    """snapshot_load and boxes_of_visits read boxes as plain values (departures as epoch seconds, goods as text):
+    each box equals the one built from the stay's model, to the microsecond, with and without goods and
+    departures, and with a departure that comes from the outbound carrier."""
+    from yard.stacking import Box, boxes_of_visits
+
+    carrier = CarrierVisitFactory(etd=NOW + timedelta(hours=30, microseconds=987_654))
+    stays = [
+        put("A-01-01-1", expected_departure=NOW + timedelta(hours=5, microseconds=123_457)),
+        put("A-02-01-1", iso_type="45G1", expected_departure=None, outbound_carrier=carrier),
+        put("A-01-02-1", expected_departure=None, gross_kg=None),
+        put("DG-01-01-1", dangerous_goods=[{"un_number": "1203", "class": "3"}], expected_departure=NOW),
+    ]
+    snapshot = snapshot_load(blocks=Block.objects.all())
+    read = {box.visit_id: box for box, _ in snapshot.boxes.values()}
+    for stay in stays:
+        stay.refresh_from_db()
+        assert read[stay.pk] == Box.of(stay)
+    assert read[stays[1].pk].departure == carrier.etd and read[stays[3].pk].dangerous_goods[0]["class"] == "3"
+    assert {box.visit_id: box for box in boxes_of_visits(stay.pk for stay in stays)} == read
