@@ -135,6 +135,8 @@ OVERFLOW_AFTER = timedelta(hours=1)  # the operator sends a box still waiting fo
 MAX_RETRIES = 48  # a day of half-hourly retries, then the step is given up (and counted)
 ROLL_AFTER_RETRIES = 4  # an outbound train waits two hours for its last boxes, then leaves without them
 INSPECTION_RETRIES = 6
+TRUCK_RESCHEDULE = timedelta(hours=2)  # a truck the gate cannot take for lack of a place comes back this much later
+TRUCK_RESCHEDULES = 12  # for a day, then it is turned away
 DRAIN_LIMIT = timedelta(days=1)  # after the last day, operations under way may finish within this
 PLACEMENT_CODES = {"position_occupied", "position_invalid", "segregation_conflict"}
 LOAD_CUTOFF = timedelta(hours=6)  # a box ready this long after a vessel's arrival still makes it
@@ -180,9 +182,8 @@ class MonthFigures:
     boxes_out: int = 0  # stays closed by a departure (gate, train, vessel)
     teu_out: float = 0.0
     turned_away: int = 0
-    # Boxes that waited for a yard slot, and for how long (counted in the month the wait ended). The hook for
-    # issue #20's "discharge move awaiting a slot": until YardMove.awaiting_slot_since exists, the simulation
-    # counts its own waits (`Simulation.slot_wait_ended`); once it lands, that method reads the field instead.
+    # Boxes that waited for a yard slot, and for how long (counted in the month the wait ended): moves awaiting a
+    # slot (`Simulation.slot_wait_ended`), and trucks the gate sent back for lack of a place (`truck_arrives`).
     boxes_awaiting_slot: int = 0
     hours_awaiting_slot: float = 0.0
     retrievals: int = 0
@@ -1358,7 +1359,10 @@ class Simulation:
 
     # --- trucks ---
 
-    def truck_arrives(self, event: TruckArrival) -> None:
+    def truck_arrives(self, event: TruckArrival, attempt: int = 0) -> None:
+        """A truck at the gate. When the box's area has no legal place (a full DG area, say), the gate does not
+        take it, and the haulier's appointment is moved: the truck comes back in TRUCK_RESCHEDULE, up to
+        TRUCK_RESCHEDULES times, and the box's wait counts as a wait for a slot; only then is it turned away."""
         box = event.box
         vessel = self.vessel_for(box, self.now + timedelta(hours=box.dwell_hours))
         carrier = CarrierVisit.objects.get(pk=vessel.carrier_id) if vessel else None
@@ -1369,10 +1373,18 @@ class Simulation:
                 seal=box.seal, dangerous_goods=[line.as_dict() for line in box.dangerous_goods],
                 outbound_carrier=carrier, category=box.category,
             )  # fmt: skip
-        except Refused:  # no room for it (or its goods): the truck is turned away
-            self.turned_away.add(box.number)
+        except Refused as refusal:
+            if refusal.code == "no_slot_available" and attempt < TRUCK_RESCHEDULES:
+                self.result.waits["trucks given a later appointment for lack of a place"] += 1
+                self.at(self.now + TRUCK_RESCHEDULE, self.truck_arrives, event, attempt + 1)
+                return
+            self.turned_away.add(box.number)  # refused for its papers or goods, or no place for a day
             self.turn_away()
             return
+        if attempt:
+            month = self.result.month(self.now)
+            month.boxes_awaiting_slot += 1
+            month.hours_awaiting_slot += (self.now - event.at).total_seconds() / 3600
         self.result.carriers["trucks in"] += 1
         self.arrived(box, move.visit_id, self.now)
         if vessel:  # the line's load list names it too

@@ -298,3 +298,45 @@ def test_an_outbound_train_leaves_without_a_box_it_cannot_load_and_the_box_waits
     assert (visit.state, visit.outbound_carrier_id) == ("in_yard", None)
     assert number not in simulation.booking  # free for the next train to its destination
     assert simulation.result.waits["boxes rolled over to a later train"] == 1
+
+
+def test_a_truck_the_gate_cannot_place_comes_back_later_and_its_wait_is_counted():
+    """A DG box at the gate while the DG area has no place: the gate does not take it, and the truck is given a
+    later appointment instead of being turned away; when it comes back to a place, the box is in and its wait is
+    counted as a wait for a slot. A truck that finds no place for a whole day is turned away."""
+    import time_machine
+
+    from simulation.runner import TRUCK_RESCHEDULE, TRUCK_RESCHEDULES
+
+    reference_ensure()
+    traffic = traffic_generate(days=3, seed=4)
+    simulation = Simulation(traffic, strategy="rehandle", progress=None)
+    event = next(e for e in traffic.events if isinstance(e, TruckArrival) and e.box.dangerous_goods)
+    dg_blocks = list(Block.objects.filter(kind=Block.Kind.DANGEROUS_GOODS).values_list("pk", flat=True))
+
+    def arrive(at, attempt: int = 0) -> None:
+        simulation.now = at
+        with time_machine.travel(at, tick=False):
+            simulation.truck_arrives(event, attempt)
+
+    Block.objects.filter(pk__in=dg_blocks).update(kind=Block.Kind.FULL)  # the DG area has no place for it
+    arrive(event.at)
+    assert not ContainerVisit.objects.filter(container__number=event.box.number).exists()
+    assert simulation.result.turned_away == 0
+    assert simulation.result.waits["trucks given a later appointment for lack of a place"] == 1
+    (comeback,) = simulation.queue
+    assert comeback.at == event.at + TRUCK_RESCHEDULE and comeback.args == (event, 1)
+
+    Block.objects.filter(pk__in=dg_blocks).update(kind=Block.Kind.DANGEROUS_GOODS)  # a place has freed
+    arrive(comeback.at, 1)
+    visit = ContainerVisit.objects.get(container__number=event.box.number)
+    assert YardMove.objects.get(visit=visit, kind=YardMove.Kind.RECEIVE).planned_to.startswith("DG")
+    month = simulation.result.month(comeback.at)
+    assert (month.boxes_awaiting_slot, month.hours_awaiting_slot) == (1, 2.0)
+
+    other = next(e for e in traffic.events if isinstance(e, TruckArrival) and e.box.dangerous_goods and e != event)
+    event = other
+    Block.objects.filter(pk__in=dg_blocks).update(kind=Block.Kind.FULL)
+    steps = len(simulation.queue)
+    arrive(other.at + TRUCK_RESCHEDULE * TRUCK_RESCHEDULES, TRUCK_RESCHEDULES)  # the last appointment
+    assert simulation.result.turned_away == 1 and len(simulation.queue) == steps  # no further appointment
