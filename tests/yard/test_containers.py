@@ -88,7 +88,7 @@ def test_seed_is_idempotent(settings):
     assert counted() == counts
     # Demo containers, the demo traffic's arrivals by truck, the vessel's boxes for Aktau and its restowed box.
     assert counts[0] == 8 + 120 + 10 + 1
-    assert Slot.objects.count() == 1904 + 80  # and the overflow area
+    assert Slot.objects.count() == 1952 + 80  # and the overflow area
     # A reefer ordered for inspection must stay on power: the inspection area has powered bays.
     assert Slot.objects.filter(block__kind="inspection", reefer_power=True).count() == 8
     assert ContainerVisit.objects.filter(state="in_yard").count() == 108 + 5  # and five discharged from the vessel
