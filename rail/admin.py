@@ -159,27 +159,26 @@ class TrainVisitAdmin(SimpleHistoryAdmin):
             for warning in plan["warnings"]:
                 self.message_user(request, warning, messages.WARNING)
 
-    @admin.action(description="Depart (frees the line)")
+    @admin.action(description=_("Depart (frees the line)"))
     def depart(self, request: HttpRequest, queryset) -> None:
         for train in queryset:
             try:
                 services.train_depart(train_id=train.pk, actor=request.user)
-                self.message_user(request, f"{train} departed.", messages.SUCCESS)
+                self.message_user(request, gettext("%(train)s departed.") % {"train": train}, messages.SUCCESS)
             except DomainError as error:
                 self.message_user(request, f"{train}: {error.detail}", messages.ERROR)
 
     @admin.action(description=_("Depart on time, rolling what is not loaded to a later train (outbound)"))
     def depart_rolling_unloaded(self, request: HttpRequest, queryset) -> None:
         for train in queryset:
-            left = train.load_plan.filter(loaded_at__isnull=True).count()
             try:
-                services.train_depart(train_id=train.pk, actor=request.user, roll_unloaded=True)
+                departed = services.train_depart(train_id=train.pk, actor=request.user, roll_unloaded=True)
             except DomainError as error:
                 self.message_user(request, f"{train}: {error.detail}", messages.ERROR)
                 continue
             self.message_user(
                 request, gettext("%(train)s departed; %(count)d container(s) rolled to a later train.")
-                % {"train": train, "count": left}, messages.SUCCESS,
+                % {"train": train, "count": len(departed.rolled)}, messages.SUCCESS,
             )  # fmt: skip
 
     def get_urls(self):

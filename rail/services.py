@@ -417,13 +417,16 @@ def _roll(entry: LoadPlanEntry, train: TrainVisit, reason: str, actor: AbstractB
 def train_depart(*, train_id: int, actor: AbstractBaseUser, roll_unloaded: bool = False) -> TrainVisit:
     """The train leaves, freeing its line: an outbound one once every planned container is on it, an inbound
     one once every wagon is empty. With roll_unloaded, an outbound train leaves on time without the containers
-    not loaded yet: each is rolled to a later train (`container_roll`)."""
+    not loaded yet: each is rolled to a later train (`container_roll`), and the returned train's `rolled` lists
+    their numbers (read under the train's lock, so it is exactly what was rolled)."""
     train = TrainVisit.objects.select_for_update(of=("self",)).select_related("carrier").filter(pk=train_id).first()
     if train is None:
         raise TrainNotFound(train=train_id)
+    train.rolled = []
     if roll_unloaded and train.direction == TrainVisit.Direction.OUTBOUND:
         for entry in train.load_plan.filter(loaded_at__isnull=True).select_related("visit__container", "move"):
             _roll(entry, train, "not loaded when the train left", actor)
+            train.rolled.append(entry.visit.container.number)
     if train.direction == TrainVisit.Direction.OUTBOUND:
         waiting = train.load_plan.filter(loaded_at__isnull=True).count()
     else:

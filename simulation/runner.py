@@ -1007,13 +1007,6 @@ class Simulation:
                 self.complete(move_id)
         # An outbound train does not wait for ever: after a while the operator rolls what is not loaded yet.
         roll = outbound and attempt >= ROLL_AFTER_RETRIES
-        rolled = []
-        if roll:
-            rolled = list(
-                LoadPlanEntry.objects.filter(train_id=train_id, loaded_at__isnull=True).values_list(
-                    "visit__container__number", flat=True
-                )
-            )
         try:
             train = self.call("train_depart", rail_services.train_depart, train_id=train_id, actor=self.operator,
                               roll_unloaded=roll)  # fmt: skip
@@ -1023,7 +1016,7 @@ class Simulation:
                 return
             self.at(self.now + RETRY, self.train_leaves, train_id, line, attempt + 1, outbound, essential=True)
             return
-        for number in rolled:  # back in the pool for the next train to its destination
+        for number in train.rolled:  # back in the pool for the next train to its destination
             self.booking.pop(number, None)
             self.result.waits["boxes rolled over to a later train"] += 1
         self.departed("trains_out" if outbound else "trains_in", train.carrier)
