@@ -340,3 +340,25 @@ def test_a_truck_the_gate_cannot_place_comes_back_later_and_its_wait_is_counted(
     steps = len(simulation.queue)
     arrive(other.at + TRUCK_RESCHEDULE * TRUCK_RESCHEDULES, TRUCK_RESCHEDULES)  # the last appointment
     assert simulation.result.turned_away == 1 and len(simulation.queue) == steps  # no further appointment
+
+
+def test_the_days_statistics_refresh_analyses_the_projects_tables_and_not_the_servers_shared_catalogues():
+    """A simulated day analyses the tables at its start, inside its transaction: a bare ANALYZE would also hold the
+    shared catalogues until the day commits, and a second simulation on the same server would wait for it."""
+    from django.db import connection
+
+    from simulation.runner import _statistics_refresh
+
+    def analysed(shared: bool) -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE l.pid = pg_backend_pid()"
+                " AND l.mode = 'ShareUpdateExclusiveLock' AND c.relisshared = %s",
+                [shared],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    with transaction.atomic():
+        _statistics_refresh()
+        assert analysed(shared=False) and "yard_occupancy" in analysed(shared=False)
+        assert analysed(shared=True) == []
