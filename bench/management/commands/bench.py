@@ -61,7 +61,7 @@ PROFILES = {
         "large_list_units": 700,
         "list_repeats": 5,
         "allocation": {"boxes": 114, "rounds": 5, "single_boxes": 40},
-        "dg_area": {"days": 60, "volumes": (240_000, 300_000), "seeds": (1, 2)},
+        "dg_area": {"days": 60, "volumes": (240_000, 300_000, 360_000), "seeds": (1, 2)},
     },
     "quick": {
         "allocation_flows": {140: 7, 330: 7},
