@@ -29,10 +29,12 @@ def _call_for_carrier(carrier_id: int | None) -> VesselCall | None:
 
 
 def _moved_call(move: YardMove) -> VesselCall | None:
-    """The vessel call a move works: onto the ship, or off it (not yet in the yard)."""
-    if move.to_carrier_id and (call := _call_for_carrier(move.to_carrier_id)):
+    """The vessel call a move works: onto the ship, or off it (not yet in the yard). Trains and trucks are told
+    apart by the carrier's mode, which the completion has read already, without looking for a call."""
+    vessel = CarrierVisit.Mode.VESSEL
+    if move.to_carrier_id and move.to_carrier.mode == vessel and (call := _call_for_carrier(move.to_carrier_id)):
         return call
-    if move.from_carrier_id and not move.from_slot_id:
+    if move.from_carrier_id and not move.from_slot_id and move.from_carrier.mode == vessel:
         return _call_for_carrier(move.from_carrier_id)
     return None
 
