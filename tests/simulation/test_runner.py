@@ -362,3 +362,26 @@ def test_the_days_statistics_refresh_analyses_the_projects_tables_and_not_the_se
         _statistics_refresh()
         assert analysed(shared=False) and "yard_occupancy" in analysed(shared=False)
         assert analysed(shared=True) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_between_days_the_tables_are_vacuumed_not_only_analysed():
+    """Outside the day's transaction the refresh is a VACUUM too: an ANALYZE held inside the day kept autovacuum
+    away, so dead rows piled up and each day took longer than the one before."""
+    from django.db import connection
+
+    from simulation.runner import _statistics_refresh
+
+    def vacuumed() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'yard_containervisit'"
+            )
+            return cursor.fetchone()[0]
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_reset_single_table_counters('yard_containervisit'::regclass)")
+    assert not vacuumed()
+    _statistics_refresh()
+    assert vacuumed()
