@@ -18,6 +18,7 @@ from edi.edifact import Outgoing, interchange_read, interchange_write
 from edi.models import Partner
 from edi.outbound import baplie_departure, coarri
 from edi.services import interchange_receive
+from simulation.runner import statistics_refresh
 from vessels.geometry import Geometry
 from vessels.models import StowageProfile, Vessel, VesselCall
 from vessels.services import call_create
@@ -25,7 +26,6 @@ from vessels.services.calls import departure_bay_plan
 from yard.models import YardMove
 
 from .numbers import container_number
-from .rail import _statistics_refresh
 
 # A 700-TEU feeder of the planned class: 16 20' bays, 9 rows, 3 tiers in the hold and 2 on deck (720 cells).
 SHIP = {"bays_20": 16, "rows": 9, "hold_tiers": 3, "deck_tiers": 2}
@@ -117,7 +117,7 @@ def _measure(boxes: int, for_this_port: float) -> dict:
     started = time.perf_counter()
     read = interchange_read(raw)
     read_seconds = time.perf_counter() - started
-    _statistics_refresh()
+    statistics_refresh()
     started = time.perf_counter()
     _, answer, _ = interchange_receive(raw=raw, actor=actor)
     apply_seconds = time.perf_counter() - started

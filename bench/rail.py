@@ -4,12 +4,13 @@ import random
 import statistics
 import time
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from aktau_tos.audit import system_user
 from rail.load_planning import BoxSpec, WagonSpec, load_plan_solve
 from rail.models import LoadingLine, TrainVisit
 from rail.services import train_list_register, wagon_check_digit
+from simulation.runner import statistics_refresh
 from yard.models import CarrierVisit
 
 from .numbers import container_number
@@ -87,7 +88,7 @@ def train_list_57_measure(*, repeats: int = 1) -> dict:
     timings, containers = [], 0
     for _ in range(repeats):
         with transaction.atomic():
-            _statistics_refresh()
+            statistics_refresh()
             started = time.perf_counter()
             _, moves = train_list_register(
                 train_number="BENCH-57", line=line.code, wagons=_train_list(0, 57, 2), actor=actor
@@ -106,7 +107,7 @@ def train_list_57_measure(*, repeats: int = 1) -> dict:
 
 def _large_lists_register(units_large: int) -> dict:
     actor, line = system_user(), LoadingLine.objects.order_by("code").last()
-    _statistics_refresh()
+    statistics_refresh()
     placed, seconds, train = 0, 0.0, 1
     while placed < units_large:
         per_train = min(177, units_large - placed)
@@ -122,10 +123,4 @@ def _large_lists_register(units_large: int) -> dict:
 def _line_free(line: LoadingLine) -> None:
     carriers = TrainVisit.objects.filter(line=line).values("carrier_id")
     CarrierVisit.objects.filter(pk__in=carriers).update(status=CarrierVisit.Status.DEPARTED)
-    _statistics_refresh()
-
-
-def _statistics_refresh() -> None:
-    """ANALYZE in this transaction: it counts the transaction's own new rows, which autovacuum cannot see."""
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    statistics_refresh()

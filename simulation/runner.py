@@ -560,7 +560,7 @@ class Simulation:
         with strategy_using(self.strategy, rng=self.rng), override_settings(YARD_AWAITING_SLOT_WAKE=False):
             while self.day < self.traffic.days or self.draining:
                 started = time.perf_counter()
-                _statistics_refresh()
+                statistics_refresh()
                 with transaction.atomic():
                     self.run_day()
                     finished_day = self.day_done()
@@ -1501,7 +1501,7 @@ def _heavy_first(box: BoxPlan | ThroughBox) -> int:
     return -box.gross_kg
 
 
-def _statistics_refresh() -> None:
+def statistics_refresh() -> None:
     """PostgreSQL's tables vacuumed and their planner statistics brought up to the yard as it stands, before every
     simulated day. A day is one transaction, which autovacuum cannot see into: whether it happened to analyse the
     tables in time made one 3-day run take twice as long as the same run again (one day 94 s instead of 28 s). A

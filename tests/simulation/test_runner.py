@@ -347,7 +347,7 @@ def test_the_days_statistics_refresh_analyses_the_projects_tables_and_not_the_se
     shared catalogues until the day commits, and a second simulation on the same server would wait for it."""
     from django.db import connection
 
-    from simulation.runner import _statistics_refresh
+    from simulation.runner import statistics_refresh
 
     def analysed(shared: bool) -> list[str]:
         with connection.cursor() as cursor:
@@ -359,7 +359,7 @@ def test_the_days_statistics_refresh_analyses_the_projects_tables_and_not_the_se
             return [row[0] for row in cursor.fetchall()]
 
     with transaction.atomic():
-        _statistics_refresh()
+        statistics_refresh()
         assert analysed(shared=False) and "yard_occupancy" in analysed(shared=False)
         assert analysed(shared=True) == []
 
@@ -370,7 +370,7 @@ def test_between_days_the_tables_are_vacuumed_not_only_analysed():
     away, so dead rows piled up and each day took longer than the one before."""
     from django.db import connection
 
-    from simulation.runner import _statistics_refresh
+    from simulation.runner import statistics_refresh
 
     def vacuumed() -> bool:
         with connection.cursor() as cursor:
@@ -383,5 +383,5 @@ def test_between_days_the_tables_are_vacuumed_not_only_analysed():
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_reset_single_table_counters('yard_containervisit'::regclass)")
     assert not vacuumed()
-    _statistics_refresh()
+    statistics_refresh()
     assert vacuumed()
