@@ -81,6 +81,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "aktau_tos.middleware.ApiProblemMiddleware",  # outermost: every error under /api/ is problem+json
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -220,6 +221,16 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
+# The API docs group operations by the app whose view answers them: app -> tag, in the order the docs list them.
+API_TAGS = {
+    "aktau_tos": "Log-in",
+    "yard": "Yard",
+    "rail": "Rail",
+    "vessels": "Vessels",
+    "customs": "Customs",
+    "dangerous_goods": "Dangerous goods",
+    "edi": "EDI",
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Aktau TOS API",
     "DESCRIPTION": "Scanner and partner API of the Aktau container hub. Errors are application/problem+json "
@@ -230,6 +241,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "TAGS": [{"name": name} for name in API_TAGS.values()],
     "ENUM_NAME_OVERRIDES": {
         "MoveKindEnum": "yard.models.YardMove.Kind",
         "MoveStatusEnum": "yard.models.YardMove.Status",

@@ -35,9 +35,6 @@ urlpatterns = [
 if settings.DEBUG:  # uploaded files (inspection photos); production serves MEDIA_ROOT from the web server
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-handler404 = views.page_not_found
-handler500 = views.server_error
-
 admin.site.site_header = "Aktau TOS"
 admin.site.site_title = "Aktau TOS"
 admin.site.index_title = "Terminal operations"

@@ -1,9 +1,9 @@
-"""Project-level endpoints (authentication) and problem+json pages for errors outside DRF."""
+"""Project-level endpoints (authentication) and the answer to a locked-out log-in (errors Django answers
+itself under /api/ become problem+json in aktau_tos.middleware)."""
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.views import defaults
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -95,21 +95,3 @@ def login_locked_out(request: HttpRequest, original_response, credentials) -> Ht
         response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
         return response
     return render(request, "admin/login_locked.html", {"minutes": minutes}, status=429)
-
-
-def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return _api_problem(request, 404, "not_found", "Not found", f"No endpoint at {request.path}.")
-    return defaults.page_not_found(request, exception)
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return _api_problem(
-            request,
-            500,
-            "server_error",
-            "Server error",
-            "The server failed to handle the request. Retry later; a retry with the same Idempotency-Key is safe.",
-        )
-    return defaults.server_error(request)

@@ -43,21 +43,35 @@ def iso_type_resolve(code: str) -> IsoSizeType:
     return size_type
 
 
-def visit_open_for(container: Container) -> ContainerVisit | None:
-    """The container's current stay, with its position and active holds (three queries)."""
-    visit = (
+def _open_visits() -> QuerySet[ContainerVisit]:
+    """Current stays, with what a container's answer shows: carriers, position and active holds."""
+    return (
         ContainerVisit.objects.exclude(state=ContainerVisit.State.DEPARTED)
-        .filter(container=container)
         .select_related("inbound_carrier", "outbound_carrier")
         .prefetch_related(
             Prefetch("occupancies", to_attr="current_occupancies", queryset=_primary_occupancies()),
             Prefetch("holds", to_attr="active_holds", queryset=Hold.objects.filter(released_at__isnull=True)),
         )
-        .first()
     )
+
+
+def visit_open_for(container: Container) -> ContainerVisit | None:
+    """The container's current stay, with its position and active holds (three queries)."""
+    visit = _open_visits().filter(container=container).first()
     if visit:
         visit.container = container
     return visit
+
+
+def visits_open_attach(containers: list[Container]) -> list[Container]:
+    """Sets `open_visit` on each container (None when it is not in the terminal), as visit_open_for does for one:
+    three queries for a whole page of a list."""
+    visits = {visit.container_id: visit for visit in _open_visits().filter(container__in=containers)}
+    for container in containers:
+        container.open_visit = visits.get(container.pk)
+        if container.open_visit:
+            container.open_visit.container = container
+    return containers
 
 
 def _primary_occupancies() -> QuerySet[Occupancy]:

@@ -60,12 +60,41 @@ class TestErrors:
     def test_wrong_method_is_405(self, clerk_client):
         assert_problem(clerk_client.delete("/api/v1/containers/"), 405, "method_not_allowed")
 
-    def test_unknown_api_path_is_problem_json(self, settings):
-        settings.DEBUG = False
-        assert_problem(Client().get("/api/v1/no-such-thing/"), 404, "not_found")
+    # Django answers these itself, before or after any API view; in DEBUG (make run) with its HTML pages.
+    @pytest.mark.parametrize("debug", [False, True])
+    def test_unknown_api_path_is_problem_json(self, settings, debug):
+        settings.DEBUG = debug
+        body = assert_problem(Client().get("/api/v1/no-such-thing/"), 404, "not_found")
+        assert "/api/v1/no-such-thing/" in body["detail"]
 
-    def test_server_error_under_api_is_problem_json(self, settings, monkeypatch, clerk_client):
+    @pytest.mark.parametrize("debug", [False, True])
+    def test_an_oversized_body_is_413_and_registers_nothing(self, settings, debug, clerk_client):
+        settings.DEBUG = debug
+        settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+        IsoSizeTypeFactory()
+        body = '{"number": "CSQU3054383", "iso_type": "22G1", "note": "%s"}' % ("x" * 2000)
+        clerk_client.raise_request_exception = False
+        response = clerk_client.generic("POST", "/api/v1/containers/", body, content_type="application/json")
+        problem = assert_problem(response, 413, "payload_too_large")
+        assert "1000" in problem["detail"]
+        assert clerk_client.get("/api/v1/containers/CSQU3054383/").status_code == 404
+
+    def test_a_body_within_the_limit_is_read(self, settings, clerk_client):
+        settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+        IsoSizeTypeFactory()
+        response = clerk_client.post("/api/v1/containers/", {"number": "CSQU3054383", "iso_type": "22G1"})
+        assert response.status_code == 201
+
+    def test_pages_outside_the_api_keep_their_html(self, settings):
+        settings.DEBUG = False
+        response = Client().get("/no-such-page/")
+        assert (response.status_code, response["Content-Type"].split(";")[0]) == (404, "text/html")
+
+    @pytest.mark.parametrize("debug", [False, True])
+    def test_server_error_under_api_is_problem_json(self, settings, monkeypatch, clerk_client, debug):
         from yard import selectors
+
+        settings.DEBUG = debug
 
         def broken(**kwargs):
             raise RuntimeError("database on fire")
@@ -77,6 +106,22 @@ class TestErrors:
 
 
 class TestAuth:
+    @pytest.mark.parametrize("word", ["Token", "Bearer", "bearer"])
+    def test_the_token_is_accepted_after_token_or_bearer(self, api_client, user_with_role, word):
+        user = user_with_role(roles.YARD_CLERK)
+        key = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}).json()
+        api_client.credentials(HTTP_AUTHORIZATION=f"{word} {key['token']}")
+        assert api_client.get("/api/v1/auth/me/").json()["username"] == user.username
+
+    @pytest.mark.parametrize("header", ["Bearer not-a-token", "Bearer", "Token two words"])
+    def test_a_bad_token_header_is_401(self, api_client, header):
+        api_client.credentials(HTTP_AUTHORIZATION=header)
+        assert_problem(api_client.get("/api/v1/auth/me/"), 401, "authentication_failed")
+
+    def test_another_scheme_is_not_taken_for_a_token(self, api_client):
+        api_client.credentials(HTTP_AUTHORIZATION="Basic dXNlcjpwYXNz")
+        assert_problem(api_client.get("/api/v1/auth/me/"), 401, "not_authenticated")
+
     def test_token_for_right_credentials_and_it_works(self, api_client, user_with_role):
         user = user_with_role(roles.YARD_CLERK)
         response = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD})
@@ -202,8 +247,9 @@ class TestContainerEndpoints:
 
     def test_list_query_count_does_not_grow_with_the_page(self, clerk_client, django_assert_num_queries):
         ContainerFactory.create_batch(30)
-        # session-less token auth is forced here: 1 count + 1 page (the size/type joined in) + 1 role lookup
-        with django_assert_num_queries(3):
+        # session-less token auth is forced here: 1 count + 1 page (the size/type joined in) + 1 role lookup + their
+        # open stays (none here, so their positions and holds are not asked for)
+        with django_assert_num_queries(4):
             response = clerk_client.get("/api/v1/containers/?page_size=30")
         assert len(response.json()["results"]) == 30
 
@@ -216,6 +262,18 @@ class TestSchema:
         assert "/api/v1/containers/{number}/" in text
         assert "Idempotency-Key" in text
         assert "Roles: operator, yard_clerk." in text
+
+    def test_every_operation_is_grouped_by_its_area(self, client):
+        schema = client.get("/api/schema/?format=json").json()
+        tags = {
+            path: operation["tags"] for path, item in schema["paths"].items() for operation in item.values()
+        }  # fmt: skip
+        assert all(len(names) == 1 for names in tags.values())
+        assert tags["/api/v1/auth/token/"] == ["Log-in"]
+        assert tags["/api/v1/containers/{number}/"] == ["Yard"]
+        assert {names[0] for names in tags.values()} == {tag["name"] for tag in schema["tags"]} == {
+            "Log-in", "Yard", "Rail", "Vessels", "Customs", "Dangerous goods", "EDI",
+        }  # fmt: skip
 
     def test_schema_and_docs_are_served_without_outside_assets(self, client):
         assert client.get("/api/schema/").status_code == 200

@@ -133,6 +133,26 @@ def test_ad_hoc_move_to_the_gate_and_a_hold(scanner, client_for, put):
     assert created.status_code == 201 and created.json()["to"] == "GATE"
 
 
+def test_the_container_list_gives_each_container_as_its_own_answer_does(scanner, client_for, put, operator):
+    """A list that said `not_in_terminal` with no position for boxes in the yard misled every client."""
+    held, other = put("A-01-01-1"), put("A-02-01-1")
+    services.hold_place(container=held.container.number, authority="terminal", kind="survey", actor=operator)
+    gone = put("A-03-01-1")
+    move = services.move_create_adhoc(container=gone.container.number, to="GATE", actor=operator)
+    services.move_complete(move_id=move.pk, container=gone.container.number, position="GATE", actor=operator)
+    listed = {row["number"]: row for row in scanner.get("/api/v1/containers/").json()["results"]}
+    for visit in (held, other, gone):
+        number = visit.container.number
+        assert listed[number] == scanner.get(f"/api/v1/containers/{number}/").json()
+    assert (listed[held.container.number]["status"], listed[held.container.number]["position"]) == (
+        "in_yard", "A-01-01-1",
+    )  # fmt: skip
+    assert [hold["kind"] for hold in listed[held.container.number]["holds"]] == ["survey"]
+    assert (listed[gone.container.number]["status"], listed[gone.container.number]["visit"]) == (
+        "not_in_terminal", None,
+    )  # fmt: skip
+
+
 def test_a_customs_hold_cannot_be_released_as_a_terminal_hold(client_for, put, customs_officer):
     visit = put("A-01-01-1")
     hold = services.hold_place(
@@ -186,6 +206,10 @@ def test_scanner_query_counts_do_not_grow_with_the_yard(client_for, small_yard, 
     # look-up: token and user, role check, container, open visit, its position, its holds
     with django_assert_num_queries(6):
         assert driver.get(f"/api/v1/containers/{target.container.number}/").status_code == 200
+    # the list: token and user, role check, count, the page, its stays, their positions, their holds
+    with django_assert_num_queries(7):
+        listed = driver.get("/api/v1/containers/?page_size=500").json()["results"]
+    assert len(listed) == yard_size
     with django_assert_num_queries(4):  # token and user, role check, equipment, queue with its joins
         assert len(driver.get("/api/v1/yard/moves/?equipment=RS-X").json()) == 2
     move = YardMove.objects.filter(status="dispatched").first()

@@ -66,7 +66,7 @@ class ContainerOutput(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def _visit(self, container: Container) -> ContainerVisit | None:
-        # The detail view attaches the open visit (with prefetches); lists show identity only.
+        # The views attach the open visit with its prefetches (selectors.visit_open_for, visits_open_attach).
         return getattr(container, "open_visit", None)
 
     def get_status(self, container: Container) -> str:

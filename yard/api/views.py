@@ -46,6 +46,7 @@ class ContainerViewSet(ApiViewSet):
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        selectors.visits_open_attach(page)  # the same status, position and holds as the container's own answer
         return self.get_paginated_response(ContainerOutput(page, many=True).data)
 
     def retrieve(self, request: Request, number: str) -> Response:
