@@ -10,15 +10,16 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from aktau_tos.errors import DomainError
-from rail import services
+from rail import selectors, services
 from rail.errors import TrainListInvalid
-from rail.models import LoadingLine, LoadPlanEntry, TrainVisit, TrainWagon, Wagon, WagonContainer, WagonModel
+from rail.models import LoadingLine, TrainVisit, Wagon, WagonContainer, WagonModel
+from yard import selectors as yard_selectors
 from yard.models import CarrierVisit
 
 
@@ -84,60 +85,58 @@ class WagonAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["model"]
 
 
-class TrainWagonInline(admin.TabularInline):
-    model = TrainWagon
-    fields = ["position", "wagon", "check_digit_override", "released_at", "loaded", "utilisation"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    @admin.display(description="Inbound: discharged / listed")
-    def loaded(self, wagon: TrainWagon) -> str:
-        boxes = list(wagon.containers.all())
-        return f"{sum(1 for box in boxes if box.discharged_at)} / {len(boxes)}" if boxes else "-"
-
-    @admin.display(description="Outbound plan: length and payload used")
-    def utilisation(self, wagon: TrainWagon) -> str:
-        planned = list(wagon.load_plan.select_related("visit__container__iso_type"))
-        if not planned:
-            return "-"
-        units = sum(1 if entry.visit.container.iso_type.length_ft == 20 else 2 for entry in planned)
-        mass = sum(entry.visit.gross_kg or 0 for entry in planned)
-        model = wagon.wagon.model
-        capacity = model.units_20ft if model else 2
-        payload = model.payload_kg if model and model.payload_kg else None
-        loaded = sum(1 for entry in planned if entry.loaded_at)
-        share = f"{mass / payload:.0%}" if payload else "payload unknown"
-        return f"{units} of {capacity} x 20', {mass:,} kg ({share}); loaded {loaded}/{len(planned)}"
-
-
-class LoadPlanEntryInline(admin.TabularInline):
-    model = LoadPlanEntry
-    fields = ["train_wagon", "place", "visit", "move", "loaded_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(TrainVisit)
 class TrainVisitAdmin(SimpleHistoryAdmin):
     list_display = ["train_number", "direction", "origin", "line", "status", "created_at"]
     list_filter = ["direction", "line"]
     list_select_related = ["line", "carrier"]
     search_fields = ["train_number", "wagons__wagon__number"]
-    readonly_fields = ["carrier", "train_number", "direction", "origin", "destination", "line", "created_by",
-                       "created_at"]  # fmt: skip
-    inlines = [TrainWagonInline, LoadPlanEntryInline]
+    # A train's page shows it as the yard sees it: wagons in order, the containers on each (seal, check-in, where
+    # each box is now), the load plan. It is read-only: a train changes through its services (list, check-in,
+    # load plan, departure), whose actions are on the list of trains.
+    change_form_template = "admin/rail/train_page.html"
     actions = ["build_load_plan", "depart", "depart_rolling_unloaded"]
 
     def has_add_permission(self, request) -> bool:
         return False  # train lists arrive through the API (partners' systems) and are checked whole there
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).select_related("carrier", "line")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False if obj is not None else super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        """Only a train that never arrived and lists no wagon (entered by mistake) may go; one with history never."""
+        if obj is None or obj.carrier.arrived_at or obj.wagons.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        train = self.get_object(request, object_id)
+        if train is not None:
+            wagons = selectors.train_wagons(train)
+            boxes = [box for wagon in wagons for box in wagon.containers.all()]
+            planned = [entry for wagon in wagons for entry in wagon.load_plan.all()]
+            for row in boxes + planned:  # where each box is now, and the way to its record
+                row.where_now = yard_selectors.visit_position(row.visit)
+                row.container_url = reverse("admin:yard_container_change", args=[row.visit.container_id])
+            extra_context = {
+                **(extra_context or {}),
+                "train": train,
+                "wagons": wagons,
+                "counts": {
+                    "wagons": len(wagons),
+                    "released": sum(1 for wagon in wagons if wagon.released_at),
+                    "listed": len(boxes),
+                    "checked_in": sum(1 for box in boxes if box.checked_in_at),
+                    "seal_differs": sum(1 for box in boxes if box.seal_ok is False),
+                    "discharged": sum(1 for box in boxes if box.discharged_at),
+                    "planned": len(planned),
+                    "loaded": sum(1 for entry in planned if entry.loaded_at),
+                },
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="Status")
     def status(self, train: TrainVisit) -> str:

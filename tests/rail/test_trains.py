@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
 from aktau_tos import roles
@@ -202,6 +203,55 @@ def test_train_board(rail_yard, operator, client):
     client.force_login(operator)
     page = client.get("/admin/rail/trainvisit/board/").content.decode()
     assert "KZ-2401" in page and "0 / 3" in page  # nothing checked in or discharged yet
+
+
+def test_a_trains_page_shows_each_wagon_with_its_containers_and_cannot_delete_it(rail_yard, operator, clerk, client):
+    train, moves = train_list_register(actor=operator, **train_list())
+    container_check_in(train_id=train.pk, container="CSQU3054383", seal="CN001", actor=clerk)
+    container_check_in(train_id=train.pk, container="MSKU2666542", seal="XX999", damage="door dent", actor=clerk)
+    first = next(move for move in moves if move.visit.container.number == "CSQU3054383")
+    yard_services.move_complete(move_id=first.pk, container="CSQU3054383", position=first.planned_to, actor=clerk)
+    client.force_login(operator)
+    response = client.get(f"/admin/rail/trainvisit/{train.pk}/change/")
+    page = response.content.decode()
+    wagons = page.split('class="train-wagon"')[1:]
+    assert len(wagons) == 2
+    assert "CSQU3054383" in wagons[0] and "MSKU2666542" in wagons[0] and "TCNU7200794" in wagons[1]
+    assert first.planned_to in wagons[0]  # where the discharged box stands now
+    assert "XX999: differs" in wagons[0] and "door dent" in wagons[0]
+    assert "2 of 3" in page and "1 seal differs" in page  # checked in; the mismatch counted
+    container = ContainerVisit.objects.get(container__number="TCNU7200794").container
+    assert f'href="/admin/yard/container/{container.pk}/change/"' in wagons[1]
+    assert "check digit does not match" not in page  # both wagons' numbers are right: nothing reads like a fault
+    assert "deletelink" not in page and 'name="_save"' not in page  # read-only, and a train with history stays
+    assert client.post(f"/admin/rail/trainvisit/{train.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert TrainVisit.objects.filter(pk=train.pk).exists()
+
+
+# session and user, the train (twice: the page, then the admin's form) with its carrier and line, wagons, their
+# containers, where those stand, the load plan, the user's permissions (2), the history link's content type
+QUERIES_TRAIN_PAGE = 11
+
+
+@pytest.mark.parametrize("wagons", [2, 8])
+def test_a_trains_page_reads_the_same_number_of_queries_for_any_length(rail_yard, operator, client, wagons,
+                                                                        django_assert_num_queries):  # fmt: skip
+    from tests.factories.yard import valid_number
+
+    body = train_list()
+
+    def box(index: int) -> dict:
+        return {"number": valid_number(index, owner="ABC"), "iso_type": "22G1", "gross_kg": 20000, "seal": f"S{index}"}
+
+    body["wagons"] = [
+        {"number": wagon_number(f"42543{index:02d}"), "position": index, "containers": [box(index)]}
+        for index in range(1, wagons + 1)
+    ]
+    train, _ = train_list_register(actor=operator, **body)
+    client.force_login(operator)
+    ContentType.objects.clear_cache()  # the history link reads it once per process: counted in every run
+    with django_assert_num_queries(QUERIES_TRAIN_PAGE):
+        assert client.get(f"/admin/rail/trainvisit/{train.pk}/change/").status_code == 200
 
 
 def test_an_emptied_inbound_train_leaves_and_frees_its_line(rail_yard, operator, clerk):
