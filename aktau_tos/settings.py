@@ -401,6 +401,11 @@ YARD_HOUSEKEEPING_MOVES_PER_MACHINE = env.int("YARD_HOUSEKEEPING_MOVES_PER_MACHI
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # Django's own loggers print through their own handlers in DEBUG and pass the line on to the root: every
+    # line twice. They keep no handler of their own here (nor do their children, the server's request lines
+    # among them); the root prints each line once, with its time.
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }

@@ -21,6 +21,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    # Browsers ask for /favicon.ico on every page that names no icon (the API's docs, a bare error page).
+    path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

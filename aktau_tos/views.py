@@ -2,8 +2,9 @@
 itself under /api/ become problem+json in aktau_tos.middleware)."""
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -95,3 +96,9 @@ def login_locked_out(request: HttpRequest, original_response, credentials) -> Ht
         response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
         return response
     return render(request, "admin/login_locked.html", {"minutes": minutes}, status=429)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """The terminal's icon, for browsers that ask /favicon.ico (static() is read per request: it needs the
+    static files' manifest, which exists only after collectstatic)."""
+    return HttpResponsePermanentRedirect(static("aktau_tos/favicon.svg"))

@@ -118,3 +118,20 @@ def test_postgresql_prepares_the_statements_a_connection_repeats():
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ['%FROM "yard_block"%'])
         assert cursor.fetchone()[0] == 1
+
+
+def test_django_prints_each_log_line_once():
+    """Django's loggers had their own console handler in DEBUG and also passed each line to the root's: every line
+    of `make run`'s web server came out twice."""
+    import logging
+
+    for name in ("django", "django.server", "django.request"):
+        logger = logging.getLogger(name)
+        assert (logger.handlers, logger.propagate) == ([], True), name
+    assert logging.getLogger().handlers  # the root prints them
+
+
+def test_the_icon_is_served(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("aktau_tos/favicon.svg")
+    assert 'rel="icon"' in client.get("/admin/login/").content.decode()
