@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from aktau_tos.audit import audited
@@ -70,20 +71,24 @@ class DeclarationAdmin(SimpleHistoryAdmin):
         return [inventory, *super().get_urls()]
 
     def inventory_view(self, request: HttpRequest) -> HttpResponse:
-        """The printable emergency list: every DG container in the terminal now, by block."""
+        """The printable emergency list: every DG container in the terminal now, by block. A value nobody
+        declared is shown as not declared, never as a blank: the fire brigade must know it is unknown."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        rows = selectors.inventory()
         if request.GET.get("format") == "csv":
-            return inventory_csv(rows)
+            return inventory_csv(selectors.inventory())
+        rows = selectors.emergency_list()
         blocks: dict[str, list[dict]] = {}
         for row in rows:
+            row["container_url"] = reverse("admin:yard_container_change", args=[row["container_id"]])
             blocks.setdefault(row["block"], []).append(row)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Dangerous goods in the terminal",
+            "title": _("Dangerous goods in the terminal"),
             "blocks": sorted(blocks.items()),
             "count": len({row["container"] for row in rows}),
+            "lines_without_mass": sum(1 for row in rows if row["net_mass_kg"] is None),
+            "lines_without_ems": sum(1 for row in rows if not row["ems"]),
             "now": timezone.localtime(),
             "csv_url": reverse("admin:dg_inventory") + "?format=csv",
         }

@@ -13,53 +13,20 @@ from aktau_tos import roles
 from aktau_tos.errors import DomainError
 from customs import services
 from customs.models import InspectionOrder
+from tests.customs.conftest import arrive_import, complete
 from tests.factories.accounts import UserFactory
 from tests.factories.yard import BlockFactory, ContainerVisitFactory, EquipmentFactory, IsoSizeTypeFactory
 from yard import selectors
 from yard import services as yard_services
-from yard.models import AccessPoint, Block, ContainerVisit, Hold
+from yard.models import Block, ContainerVisit, Hold
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def terminal(db, un_list):
-    IsoSizeTypeFactory()
-    full = BlockFactory(code="A", bays=6, rows=2)
-    inspection = BlockFactory(code="INS", kind=Block.Kind.INSPECTION, bays=2, rows=1, max_tier=1)
-    AccessPoint.objects.create(kind=AccessPoint.Kind.GATE, x_m=0, y_m=0)
-    EquipmentFactory(code="RS-01", blocks=[full, inspection])
-    return full
-
-
-@pytest.fixture
-def clerk(user_with_role):
-    return user_with_role(roles.YARD_CLERK)
-
-
-@pytest.fixture
-def officer(customs_officer):
-    return customs_officer
-
-
-def complete(move, clerk, position=None):
-    return yard_services.move_complete(
-        move_id=move.pk, container=move.visit.container.number, position=position or move.planned_to, actor=clerk
-    )
 
 
 def refused(callable_, **kwargs) -> DomainError:
     with pytest.raises(DomainError) as error:
         callable_(**kwargs)
     return error.value
-
-
-def arrive_import(clerk, number="CSQU3054383") -> ContainerVisit:
-    move = yard_services.gate_in(
-        container=number, iso_type="22G1", freight_kind="full", truck="T1", category="import", seal="OLD1", actor=clerk
-    )
-    complete(move, clerk)
-    return ContainerVisit.objects.get(pk=move.visit_id)
 
 
 def test_the_whole_flow_and_only_then_the_container_leaves(terminal, clerk, officer):

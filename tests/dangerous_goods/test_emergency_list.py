@@ -1,0 +1,103 @@
+"""The printable emergency list is complete: every DG box in the yard, with net mass, limited quantity and EmS as
+declared, and "not declared" where nobody declared them (the fire brigade must see that a value is unknown)."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from aktau_tos import roles
+from dangerous_goods import selectors, services
+from dangerous_goods.models import Declaration
+from tests.dangerous_goods.conftest import ENV_HAZARDOUS, GASOLINE
+from tests.factories.yard import valid_number
+from yard import services as yard_services
+from yard.models import CarrierVisit
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/admin/dangerous_goods/declaration/inventory/"
+
+
+@pytest.fixture
+def dg_officer(user_with_role):
+    return user_with_role(roles.DG_OFFICER, is_staff=True)
+
+
+@pytest.fixture
+def dg_client(client, dg_officer):
+    client.force_login(dg_officer)
+    return client
+
+
+def row_of(page: str, container: str) -> str:
+    match = re.search(rf'<tr data-container="{container}">.*?</tr>', page, re.S)
+    assert match, f"{container} is not on the emergency list"
+    return match.group(0)
+
+
+def cell(row: str, name: str) -> str:
+    return re.sub(r"<[^>]+>", "", re.search(rf'<td class="{name}">(.*?)</td>', row, re.S).group(1)).strip()
+
+
+def test_a_declared_box_shows_net_mass_limited_quantity_and_ems(place, dg_client, dg_officer, client_for):
+    visit = place([GASOLINE], "DG-05-02-1")
+    line = {**GASOLINE, "net_mass_kg": Decimal("18000"), "limited_quantity": True, "ems": "F-E, S-E"}
+    services.declaration_replace(container=visit.container.number, lines=[line], actor=dg_officer)
+
+    row = row_of(dg_client.get(PAGE).content.decode(), visit.container.number)
+    assert (cell(row, "net-mass"), cell(row, "lq"), cell(row, "ems")) == ("18000.00", "yes", "F-E, S-E")
+    assert "DG-05-02-1" in row and "Gasoline" in row
+    assert f'<a href="{reverse("admin:yard_container_change", args=[visit.container_id])}">' in row
+    [answer] = client_for(roles.DG_OFFICER).get("/api/v1/dangerous-goods/inventory/").json()
+    assert (answer["net_mass_kg"], answer["limited_quantity"], answer["ems"]) == ("18000.00", True, "F-E, S-E")
+    assert set(answer) == set(selectors.INVENTORY_FIELDS)  # the API's contract is unchanged
+
+
+def test_what_nobody_declared_is_shown_as_not_declared(place, dg_client):
+    visit = place([GASOLINE], "DG-05-02-1")  # the gate declares UN number and class only
+    plain = place([], "A-01-01-1")
+    page = dg_client.get(PAGE).content.decode()
+    assert plain.container.number not in page
+    row = row_of(page, visit.container.number)
+    assert (cell(row, "net-mass"), cell(row, "lq"), cell(row, "ems")) == ("not declared", "no", "not declared")
+    assert "Not declared: net mass on 1 line(s), EmS on 1 line(s)." in page
+
+
+def test_goods_declared_at_the_gate_of_an_announced_stay_are_listed(dg_yard, clerk, dg_client):
+    """A stay announced before arrival (EDI COPARN) gets its goods at the gate: the yard keeps the checked lines,
+    but no DG declaration is recorded for it. The box is in the DG area all the same, so it is on the list."""
+    vessel = yard_services.carrier_visit_open(mode=CarrierVisit.Mode.VESSEL, reference="Turkestan 0412W", actor=clerk)
+    placeholder = yard_services.carrier_visit_open(mode=CarrierVisit.Mode.TRUCK, reference="COPARN 1", actor=clerk)
+    announced = yard_services.visit_open(
+        container=valid_number(1), iso_type="22G1", freight_kind="full", category="export",
+        inbound_carrier=placeholder, actor=clerk,
+    )  # fmt: skip
+    yard_services.visit_book_outbound(visit=announced, carrier=vessel, actor=clerk)
+    move = yard_services.gate_in(
+        container=announced.container.number, iso_type="22G1", freight_kind="full", truck="T1",
+        dangerous_goods=[{"un_number": "1230", "class": "3"}], actor=clerk,
+    )  # fmt: skip
+    yard_services.move_complete(move_id=move.pk, container=announced.container.number, position=move.planned_to,
+                                actor=clerk)  # fmt: skip
+    assert not Declaration.objects.filter(visit=announced).exists()
+
+    [row] = selectors.inventory()
+    assert (row["container"], row["un_number"], row["proper_shipping_name"]) == (
+        announced.container.number, "1230", "Methanol"
+    )  # fmt: skip
+    assert (row["subsidiary_risks"], row["net_mass_kg"], row["ems"]) == ("6.1", None, "")
+    page_row = row_of(dg_client.get(PAGE).content.decode(), announced.container.number)
+    assert cell(page_row, "net-mass") == "not declared"
+
+
+@pytest.mark.parametrize("boxes", [3, 12])
+def test_the_list_takes_the_same_queries_for_any_number_of_boxes(
+    place, dg_client, django_assert_max_num_queries, boxes
+):
+    positions = [f"DG-{bay:02d}-{row:02d}-1" for bay in range(1, 4) for row in range(1, 5)]
+    visits = [place([ENV_HAZARDOUS], position) for position in positions[:boxes]]
+    with django_assert_max_num_queries(6):
+        page = dg_client.get(PAGE).content.decode()
+    assert all(visit.container.number in page for visit in visits)
