@@ -98,6 +98,24 @@ def declaration_record(*, visit: ContainerVisit, actor: AbstractBaseUser) -> Dec
     return declaration
 
 
+@transaction.atomic
+def declaration_on_arrival_replace(*, visit: ContainerVisit, actor: AbstractBaseUser) -> Declaration | None:
+    """Registered with yard.hooks.goods_declared: the goods declared when an announced box arrived replace what
+    was recorded for its stay when it was announced (or are recorded, if nothing was). Without it a DG box booked
+    ahead and declared at the gate was missing from the declarations and the emergency list."""
+    declaration = Declaration.objects.filter(visit=visit).first()
+    if declaration is None:
+        return declaration_record(visit=visit, actor=actor)
+    for line in declaration.lines.all():
+        audited(line, actor, "declared anew on arrival").delete()
+    for index, line in enumerate(visit.dangerous_goods or []):
+        entry, checked = _checked_line(index, line)
+        _line_create(declaration, entry, checked, {}, actor)
+    declaration.declared_by = actor
+    audited(declaration, actor, "declared anew on arrival").save()
+    return declaration
+
+
 def _line_create(declaration: Declaration, entry: UnNumber, checked: dict, details: dict, actor) -> None:
     audited(
         DeclarationLine(

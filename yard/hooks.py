@@ -12,6 +12,9 @@ DomainError refuses the whole operation; nothing is partly done.
   subsidiary risks from the UN list), or raise a DomainError (unknown UN number, a class not admitted).
 - `visit_opened`: `reaction(*, visit, actor)`, after a container's stay opened. Customs places its hold
   on arrival; dangerous goods record the declaration.
+- `goods_declared`: `reaction(*, visit, actor)`, after the dangerous goods of a stay opened earlier were declared
+  anew when its box arrived (a box announced by its line, declared at the gate). Dangerous goods record them as
+  the stay's declaration, as for a stay that opens on arrival.
 - `move_completed`: `reaction(*, move, actor)`, after a move is done. Rail notes the box off its wagon;
   customs notes the box at the inspection area.
 - `carrier_departed`: `reaction(*, carrier, actor)`, after a carrier visit is marked departed (once: a repeated
@@ -66,6 +69,7 @@ class Hook(Generic[Function]):
 placement_rules: Hook = Hook("placement_rules")
 arrival_goods_checks: Hook = Hook("arrival_goods_checks")
 visit_opened: Hook = Hook("visit_opened")
+goods_declared: Hook = Hook("goods_declared")
 move_completed: Hook = Hook("move_completed")
 carrier_departed: Hook = Hook("carrier_departed")
 inspection_recorded: Hook = Hook("inspection_recorded")
@@ -86,6 +90,11 @@ def arrival_goods_checked(lines: list[dict]) -> list[dict]:
 
 def visit_opened_announce(*, visit, actor) -> None:
     for reaction in visit_opened:
+        reaction(visit=visit, actor=actor)
+
+
+def goods_declared_announce(*, visit, actor) -> None:
+    for reaction in goods_declared:
         reaction(visit=visit, actor=actor)
 
 

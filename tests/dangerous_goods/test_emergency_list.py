@@ -65,9 +65,9 @@ def test_what_nobody_declared_is_shown_as_not_declared(place, dg_client):
     assert "Not declared: net mass on 1 line(s), EmS on 1 line(s)." in page
 
 
-def test_goods_declared_at_the_gate_of_an_announced_stay_are_listed(dg_yard, clerk, dg_client):
-    """A stay announced before arrival (EDI COPARN) gets its goods at the gate: the yard keeps the checked lines,
-    but no DG declaration is recorded for it. The box is in the DG area all the same, so it is on the list."""
+def test_goods_declared_at_the_gate_of_an_announced_stay_are_declared_and_listed(dg_yard, clerk, dg_client):
+    """A stay announced before arrival (EDI COPARN) gets its goods at the gate. No DG declaration used to be
+    recorded for it, and the box was missing from the list: now the gate's lines are its declaration."""
     vessel = yard_services.carrier_visit_open(mode=CarrierVisit.Mode.VESSEL, reference="Turkestan 0412W", actor=clerk)
     placeholder = yard_services.carrier_visit_open(mode=CarrierVisit.Mode.TRUCK, reference="COPARN 1", actor=clerk)
     announced = yard_services.visit_open(
@@ -81,7 +81,9 @@ def test_goods_declared_at_the_gate_of_an_announced_stay_are_listed(dg_yard, cle
     )  # fmt: skip
     yard_services.move_complete(move_id=move.pk, container=announced.container.number, position=move.planned_to,
                                 actor=clerk)  # fmt: skip
-    assert not Declaration.objects.filter(visit=announced).exists()
+    declaration = Declaration.objects.get(visit=announced)
+    assert [line.un_entry.un_number for line in declaration.lines.all()] == ["1230"]
+    assert declaration.history.first().history_user == clerk
 
     [row] = selectors.inventory()
     assert (row["container"], row["un_number"], row["proper_shipping_name"]) == (
@@ -101,3 +103,20 @@ def test_the_list_takes_the_same_queries_for_any_number_of_boxes(
     with django_assert_max_num_queries(6):
         page = dg_client.get(PAGE).content.decode()
     assert all(visit.container.number in page for visit in visits)
+
+
+def test_goods_declared_anew_at_the_gate_replace_those_announced(dg_yard, clerk):
+    vessel = yard_services.carrier_visit_open(mode=CarrierVisit.Mode.VESSEL, reference="Turkestan 0412W", actor=clerk)
+    placeholder = yard_services.carrier_visit_open(mode=CarrierVisit.Mode.TRUCK, reference="COPARN 2", actor=clerk)
+    announced = yard_services.visit_open(
+        container=valid_number(2), iso_type="22G1", freight_kind="full", category="export",
+        inbound_carrier=placeholder, dangerous_goods=[{"un_number": "1230", "class": "3"}], actor=clerk,
+    )  # fmt: skip
+    yard_services.visit_book_outbound(visit=announced, carrier=vessel, actor=clerk)
+    assert [line.un_entry.un_number for line in Declaration.objects.get(visit=announced).lines.all()] == ["1230"]
+    yard_services.gate_in(
+        container=announced.container.number, iso_type="22G1", freight_kind="full", truck="T2",
+        dangerous_goods=[{"un_number": "1203", "class": "3"}], actor=clerk,
+    )  # fmt: skip
+    declaration = Declaration.objects.get(visit=announced)
+    assert [line.un_entry.un_number for line in declaration.lines.all()] == ["1203"]

@@ -110,6 +110,8 @@ def _announced_stay_arrived(
     visit.seals = [seal.strip().upper()] if seal.strip() else visit.seals
     visit.line = line.strip().upper()[:10] or visit.line
     audited(visit, actor, _("arrived by truck %(truck)s as announced") % {"truck": carrier.reference}).save()
+    if dangerous_goods is not None:
+        hooks.goods_declared_announce(visit=visit, actor=actor)  # the DG office's record follows the gate's
     if not placeholder.inbound_visits.exists():
         carrier_visit_cancel(
             carrier_id=placeholder.pk,
