@@ -1,18 +1,15 @@
 """Report subscriptions and runs, a preview of any day's report, and handheld tokens for operators to revoke."""
 
-import base64
-from datetime import date
-
 from csp.decorators import csp_update
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
 from aktau_tos import services
 from aktau_tos.models import ApiToken, ReportRun, ReportSubscription
-from aktau_tos.reports.daily import report_day_default, report_render
+from aktau_tos.reports.daily import report_day_default, report_day_parse, report_html_inline
 
 
 @admin.register(ReportSubscription)
@@ -28,17 +25,18 @@ class ReportSubscriptionAdmin(SimpleHistoryAdmin):
         return [preview, *super().get_urls()]
 
     def preview_view(self, request: HttpRequest) -> HttpResponse:
-        """The HTML report as it would be sent (?date=YYYY-MM-DD), charts inlined as data URLs."""
+        """The HTML report as it would be sent, of ?date=YYYY-MM-DD (yesterday without it), charts inlined.
+
+        A date that is not one is refused, never replaced by another day: the reader would take it for the asked one.
+        """
         if not self.has_view_permission(request):
             raise PermissionDenied
+        asked = request.GET.get("date")
         try:
-            day = date.fromisoformat(request.GET.get("date", ""))
-        except ValueError:
-            day = None
-        _, html, _, images, _ = report_render(day or report_day_default())
-        for content_id, png in images.items():
-            html = html.replace(f"cid:{content_id}", "data:image/png;base64," + base64.b64encode(png).decode())
-        return HttpResponse(html)
+            day = report_day_parse(asked) if asked is not None else report_day_default()
+        except ValueError as error:
+            return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+        return HttpResponse(report_html_inline(day))
 
 
 @admin.register(ReportRun)

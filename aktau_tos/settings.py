@@ -375,6 +375,12 @@ CUSTOMS_CONTROL_CATEGORIES = env.list("CUSTOMS_CONTROL_CATEGORIES", default=["im
 CUSTOMS_STORAGE_LIMIT_DAYS = env.int("CUSTOMS_STORAGE_LIMIT_DAYS", default=120)
 CUSTOMS_STORAGE_WARNING_DAYS = env.int("CUSTOMS_STORAGE_WARNING_DAYS", default=10)
 
+# The nightly report's "needs action" list (README, "Nightly management report"): holds open longer than this many
+# hours, and boxes without an expected departure in the yard for this many days or more (the dwell report's
+# longest bucket starts at 14 days).
+REPORT_HOLD_AGE_HOURS = env.int("REPORT_HOLD_AGE_HOURS", default=48)
+REPORT_DWELL_LIMIT_DAYS = env.int("REPORT_DWELL_LIMIT_DAYS", default=14)
+
 # Capacity ahead (docs/capacity.md): pre-advice is checked against the DG area, the reefer plugs and the inspection
 # area over its arrival plus each area's expected dwell. Dwell, in days: a box for the Caspian or an outbound train
 # waits for its next departure (a feeder sails every few days), so DG boxes and reefers are counted for four days;

@@ -1,5 +1,6 @@
 """The nightly management report: claimed once per day, built from aggregates, sent with charts and a workbook."""
 
+import base64
 from datetime import date, timedelta
 from email.mime.image import MIMEImage
 
@@ -9,10 +10,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from aktau_tos.models import ReportRun, ReportSubscription
 from aktau_tos.reports import charts
-from aktau_tos.reports.kpis import DailyKpis, daily_kpis
+from aktau_tos.reports.kpis import DESIGN_TEU_PER_YEAR, DailyKpis, daily_kpis
 from aktau_tos.reports.workbook import workbook_bytes
 from yard.selectors import yard_map
 
@@ -24,24 +27,53 @@ def report_day_default() -> date:
     return timezone.localdate() - timedelta(days=1)
 
 
+def report_day_parse(value: str) -> date:
+    """The day a reader asked for, written YYYY-MM-DD; a ValueError that says how to write it otherwise."""
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(
+            _("%(value)r is not a date: write the day as YYYY-MM-DD, e.g. 2026-11-21.") % {"value": value[:40]}
+        ) from None
+
+
 def report_render(day: date) -> tuple[DailyKpis, str, str, dict[str, bytes], bytes]:
     """KPIs, HTML and text bodies, inline charts (content id -> PNG) and the XLSX attachment."""
     kpis = daily_kpis(day)
-    images = {
-        "throughput": charts.throughput_bars(kpis),
-        "occupancy": charts.occupancy_heatmap(yard_map()),
-        "dwell": charts.dwell_histogram(kpis),
+    drawn = {
+        "throughput": charts.throughput_chart(kpis),
+        "occupancy": charts.occupancy_chart(charts.occupancy_layout(yard_map())),
+        "dwell": charts.dwell_chart(kpis),
     }
-    context = {"kpis": kpis, "day": day, "design": 240_000}
+    context = {"kpis": kpis, "day": day, "design": DESIGN_TEU_PER_YEAR}
     html = render_to_string("reports/daily.html", context)
     text = render_to_string("reports/daily.txt", context)
+    images = {content_id: chart.png for content_id, chart in drawn.items()}
     return kpis, html, text, images, workbook_bytes(kpis)
 
 
+def report_html_inline(day: date) -> str:
+    """The HTML report as it would be sent, its charts inlined as data URLs so that a browser shows it alone."""
+    _kpis, html, _text, images, _workbook = report_render(day)
+    for content_id, png in images.items():
+        html = html.replace(f"cid:{content_id}", "data:image/png;base64," + base64.b64encode(png).decode())
+    return html
+
+
+def report_subject(kpis: DailyKpis) -> str:
+    """The day, and how many items need action: what a reader sees before opening it."""
+    subject = _("Aktau TOS daily report %(day)s") % {"day": kpis.day.isoformat()}
+    items = len(kpis.needs_action)
+    if not items:
+        return subject
+    need = ngettext("%(count)d item needs action", "%(count)d items need action", items) % {"count": items}
+    return f"{subject}: {need}"
+
+
 def report_message(day: date, recipients: list[str]) -> EmailMultiAlternatives:
-    _, html, text, images, workbook = report_render(day)
+    kpis, html, text, images, workbook = report_render(day)
     message = EmailMultiAlternatives(
-        subject=f"Aktau TOS daily report {day.isoformat()}",
+        subject=report_subject(kpis),
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=recipients,

@@ -1,5 +1,5 @@
 """The numbers of the nightly report. Each has one definition, here (the vessel KPIs' next to their code, in
-vessels/kpis.py), and the report's footer prints it.
+vessels/kpis.py; the action list's in actions.py), and the report's footer prints it.
 
 Everything is computed by aggregate queries in the database, so the time to build does not grow with
 the number of rows Python touches: a year of history is a handful of GROUP BY queries.
@@ -14,8 +14,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from aktau_tos.reports.actions import ActionItem, action_items
 from customs.models import InspectionOrder
 from dangerous_goods.models import DeclarationLine, SegregationAlert
 from rail.models import TrainVisit
@@ -23,42 +26,79 @@ from vessels import kpis as vessel_kpis
 from yard.models import Block, ContainerVisit, Equipment, Hold, Occupancy, YardMove
 
 DESIGN_TEU_PER_YEAR = 240_000
-DWELL_BUCKETS = [("under 1 day", 0, 1), ("1-3 days", 1, 3), ("3-7 days", 3, 7), ("7-14 days", 7, 14),
-                 ("14 days or more", 14, None)]  # fmt: skip
+DESIGN_TEU_PER_DAY = DESIGN_TEU_PER_YEAR / 365  # the pace the daily chart draws: about 658 TEU a day
+SERIES_DAYS = 30  # the daily throughput chart's window, ending with the report's day
+DWELL_BUCKETS = [(_("under 1 day"), 0, 1), (_("1-3 days"), 1, 3), (_("3-7 days"), 3, 7), (_("7-14 days"), 7, 14),
+                 (_("14 days or more"), 14, None)]  # fmt: skip
 PRODUCTIVE_KINDS = [YardMove.Kind.DISCHARGE, YardMove.Kind.RECEIVE, YardMove.Kind.LOAD, YardMove.Kind.DELIVERY]
 REHANDLE_KINDS = [YardMove.Kind.SHIFT, YardMove.Kind.HOUSEKEEPING]
+# The periods by their key (which the rows and tests use) and the name a reader sees.
+PERIOD_LABELS = {"day": _("day"), "month to date": _("month to date"), "year to date": _("year to date")}
 
 DEFINITIONS = {
-    "throughput": "Throughput: containers (and TEU by ISO size/type) that arrived in the period by their inbound "
-    "carrier's mode, plus those that left in it by their outbound mode. Design: 240,000 TEU a year, pro rata.",
-    "occupancy": "Yard occupancy: places taken (ground slot x tier, a 40' counts two) over places available "
-    "(bays x rows x the block's tier limit), now.",
-    "dwell": "Dwell: from arrival in the yard to departure, for containers that left in the period.",
-    "moves": "Moves: yard moves confirmed done in the period, by kind. Moves per machine hour: those moves over "
-    "the stacking machines in service times the hours of the period.",
-    "rehandles": "Rehandle ratio: ad hoc shifts and housekeeping moves over productive moves (discharge, receive, "
-    "load, delivery) done in the period.",
-    "customs": "Customs: containers with an active customs hold now; holds and inspection orders open now with "
-    "their age; storage clocks within the warning days of the temporary-storage limit.",
-    "dangerous_goods": "Dangerous goods: declaration lines of containers in the yard now, by primary class; "
-    "segregation alerts open now and raised in the period.",
-    "exceptions": "Exceptions: moves marked failed or cancelled in the period.",
-    "awaiting_slot": "Awaiting a slot: moves planned while their area was full, still without a place when the "
-    "report was built, and how long each has waited.",
-    "trains": "Train turnaround: from a train's arrival on its line to its departure, for trains that left in "
-    "the period, by line and direction; moves per hour: its discharge or loading moves over those hours.",
+    "needs_action": _(
+        "Needs action: as the report was built, open dangerous-goods segregation alerts; trains and vessels past "
+        "their ETA and not arrived, or past their ETD and not departed; boxes awaiting a slot; moves failed or "
+        "cancelled on the day; holds open longer than %(hold_hours)d hours; boxes in the yard past their expected "
+        "departure, or without one for %(dwell_days)d days or more, or under customs control for %(storage_days)d "
+        "days or more."
+    ),
+    "throughput": _(
+        "Throughput: containers (and TEU by ISO size/type) that arrived in the period by their inbound carrier's "
+        "mode, plus those that left in it by their outbound mode. Design: 240,000 TEU a year, pro rata (about 658 "
+        "TEU a day, the line on the daily chart)."
+    ),
+    "occupancy": _(
+        "Yard occupancy: places taken (ground slot x tier, a 40' counts two) over places available (bays x rows x "
+        "the block's tier limit), now. On the chart each block's bar is as long as its places, and each stack is "
+        "coloured by its height over the tier limit."
+    ),
+    "dwell": _("Dwell: from arrival in the yard to departure, for containers that left in the period."),
+    "moves": _(
+        "Moves: yard moves confirmed done in the period, by kind. Moves per machine hour: those moves over the "
+        "stacking machines in service times the hours of the period."
+    ),
+    "rehandles": _(
+        "Rehandle ratio: ad hoc shifts and housekeeping moves over productive moves (discharge, receive, load, "
+        "delivery) done in the period."
+    ),
+    "customs": _(
+        "Customs: containers with an active customs hold now; holds and inspection orders open now with their "
+        "age; storage clocks within the warning days of the temporary-storage limit."
+    ),
+    "dangerous_goods": _(
+        "Dangerous goods: declaration lines of containers in the yard now, by primary class; segregation alerts "
+        "open now and raised in the period."
+    ),
+    "exceptions": _("Exceptions: moves marked failed or cancelled in the period."),
+    "awaiting_slot": _(
+        "Awaiting a slot: moves planned while their area was full, still without a place when the report was "
+        "built, and how long each has waited."
+    ),
+    "trains": _(
+        "Train turnaround: from a train's arrival on its line to its departure, for trains that left in the "
+        "period, by line and direction; moves per hour: its discharge or loading moves over those hours."
+    ),
 }
 
 
 def _definitions() -> dict[str, str]:
-    """The report's definitions and the vessel KPIs' (with how a period pools its calls), translated as built."""
+    """The report's definitions and the vessel KPIs' (with how a period pools its calls), translated as built,
+    with the action list's thresholds as set."""
+    thresholds = {
+        "hold_hours": settings.REPORT_HOLD_AGE_HOURS,
+        "dwell_days": settings.REPORT_DWELL_LIMIT_DAYS,
+        "storage_days": settings.CUSTOMS_STORAGE_LIMIT_DAYS,
+    }
+    report = {key: str(text) for key, text in DEFINITIONS.items()}
+    report["needs_action"] %= thresholds
     vessels = {
         f"vessel_{key}": " ".join(
             [f"{name}:", str(vessel_kpis.DEFINITIONS[key]), str(vessel_kpis.PERIOD_DEFINITIONS.get(key, ""))]
         ).strip()
         for key, (name, _unit) in vessel_kpis.NAMES.items()
     }
-    return {**DEFINITIONS, **vessels}
+    return {**report, **vessels}
 
 
 @dataclass(frozen=True)
@@ -74,6 +114,10 @@ class Period:
     @property
     def design_teu(self) -> float:
         return DESIGN_TEU_PER_YEAR * self.days / 365
+
+    @property
+    def label(self) -> str:
+        return str(PERIOD_LABELS[self.name])
 
 
 def periods_for(day: date) -> list[Period]:
@@ -100,7 +144,14 @@ class DailyKpis:
     awaiting_slot: list[dict] = field(default_factory=list)  # moves waiting for a place now (needs action)
     trains: list[dict] = field(default_factory=list)  # per period and line: trains and mean turnaround hours
     vessels: dict = field(default_factory=dict)  # calls departed on the day, alongside now, month to date
+    daily_throughput: list[dict] = field(default_factory=list)  # per day of the last SERIES_DAYS: TEU in and out
+    actions: list[ActionItem] = field(default_factory=list)  # every item of the action list, with its count
     definitions: dict = field(default_factory=_definitions)
+
+    @property
+    def needs_action(self) -> list[ActionItem]:
+        """The items that need action now: those with something in them."""
+        return [item for item in self.actions if item.count]
 
 
 def _throughput(period: Period) -> dict:
@@ -119,12 +170,38 @@ def _throughput(period: Period) -> dict:
     total_teu = sum((row["teu"] or Decimal(0) for row in rows), Decimal(0))
     return {
         "period": period.name,
+        "label": period.label,
         "rows": sorted(rows, key=lambda r: (r["direction"], r["mode"] or "")),
         "boxes": sum(row["boxes"] for row in rows),
         "teu": float(total_teu),
         "design_teu": round(period.design_teu, 1),
         "share_of_design": round(float(total_teu) / period.design_teu, 3) if period.design_teu else 0.0,
     }
+
+
+def _daily_throughput(day: date) -> list[dict]:
+    """Boxes and TEU in and out on each local day of the SERIES_DAYS ending with the report's day, days without
+    traffic included as zeros: one GROUP BY query for each direction."""
+    tz = timezone.get_current_timezone()
+    first = day - timedelta(days=SERIES_DAYS - 1)
+    start = datetime.combine(first, time.min, tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+    series = {
+        first + timedelta(days=n): {"day": first + timedelta(days=n), "boxes_in": 0, "teu_in": 0.0, "boxes_out": 0,
+                                    "teu_out": 0.0}
+        for n in range(SERIES_DAYS)
+    }  # fmt: skip
+    for moment, direction in (("arrived_at", "in"), ("departed_at", "out")):
+        rows = (
+            ContainerVisit.objects.filter(**{f"{moment}__gte": start, f"{moment}__lt": end})
+            .annotate(local_day=TruncDate(moment, tzinfo=tz))
+            .values("local_day")
+            .annotate(boxes=Count("id"), teu=Sum("container__iso_type__teu"))
+        )
+        for row in rows:
+            series[row["local_day"]][f"boxes_{direction}"] = row["boxes"]
+            series[row["local_day"]][f"teu_{direction}"] = float(row["teu"] or 0)
+    return list(series.values())
 
 
 def _occupancy() -> list[dict]:
@@ -144,7 +221,7 @@ def _dwell(period: Period) -> dict:
         departed_at__gte=period.start, departed_at__lt=period.end, arrived_at__isnull=False
     ).annotate(dwell=dwell)
     buckets = {}
-    for index, (_, low, high) in enumerate(DWELL_BUCKETS):
+    for index, (_label, low, high) in enumerate(DWELL_BUCKETS):
         condition = Q(dwell__gte=timedelta(days=low))
         if high is not None:
             condition &= Q(dwell__lt=timedelta(days=high))
@@ -153,7 +230,8 @@ def _dwell(period: Period) -> dict:
     mean = counts["mean"]
     return {
         "period": period.name,
-        "counts": {label: counts[f"bucket_{index}"] for index, (label, _, _) in enumerate(DWELL_BUCKETS)},
+        "label": period.label,
+        "counts": {str(label): counts[f"bucket_{index}"] for index, (label, *_bounds) in enumerate(DWELL_BUCKETS)},
         "total": counts["total"],
         "mean_days": round(mean.total_seconds() / 86400, 2) if mean is not None else None,
     }
@@ -170,6 +248,7 @@ def _moves(period: Period, machines: int) -> dict:
     hours = period.days * 24
     return {
         "period": period.name,
+        "label": period.label,
         "by_kind": by_kind,
         "total": total,
         "per_machine_hour": round(total / (machines * hours), 3) if machines else None,
@@ -252,6 +331,7 @@ def _trains(period: Period) -> list[dict]:
         count = moves[row["line__code"], row["direction"]]
         result.append({
             "period": period.name,
+            "label": period.label,
             "line": row["line__code"] or "-",
             "direction": row["direction"],
             "trains": row["trains"],
@@ -288,4 +368,6 @@ def daily_kpis(day: date) -> DailyKpis:
         awaiting_slot=_awaiting_slot(now),
         trains=[row for period in periods for row in _trains(period)],
         vessels=_vessels(periods[0], periods[1], now),
+        daily_throughput=_daily_throughput(day),
+        actions=action_items(now=now, day_start=periods[0].start, day_end=periods[0].end),
     )

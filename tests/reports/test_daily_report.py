@@ -102,7 +102,7 @@ def test_the_email_has_text_html_charts_and_the_workbook(known_day, settings):
     assert "THROUGHPUT" in message.body and "Rehandle ratio" in message.body
     [(html, mimetype)] = message.alternatives
     assert mimetype == "text/html"
-    assert "<td>A (full)</td>" in html  # the occupancy table
+    assert ">A (full)</td>" in html  # the occupancy table
     inline = [part for part in message.attachments if getattr(part, "get_content_type", lambda: "")() == "image/png"]
     assert sorted(part["Content-ID"] for part in inline) == ["<dwell>", "<occupancy>", "<throughput>"]
     for chart in ("throughput", "occupancy", "dwell"):  # each chart shown in the text where it belongs
@@ -149,6 +149,8 @@ def test_command_preview_and_send_to(known_day, settings, tmp_path, capsys):
         "occupancy.png",
         "aktau-tos-2026-11-20.xlsx",
     }
+    html = (tmp_path / "report.html").read_text()
+    assert all(f'src="{chart}.png"' in html for chart in ("throughput", "occupancy", "dwell"))  # the files beside it
     call_command("send_daily_report", "--date", DAY.isoformat(), "--to", "me@example.kz")
     assert mail.outbox[0].to == ["me@example.kz"] and not ReportRun.objects.exists()  # not the nightly send
 
@@ -193,5 +195,5 @@ def test_train_turnaround_by_line(known_day):
         YardMove.objects.create(visit=known_day[0], kind="discharge", status="done", from_carrier=carrier,
                                 created_by=UserFactory(), finished_at=at(DAY, 10))  # fmt: skip
     rows = [row for row in daily_kpis(DAY).trains if row["period"] == "day"]
-    assert rows == [{"period": "day", "line": "L1", "direction": "inbound", "trains": 1, "mean_hours": 18.0,
-                     "moves": 9, "moves_per_hour": 0.5}]  # fmt: skip
+    assert rows == [{"period": "day", "label": "day", "line": "L1", "direction": "inbound", "trains": 1,
+                     "mean_hours": 18.0, "moves": 9, "moves_per_hour": 0.5}]  # fmt: skip

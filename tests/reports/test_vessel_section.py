@@ -51,12 +51,14 @@ def test_the_vessel_figures(vessel_month):
 
 def test_the_vessel_section_in_html_text_and_workbook(vessel_month):
     _kpis, html, text, _images, workbook = report_render(REPORT_DAY)
-    assert "<h3>Vessel calls</h3>" in html
-    assert "<th>Gross crane rate (moves/h)</th>" in html and "<td>TURKESTAN 0412E</td><td>CB1</td>" in html
-    for value in ("1.09", "0.39", "18.0", "7"):
-        assert f'<td align="right">{value}</td>' in html
+    assert ">Vessel calls</h2>" in html
+    departed = html.split("Departed on the day")[1].split("Alongside now")[0]
+    assert ">TURKESTAN 0412E, CB1: 20.11 02:00 \N{EN DASH} 20.11 20:00</th>" in departed  # a table for each call
+    for name, value in [("Gross crane rate", "1.09 moves/h"), ("Berth productivity", "0.39 moves/h"),
+                        ("Vessel turnaround", "18.0 h"), ("Moves", "7 moves")]:  # fmt: skip
+        assert f">{name}</td>" in departed and f">{value}</td>" in departed
     alongside = html.split("Alongside now")[1].split("Month to date")[0]
-    assert "TURKESTAN 0413E" in alongside and f'<td align="right">{NONE}</td>' in alongside  # no turnaround yet
+    assert "TURKESTAN 0413E" in alongside and f">{NONE} h</td>" in alongside  # no turnaround yet
 
     assert (
         "TURKESTAN 0412E at CB1, 20.11 02:00 to 20.11 20:00: Gross crane rate 1.09 moves/h; Berth productivity "

@@ -1,11 +1,17 @@
 """Sends or previews the management report of any day: `send_daily_report --date 2026-11-21 --to a@b.kz`."""
 
-from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
-from aktau_tos.reports.daily import daily_report_send, report_day_default, report_message, report_render
+from aktau_tos.reports.daily import (
+    daily_report_send,
+    report_day_default,
+    report_day_parse,
+    report_message,
+    report_render,
+)
 
 
 class Command(BaseCommand):
@@ -14,31 +20,30 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--date", help="the day reported on, YYYY-MM-DD (default: yesterday)")
         parser.add_argument("--to", nargs="+", help="send to these addresses now (not counted as the nightly send)")
-        parser.add_argument("--preview", metavar="DIR", help="write the HTML, text and workbook into DIR instead")
+        parser.add_argument("--preview", metavar="DIR", help="write the HTML, text, charts and workbook into DIR")
 
     def handle(self, *args, date: str | None, to: list[str] | None, preview: str | None, **options) -> None:
-        day = _parse(date) if date else report_day_default()
+        try:
+            day = report_day_parse(date) if date else report_day_default()
+        except ValueError as error:
+            raise CommandError(f"--date: {error}") from None
         if preview:
             folder = Path(preview)
             folder.mkdir(parents=True, exist_ok=True)
-            _, html, text, images, workbook = report_render(day)
+            _kpis, html, text, images, workbook = report_render(day)
             for content_id, png in images.items():
                 (folder / f"{content_id}.png").write_bytes(png)
-            (folder / "report.html").write_text(html.replace('src="cid:', 'src="').replace('" alt', '.png" alt'))
-            (folder / "report.txt").write_text(text)
+                html = html.replace(f'src="cid:{content_id}"', f'src="{content_id}.png"')  # the files beside it
+            (folder / "report.html").write_text(html, encoding="utf-8")
+            (folder / "report.txt").write_text(text, encoding="utf-8")
             (folder / f"aktau-tos-{day}.xlsx").write_bytes(workbook)
-            self.stdout.write(f"Preview of {day} written to {folder}/")
+            self.stdout.write(_("Preview of %(day)s written to %(folder)s/") % {"day": day, "folder": folder})
         elif to:
             report_message(day, to).send()
-            self.stdout.write(f"Report of {day} sent to {', '.join(to)}.")
+            self.stdout.write(_("Report of %(day)s sent to %(to)s.") % {"day": day, "to": ", ".join(to)})
+        elif run := daily_report_send(day=day):
+            self.stdout.write(
+                _("Report of %(day)s sent to %(count)d subscribers.") % {"day": day, "count": run.recipients}
+            )
         else:
-            run = daily_report_send(day=day)
-            self.stdout.write(f"Report of {day} sent to {run.recipients} subscribers." if run else
-                              f"Report of {day} was already sent (or is being sent).")  # fmt: skip
-
-
-def _parse(value: str):
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"--date {value!r} is not a date like 2026-11-21.") from None
+            self.stdout.write(_("Report of %(day)s was already sent (or is being sent).") % {"day": day})
