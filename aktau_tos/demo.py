@@ -1,21 +1,27 @@
 """Demo traffic for `seed_aktau --demo`: a yard in mid-shift, made through the real services.
 
-The quay: the feeder TURKESTAN alongside at CB1 with its arrival bay plan applied (some boxes discharged, some
-still on board, through cargo for Baku and Turkmenbashi, one restow) and its load list booked and planned; a
-second call, AKTAU, expected later in the week, with its load list booked.
+The yard filled over the past week (each box gated in at its own time, so stays have their dwell and the history
+reads like a week's), a train on loading line L1 part checked in and part discharged, customs holds with two
+inspections ordered, dangerous goods in the DG area. The quay: the feeder TURKESTAN alongside at CB1 with its
+arrival bay plan applied (some boxes discharged, some still on board, through cargo for Baku and Turkmenbashi,
+one restow) and its load list booked and planned; a second call, AKTAU, expected later in the week, with its load
+list booked.
 """
 
 import contextlib
 import random
 from datetime import timedelta
 
+import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 from stdnum import iso6346
 
 from aktau_tos.errors import DomainError
+from customs import services as customs_services
 from edi import services as edi_services
+from rail import services as rail_services
 from vessels import services as vessel_services
 from vessels.identity import imo_check_digit
 from vessels.models import VesselCall
@@ -43,6 +49,8 @@ ALONGSIDE_BAY_PLAN = [
 ]  # fmt: skip
 DISCHARGED = {"010202", "010002", "030102", "030202", "060102"}  # already in the yard; the rest still on board
 DEMO_VESSELS = {"TURKESTAN": "907472", "AKTAU": "931234"}  # first six digits of made-up IMO numbers
+HISTORY_DAYS = 7  # the boxes in the yard came in over this many days
+DEMO_TRAIN_WAGONS = 15  # the train on line L1: 60' platforms with two boxes each
 
 
 def demo_number(rng: random.Random) -> str:
@@ -73,7 +81,9 @@ def demo_traffic_create(*, actor: AbstractBaseUser, containers: int = 120, seed:
     departures = [trains[0], alongside, trains[1], later]  # the vessel calls' boxes are booked by load lists
     kinds = [entry for entry in MIX for _ in range(entry[2])]
     placed, load_lists = 0, {alongside.pk: [], later.pk: []}
-    for index in range(containers):
+    # Arrivals spread over the week, oldest first; the last few came in within the hour.
+    arrivals = sorted(now - timedelta(hours=rng.uniform(1, HISTORY_DAYS * 24)) for _ in range(containers))
+    for index, arrived in enumerate(arrivals):
         iso_type, freight_kind, _ = rng.choice(kinds)
         dangerous = [rng.choice(DG_LINES)] if freight_kind == "full" and rng.random() < 0.08 else []
         booked = rng.choice(departures) if rng.random() < 0.7 else None
@@ -86,28 +96,69 @@ def demo_traffic_create(*, actor: AbstractBaseUser, containers: int = 120, seed:
             vgm = gross or (2_300 if iso_type.startswith("2") else 3_900)  # an empty box weighs its tare
             load_lists[booked.pk].append({"number": number, "pod": pod, "vgm_kg": vgm})
             booked = None
-        move = services.gate_in(
-            container=number, iso_type=iso_type, freight_kind=freight_kind, truck=f"{index:03d}AKT12",
-            gross_kg=gross, actor=actor, dangerous_goods=dangerous, outbound_carrier=booked, line=line,
-        )  # fmt: skip
-        if index % 10 == 9:
-            continue  # a few still waiting at the gate: open moves for the work queues
-        services.move_complete(move_id=move.pk, container=move.visit.container.number, position=move.planned_to,
-                               actor=actor)  # fmt: skip
+        waiting = index % 10 == 9  # a few still waiting at the gate: open moves for the work queues
+        with time_machine.travel(now - timedelta(minutes=rng.uniform(5, 50)) if waiting else arrived, tick=False):
+            move = services.gate_in(
+                container=number, iso_type=iso_type, freight_kind=freight_kind, truck=f"{index:03d}AKT12",
+                gross_kg=gross, actor=actor, dangerous_goods=dangerous, outbound_carrier=booked, line=line,
+            )  # fmt: skip
+            if waiting:
+                continue
+            services.move_complete(move_id=move.pk, container=move.visit.container.number, position=move.planned_to,
+                                   actor=actor)  # fmt: skip
         placed += 1
     _demo_quay_work(actor, alongside, later, load_lists)
-    in_yard = list(ContainerVisit.objects.filter(state=ContainerVisit.State.IN_YARD).select_related("container"))
-    for visit in rng.sample(in_yard, k=min(6, len(in_yard))):
+    in_yard = list(
+        ContainerVisit.objects.filter(state=ContainerVisit.State.IN_YARD, dangerous_goods=[])
+        .select_related("container")
+        .order_by("pk")
+    )
+    held = rng.sample(in_yard, k=min(8, len(in_yard)))
+    for visit in held[:6]:
         kind = rng.choice(["documents", "scan_required"])
-        services.hold_place(
-            container=visit.container.number, authority=Hold.Authority.CUSTOMS, kind=kind, reason="Demo", actor=actor
-        )
+        with time_machine.travel(now - timedelta(hours=rng.uniform(2, 72)), tick=False):
+            services.hold_place(container=visit.container.number, authority=Hold.Authority.CUSTOMS, kind=kind,
+                                reason="Demo", actor=actor)  # fmt: skip
+    for visit, kind in zip(held[6:], ["scan", "physical_exam"], strict=False):  # the inspection area's work
+        with contextlib.suppress(DomainError):  # a buried box simply waits for its order in the demo
+            customs_services.inspection_order(container=visit.container.number, kind=kind, actor=actor)
+    _demo_train_on_line(actor, rng, now)
     for visit in rng.sample(in_yard, k=min(4, len(in_yard))):
         if not YardMove.objects.filter(visit=visit, status__in=YardMove.OPEN_STATUSES).exists():
             with contextlib.suppress(DomainError):  # a held or buried box simply gets no delivery in the demo
                 services.move_create_adhoc(container=visit.container.number, to="GATE", actor=actor)
     services.moves_dispatch()
     return placed
+
+
+def _demo_train_box(rng: random.Random) -> dict:
+    return {"number": demo_number(rng), "iso_type": "22G1", "gross_kg": rng.randrange(12_000, 24_000),
+            "seal": f"CN{rng.randrange(10**6):06d}", "freight_kind": "full"}  # fmt: skip
+
+
+def _demo_train_on_line(actor: AbstractBaseUser, rng: random.Random, now) -> None:
+    """A block train from Altynkol on line L1 since three hours ago: its list registered on arrival, two thirds of
+    its boxes checked in by the clerk (one seal differs), a third discharged into the rail block."""
+    wagons = []
+    for position in range(1, DEMO_TRAIN_WAGONS + 1):
+        first_seven = f"94{rng.randrange(100_000):05d}"
+        boxes = [_demo_train_box(rng) for _ in range(2)]
+        wagons.append({"number": first_seven + rail_services.wagon_check_digit(first_seven), "position": position,
+                       "containers": boxes})  # fmt: skip
+    with time_machine.travel(now - timedelta(hours=3), tick=False):
+        train, moves = rail_services.train_list_register(
+            train_number="KZ-8801", line="L1", origin="Altynkol", wagons=wagons, actor=actor
+        )
+    boxes = [box for wagon in wagons for box in wagon["containers"]]
+    for index, box in enumerate(boxes[: len(boxes) * 2 // 3]):
+        seal = "CN000000" if index == 4 else box["seal"]  # the clerk reads another seal on one box
+        with time_machine.travel(now - timedelta(hours=2, minutes=50 - index), tick=False):
+            rail_services.container_check_in(train_id=train.pk, container=box["number"], seal=seal, actor=actor)
+    for index, move in enumerate(moves[: len(moves) // 3]):
+        at = now - timedelta(hours=2, minutes=-index * 3)
+        with time_machine.travel(at, tick=False), contextlib.suppress(DomainError):  # no slot yet: stays on its wagon
+            services.move_complete(move_id=move.pk, container=move.visit.container.number,
+                                       position=move.planned_to, actor=actor)  # fmt: skip
 
 
 # The corridor's partners: the feeders' line and ASCO (posting and fetching through the API), and the railway.

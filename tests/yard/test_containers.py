@@ -1,8 +1,13 @@
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
+from django.db.models import Max, Min
 
 from aktau_tos import roles
+from customs.models import InspectionOrder
 from edi.models import Message, Partner
+from rail.models import TrainVisit, WagonContainer
 from tests.factories.yard import ContainerFactory, IsoSizeTypeFactory, valid_number
 from vessels.models import Booking, OnBoard, VesselCall
 from vessels.selectors import call_progress
@@ -86,13 +91,27 @@ def test_seed_is_idempotent(settings):
     counts = counted()
     call_command("seed_aktau", "--demo")
     assert counted() == counts
-    # Demo containers, the demo traffic's arrivals by truck, the vessel's boxes for Aktau and its restowed box.
-    assert counts[0] == 8 + 120 + 10 + 1
+    # Demo containers, the demo traffic's arrivals by truck, the vessel's boxes for Aktau and its restowed box, and
+    # the train's on line L1.
+    assert counts[0] == 8 + 120 + 10 + 1 + 30
     assert Slot.objects.count() == 1952 + 80  # and the overflow area
     # A reefer ordered for inspection must stay on power: the inspection area has powered bays.
     assert Slot.objects.filter(block__kind="inspection", reefer_power=True).count() == 8
-    assert ContainerVisit.objects.filter(state="in_yard").count() == 108 + 5  # and five discharged from the vessel
+    # the trucks' boxes put down, five discharged from the vessel and ten from the train
+    assert ContainerVisit.objects.filter(state="in_yard").count() == 108 + 5 + 10
     assert YardMove.objects.filter(status="dispatched").exists()
+
+    # Lived in: the stays came in over the past week, a train stands on line L1 part checked in and part
+    # discharged (one seal read differs), and two inspections are ordered.
+    arrivals = ContainerVisit.objects.filter(state="in_yard", inbound_carrier__mode="truck").aggregate(
+        first=Min("arrived_at"), last=Max("arrived_at")
+    )
+    assert arrivals["last"] - arrivals["first"] > timedelta(days=5)
+    train = TrainVisit.objects.get(line__code="L1", carrier__status="arrived")
+    boxes = WagonContainer.objects.filter(train_wagon__train=train)
+    assert (boxes.count(), boxes.filter(checked_in_at__isnull=False).count()) == (30, 20)
+    assert (boxes.filter(discharged_at__isnull=False).count(), boxes.filter(seal_ok=False).count()) == (10, 1)
+    assert InspectionOrder.objects.count() == 2
 
     # The quay: one vessel alongside at CB1 part discharged, with through cargo, a restow and a planned load list;
     # another call expected later in the week.
