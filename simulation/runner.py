@@ -797,18 +797,14 @@ class Simulation:
         """The driver's completion scan at the planned place (digging the box out first if it is buried).
         If a rule now refuses the planned place, the driver asks for another and puts it there (a
         deviation). None if the move could not be done now."""
-        move = (
-            YardMove.objects.select_related("visit__container__iso_type", "to_slot__block", "to_carrier")
-            .filter(pk=move_id)
-            .first()
-        )
+        moves = YardMove.objects.select_related("visit__container__iso_type", "to_slot__block", "to_carrier")
+        move = moves.filter(pk=move_id).first()
         if move is None or move.status not in OPEN:
             return None
-        if move.awaiting_slot_since and not self.slot_found(move):
-            return None
-        move = YardMove.objects.select_related("visit__container__iso_type", "to_slot__block", "to_carrier").get(
-            pk=move_id
-        )
+        if move.awaiting_slot_since:
+            if not self.slot_found(move):
+                return None
+            move = moves.get(pk=move_id)  # it has its place now
         self.dispatch(move)
         if move.from_slot_id and not self.dig_out(move.visit):
             return None
