@@ -18,7 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from aktau_tos.errors import DomainError
 from rail import selectors, services
 from rail.errors import TrainListInvalid
-from rail.models import LoadingLine, TrainVisit, Wagon, WagonContainer, WagonModel
+from rail.models import LoadingLine, LoadPlanEntry, TrainVisit, Wagon, WagonContainer, WagonModel
 from yard import selectors as yard_selectors
 from yard.models import CarrierVisit
 
@@ -204,10 +204,12 @@ class TrainVisitAdmin(SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/rail/train_upload.html", context)
 
     def board_view(self, request: HttpRequest) -> HttpResponse:
-        """Each loading line with its train: containers listed, checked in, discharged; wagons released."""
+        """Each loading line with its train: direction, how long it has stood on the line, wagons released, containers
+        checked in and discharged (inbound) or loaded (outbound). The page reloads its board by itself (live.js):
+        asked with X-Live-Refresh, it answers the board alone."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        trains = (
+        trains = list(
             TrainVisit.objects.exclude(carrier__status=CarrierVisit.Status.DEPARTED)
             .select_related("line", "carrier")
             .annotate(
@@ -220,13 +222,24 @@ class TrainVisitAdmin(SimpleHistoryAdmin):
                 released=Count("wagons", filter=Q(wagons__released_at__isnull=False), distinct=True),
             )
         )  # fmt: skip
+        # The load plans counted apart: joined with the wagons' containers above, every pair would be a row.
+        plans = (
+            LoadPlanEntry.objects.filter(train__in=trains)
+            .values("train")
+            .annotate(planned=Count("pk"), loaded=Count("pk", filter=Q(loaded_at__isnull=False)))
+            .order_by()
+        )
+        plan_of = {row["train"]: row for row in plans}
         by_line = {line: [] for line in LoadingLine.objects.order_by("code")}
         for train in trains:
+            train.planned = plan_of.get(train.pk, {}).get("planned", 0)
+            train.loaded = plan_of.get(train.pk, {}).get("loaded", 0)
             by_line.setdefault(train.line, []).append(train)
         context = {
-            **self.admin_site.each_context(request),
-            "title": "Train board",
             "lines": list(by_line.items()),
             "seal_mismatches": WagonContainer.objects.filter(seal_ok=False, visit__state="in_yard").count(),
         }
+        if request.headers.get("X-Live-Refresh") == "fragment":
+            return TemplateResponse(request, "admin/rail/train_board_fragment.html", context)
+        context.update(self.admin_site.each_context(request), title=_("Train board"))
         return TemplateResponse(request, "admin/rail/train_board.html", context)

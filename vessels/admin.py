@@ -28,6 +28,7 @@ from vessels.identity import imo_normalise
 from vessels.kpis import call_kpis
 from vessels.models import Berth, Booking, OnBoard, StowageProfile, Vessel, VesselCall
 from vessels.profiles import profile_of
+from yard import selectors as yard_selectors
 from yard.capacity import capacity_warning_text
 
 ACTIONS = ("arrive", "plan", "depart", "cancel")
@@ -255,10 +256,15 @@ class VesselCallAdmin(SimpleHistoryAdmin):
     # The berth schedule
 
     def schedule_view(self, request: HttpRequest) -> HttpResponse:
-        """A week per berth: each call a bar from ETB (or ETA) to ETD; ?start=YYYY-MM-DD chooses the week."""
+        """A week per berth: each call a bar from ETB (or ETA) to ETD, and below, each call's times and moves done of
+        planned; ?start=YYYY-MM-DD chooses the week. The page reloads the week by itself (live.js): asked with
+        X-Live-Refresh, it answers the week alone."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        context = {**self.admin_site.each_context(request), "title": _("Berth schedule"), "opts": self.model._meta}
+        live = request.headers.get("X-Live-Refresh") == "fragment"
+        context = {"title": _("Berth schedule"), "opts": self.model._meta}
+        if not live:
+            context.update(self.admin_site.each_context(request))
         raw = request.GET.get("start", "").strip()
         try:
             start = date.fromisoformat(raw) if raw else timezone.localdate()
@@ -274,8 +280,13 @@ class VesselCallAdmin(SimpleHistoryAdmin):
             return TemplateResponse(request, "admin/vessels/vesselcall/schedule.html", context, status=400)
         begin = timezone.make_aware(datetime.combine(start, time.min))
         calls = selectors.calls_alongside(begin, begin + timedelta(days=drawings.DAYS))
+        progress = yard_selectors.carriers_moves_progress([call.carrier_id for call in calls])
+        for call in calls:
+            call.moves_progress = progress[call.carrier_id]
         context["week"] = drawings.berth_week(start, list(Berth.objects.order_by("code")), calls)
         context["today"] = timezone.localdate()
+        if live:
+            return TemplateResponse(request, "admin/vessels/vesselcall/schedule_fragment.html", context)
         return TemplateResponse(request, "admin/vessels/vesselcall/schedule.html", context)
 
     # The call's page

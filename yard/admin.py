@@ -5,11 +5,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
 from aktau_tos.errors import DomainError
@@ -302,6 +304,12 @@ class AwaitingSlotFilter(admin.SimpleListFilter):
 
 @admin.register(YardMove)
 class YardMoveAdmin(SimpleHistoryAdmin):
+    class ReassignForm(forms.Form):
+        """The move board's per-move form: which move, to which machine (the service checks the rest)."""
+
+        move_id = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+        equipment_code = forms.CharField(max_length=16)
+
     list_display = ["id", "container", "kind", "status", "from_label", "to_label", "equipment", "priority", "deviation"]
     list_filter = ["status", AwaitingSlotFilter, "kind", "equipment", "deviation"]
     search_fields = ["visit__container__number"]
@@ -324,23 +332,26 @@ class YardMoveAdmin(SimpleHistoryAdmin):
 
     def get_urls(self):
         board = path("board/", self.admin_site.admin_view(self.board_view), name="yard_move_board")
-        return [board, *super().get_urls()]
+        reassign = path(
+            "board/reassign/", self.admin_site.admin_view(require_POST(self.reassign_view)), name="yard_move_reassign"
+        )
+        return [board, reassign, *super().get_urls()]
 
-    @admin.display(description="Container", ordering="visit__container__number")
+    @admin.display(description=gettext_lazy("Container"), ordering="visit__container__number")
     def container(self, move: YardMove) -> str:
         return move.visit.container.number
 
-    @admin.display(description="From")
+    @admin.display(description=gettext_lazy("From"))
     def from_label(self, move: YardMove) -> str:
         return selectors.move_from(move) or "-"
 
-    @admin.display(description="To")
+    @admin.display(description=gettext_lazy("To"))
     def to_label(self, move: YardMove) -> str:
         if move.awaiting_slot_since:
             return format_html('<strong class="awaiting">{}</strong>', _("awaiting a slot"))
         return selectors.move_to(move) or "-"
 
-    @admin.display(description="Why this slot")
+    @admin.display(description=gettext_lazy("Why this slot"))
     def allocation_table(self, move: YardMove) -> str:
         if not move.allocation:
             return "-"
@@ -349,38 +360,44 @@ class YardMoveAdmin(SimpleHistoryAdmin):
                 "<p>{}</p>", _("No place yet: %(refusal)s") % {"refusal": move.allocation.get("refusal", "")}
             )
         rows = [move.allocation["chosen"], *move.allocation.get("runners_up", [])]
+        considered = _("%(count)s legal places considered (%(strategy)s strategy).") % {
+            "count": move.allocation.get("considered", "?"),
+            "strategy": move.allocation.get("strategy", "?"),
+        }
         return format_html(
-            "<table><tr><th>position</th><th>score</th><th>costs</th></tr>{}</table><p>{} legal places considered "
-            "({} strategy).</p>",
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table><p>{}</p>",
+            _("position"),
+            _("score"),
+            _("costs"),
             format_html(
                 "".join(
                     format_html(
                         "<tr><td>{}{}</td><td>{}</td><td>{}</td></tr>",
                         row["position"],
-                        " (chosen)" if index == 0 else "",
+                        _(" (chosen)") if index == 0 else "",
                         row["score"],
                         ", ".join(f"{name} {value:+g}" for name, value in row["costs"].items()),
                     )
                     for index, row in enumerate(rows)
                 )
             ),
-            move.allocation.get("considered", "?"),
-            move.allocation.get("strategy", "?"),
+            considered,
         )
 
-    @admin.action(description="Cancel selected moves")
+    @admin.action(description=gettext_lazy("Cancel selected moves"))
     def cancel(self, request: HttpRequest, queryset: QuerySet[YardMove]) -> None:
         _run_each(
             self,
             request,
             queryset,
-            lambda move: services.move_cancel(move_id=move.pk, actor=request.user, reason="cancelled in the admin"),
-            "Moves cancelled",
+            lambda move: services.move_cancel(move_id=move.pk, actor=request.user, reason=_("cancelled in the admin")),
+            _("Moves cancelled"),
         )
 
-    @admin.action(description="Dispatch planned moves now")
+    @admin.action(description=gettext_lazy("Dispatch planned moves now"))
     def dispatch_now(self, request: HttpRequest, queryset: QuerySet[YardMove]) -> None:
-        self.message_user(request, f"Dispatched {services.moves_dispatch()} planned moves.", messages.SUCCESS)
+        dispatched = services.moves_dispatch()
+        self.message_user(request, _("Dispatched %(count)d planned moves.") % {"count": dispatched}, messages.SUCCESS)
 
     @admin.action(description=gettext_lazy("Send to the overflow area (moves awaiting a slot)"))
     def send_to_overflow(self, request: HttpRequest, queryset: QuerySet[YardMove]) -> None:
@@ -398,28 +415,39 @@ class YardMoveAdmin(SimpleHistoryAdmin):
         self.message_user(request, _("%(count)d waiting moves got a place.") % {"count": found}, messages.SUCCESS)
 
     def board_view(self, request: HttpRequest) -> HttpResponse:
-        """Each machine's work queue side by side, and what no machine has taken yet."""
+        """Each machine's work queue side by side (idle machines too), what no machine has taken yet, and what awaits
+        a slot. The page reloads its board by itself (live.js): asked with X-Live-Refresh, it answers the board alone.
+        """
         if not self.has_view_permission(request):
             raise PermissionDenied
-        open_moves = selectors.moves_queue(limit=2000)
-        stacking = Equipment.objects.filter(active=True).exclude(kind=Equipment.Kind.TERMINAL_TRACTOR)
-        columns = {machine.code: [] for machine in stacking}
-        unassigned = []
-        awaiting = []
-        for move in open_moves:
-            if move.awaiting_slot_since:
-                awaiting.append(move)
-            else:
-                (columns.setdefault(move.equipment.code, []) if move.equipment_id else unassigned).append(move)
+        board = selectors.move_board()
         context = {
-            **self.admin_site.each_context(request),
-            "title": "Move board",
-            "columns": sorted(columns.items()),
-            "unassigned": unassigned,
-            "awaiting": sorted(awaiting, key=lambda move: move.awaiting_slot_since),
+            "board": board,
+            "can_reassign": self.has_change_permission(request),
             "awaiting_url": reverse("admin:yard_yardmove_changelist") + "?awaiting_slot=yes",
         }
+        if request.headers.get("X-Live-Refresh") == "fragment":
+            return TemplateResponse(request, "admin/yard/move_board_fragment.html", context)
+        context.update(self.admin_site.each_context(request), title=_("Move board"))
         return TemplateResponse(request, "admin/yard/move_board.html", context)
+
+    def reassign_view(self, request: HttpRequest) -> HttpResponse:
+        """A move given to another machine from the board, through the dispatch service; back to the board."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = self.ReassignForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, _("Choose a move and a machine."), messages.ERROR)
+            return redirect("admin:yard_move_board")
+        try:
+            moved = services.move_reassign(**form.cleaned_data, actor=request.user)
+        except DomainError as error:
+            refusal = _("%(detail)s (code: %(code)s)") % {"detail": error.detail, "code": error.code}
+            self.message_user(request, refusal, messages.ERROR)
+        else:
+            done = _("Move %(move)s is now with %(machine)s.") % {"move": moved.pk, "machine": moved.equipment.code}
+            self.message_user(request, done, messages.SUCCESS)
+        return redirect("admin:yard_move_board")
 
 
 @admin.register(Occupancy)

@@ -169,3 +169,32 @@ class PositionReserved(DomainError):
 
     code, title = "position_reserved", _("Position reserved")
     detail_template = _("{position} is reserved for another move ({move}); choose another place.")
+
+
+class MachineNotServing(DomainError):
+    """A move given to a machine that does not work where the move is (another block, a tier too high, not one of
+    the cranes at the vessel's berth): the move stays with the machine it had."""
+
+    code, title = "machine_not_serving", _("Machine does not serve this move")
+    detail_template = _("{machine} cannot do move {move}: {reason}.")
+
+
+class MachineInactive(DomainError):
+    code, title = "machine_inactive", _("Machine out of service")
+    detail_template = _("{machine} is out of service: it takes no moves.")
+
+
+class MoveAwaitingSlot(DomainError):
+    code, title = "move_awaiting_slot", _("Move has no place yet")
+    detail_template = _(
+        "Move {move} is waiting for a place (its area is full): send it to the overflow area or wait, then give it "
+        "to a machine."
+    )
+
+
+class MoveNotReady(DomainError):
+    """Dispatch would pass the move over this round (e.g. a load whose cells below on the ship are not filled yet):
+    no machine may be given it before then, by hand either."""
+
+    code, title = "move_not_ready", _("Move not ready for a machine")
+    detail_template = _("Move {move} must wait: work before it at {carrier} is not done yet.")

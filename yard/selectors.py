@@ -1,6 +1,9 @@
 """Reads of the yard app."""
 
-from django.db.models import Case, Exists, F, Max, Min, OuterRef, Prefetch, QuerySet, Value, When
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from yard.errors import ContainerNotFound, EquipmentNotFound, MoveNotFound, UnknownIsoType
@@ -196,3 +199,83 @@ def visit_placement_verdict(visit: ContainerVisit) -> tuple[Verdict | None, str 
     snapshot = snapshot_around(occupancy.slot).without(visit.pk)
     verdict, _ = placement_check(Box.of(visit), snapshot.slots[occupancy.slot_id], occupancy.tier, snapshot)
     return verdict, snapshot.position(occupancy.slot, occupancy.tier)
+
+
+@dataclass
+class BoardColumn:
+    """One machine on the move board: its open moves in working order, or idle (since its last move, if any)."""
+
+    machine: Equipment
+    moves: list[YardMove] = field(default_factory=list)
+
+    @property
+    def idle(self) -> bool:
+        return not self.moves
+
+    @property
+    def idle_since(self) -> datetime | None:
+        return getattr(self.machine, "last_finished_at", None) if self.idle else None
+
+    @property
+    def blocks(self) -> str:
+        return ", ".join(block.code for block in self.machine.blocks.all())
+
+
+@dataclass
+class MoveBoard:
+    columns: list[BoardColumn]
+    not_dispatched: list[YardMove]
+    awaiting: list[YardMove]
+    machine_codes: list[str]
+
+
+def move_board(*, limit: int = 2000) -> MoveBoard:
+    """The open moves by machine, with every active machine that takes moves shown, idle ones too; the moves no
+    machine has taken and those awaiting a slot apart. Each move carries `from_label`, `to_label` and `late`.
+    Four queries however many moves and machines there are."""
+    last_finished = (
+        YardMove.objects.filter(equipment=OuterRef("pk"), status=YardMove.Status.DONE, finished_at__isnull=False)
+        .order_by("-finished_at")
+        .values("finished_at")[:1]
+    )
+    machines = (
+        Equipment.objects.filter(active=True)
+        .exclude(kind=Equipment.Kind.TERMINAL_TRACTOR)  # tractors haul between machines; they have no queue
+        .annotate(last_finished_at=Subquery(last_finished))
+        .prefetch_related("blocks")
+        .order_by("code")
+    )
+    columns = {machine.pk: BoardColumn(machine=machine) for machine in machines}
+    not_dispatched, awaiting, now = [], [], timezone.now()
+    for move in moves_queue(limit=limit):
+        move.from_label, move.to_label = move_from(move), move_to(move)
+        move.late = bool(move.deadline and move.deadline < now)
+        if move.awaiting_slot_since:
+            awaiting.append(move)
+        elif move.equipment_id:
+            # a machine taken out of service with moves still on it shows, so that they can be given to another
+            columns.setdefault(move.equipment_id, BoardColumn(machine=move.equipment)).moves.append(move)
+        else:
+            not_dispatched.append(move)
+    return MoveBoard(
+        columns=sorted(columns.values(), key=lambda column: column.machine.code),
+        not_dispatched=not_dispatched,
+        awaiting=sorted(awaiting, key=lambda move: move.awaiting_slot_since),
+        machine_codes=[machine.code for machine in machines],
+    )
+
+
+def carriers_moves_progress(carrier_ids: list[int]) -> dict[int, dict[str, dict[str, int]]]:
+    """Per carrier visit, its discharge, restow and load moves not cancelled or failed: how many are planned in all
+    and how many are done. Two queries for any number of carriers."""
+    kinds = (YardMove.Kind.DISCHARGE, YardMove.Kind.RESTOW, YardMove.Kind.LOAD)
+    progress = {carrier_id: {kind: {"planned": 0, "done": 0} for kind in kinds} for carrier_id in carrier_ids}
+    live = YardMove.objects.exclude(status__in=[YardMove.Status.CANCELLED, YardMove.Status.FAILED])
+    counts = {"planned": Count("pk"), "done": Count("pk", filter=Q(status=YardMove.Status.DONE))}
+    # A discharge or a restow starts on its carrier; a load ends on it.
+    off = live.filter(kind__in=kinds[:2], from_carrier_id__in=carrier_ids).values("from_carrier_id", "kind")
+    onto = live.filter(kind=YardMove.Kind.LOAD, to_carrier_id__in=carrier_ids).values("to_carrier_id", "kind")
+    for row in [*off.annotate(**counts).order_by(), *onto.annotate(**counts).order_by()]:
+        carrier_id = row.get("from_carrier_id") or row["to_carrier_id"]
+        progress[carrier_id][row["kind"]] = {"planned": row["planned"], "done": row["done"]}
+    return progress

@@ -3,7 +3,7 @@
 from yard.allocation import allocation_batch
 from yard.services.carriers import carrier_visit_arrive, carrier_visit_cancel, carrier_visit_depart, carrier_visit_open
 from yard.services.containers import container_register
-from yard.services.dispatch import moves_dispatch
+from yard.services.dispatch import move_reassign, moves_dispatch
 from yard.services.gate import gate_in
 from yard.services.holds import hold_place, hold_release
 from yard.services.housekeeping import housekeeping_plan
@@ -44,6 +44,7 @@ __all__ = [
     "move_place_set",
     "move_plan",
     "move_plan_to_yard",
+    "move_reassign",
     "move_send_to_overflow",
     "move_start",
     "moves_dispatch",

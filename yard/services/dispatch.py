@@ -1,16 +1,30 @@
-"""Dispatch: hand planned moves to the work queues of the machines that can do them.
+"""Dispatch: hand planned moves to the work queues of the machines that can do them, and the operator's
+reassignment of a move to another machine by the same rules.
 
 Several workers on several hosts may run this at once: each claims planned moves with
 SELECT ... FOR UPDATE SKIP LOCKED, so a move is claimed by exactly one of them.
 """
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from aktau_tos.audit import audited, system_user
+from aktau_tos.locking import lock_wait
 from yard import hooks
+from yard.errors import (
+    EquipmentNotFound,
+    MachineInactive,
+    MachineNotServing,
+    MoveAwaitingSlot,
+    MoveNotFound,
+    MoveNotOpen,
+    MoveNotReady,
+)
 from yard.models import Block, Equipment, Hold, YardMove
+from yard.services.moves import hold_check
 
 BATCH = 200
 
@@ -74,12 +88,85 @@ def moves_dispatch(*, limit: int = BATCH) -> int:
     return dispatched
 
 
-def _machine_for(move: YardMove, machines: list[Equipment], serves: dict, queue: dict) -> Equipment | None:
+def _machines_able(move: YardMove, machines: list[Equipment], serves: dict) -> tuple[list[Equipment], Block | None]:
+    """The machines that can do the move, and the block they drive to (None for a carrier's own cranes)."""
     if (at_carrier := hooks.dispatch_machines_for(move, machines)) is not None:  # a vessel's harbour cranes
-        return min(at_carrier, key=lambda m: (queue[m.pk], m.code), default=None)
+        return at_carrier, None
     block = move.to_slot.block if move.to_slot_id else move.from_slot.block if move.from_slot_id else None
     tier = move.to_tier or move.from_tier or 1
-    able = [m for m in machines if block and block.pk in serves[m.pk] and m.max_tier >= tier]
-    if not able:
-        return None
-    return min(able, key=lambda m: (queue[m.pk], _distance(m.current_block, block), m.code))
+    return [m for m in machines if block and block.pk in serves[m.pk] and m.max_tier >= tier], block
+
+
+def _machine_for(move: YardMove, machines: list[Equipment], serves: dict, queue: dict) -> Equipment | None:
+    able, block = _machines_able(move, machines, serves)
+    return min(able, key=lambda m: (queue[m.pk], _distance(m.current_block, block), m.code), default=None)
+
+
+def _move_locked(move_id: int) -> YardMove:
+    with lock_wait(f"move {move_id}"):
+        found = list(
+            YardMove.objects.select_for_update(of=("self",))
+            .select_related(
+                "visit__container", "from_slot__block", "to_slot__block", "from_carrier", "to_carrier", "equipment"
+            )
+            .filter(pk=move_id)
+            .order_by()
+        )
+    if not found:
+        raise MoveNotFound(move=move_id)
+    return found[0]
+
+
+@transaction.atomic
+def move_reassign(*, move_id: int, equipment_code: str, actor: AbstractBaseUser) -> YardMove:
+    """Gives an open move to another machine (one broke down, another stands idle), by the rules dispatch uses:
+    the machine is active and serves the move's block up to its tier, or is one of the cranes at the carrier.
+
+    A planned move becomes dispatched; one in progress stays in progress (its machine failed mid-move and another
+    finishes it). Giving a move to the machine it already has changes nothing and writes no history.
+    """
+    move = _move_locked(move_id)
+    if move.status not in YardMove.OPEN_STATUSES:
+        raise MoveNotOpen(move=move.pk, status=move.status)
+    if move.awaiting_slot_since is not None:
+        raise MoveAwaitingSlot(move=move.pk)
+    code = str(equipment_code).strip().upper()
+    machines = list(Equipment.objects.filter(active=True).select_related("current_block").prefetch_related("blocks"))
+    target = next((machine for machine in machines if machine.code == code), None)
+    if target is None:
+        if Equipment.objects.filter(code=code).exists():
+            raise MachineInactive(machine=code)
+        raise EquipmentNotFound(code=code)
+    if move.equipment_id == target.pk:
+        return move
+    serves = {machine.pk: {block.pk for block in machine.blocks.all()} for machine in machines}
+    able, block = _machines_able(move, machines, serves)
+    if target not in able:
+        raise MachineNotServing(machine=target.code, move=move.pk, reason=_refusal_reason(move, target, block))
+    if move.status == YardMove.Status.PLANNED:  # what dispatch would pass over, a hand does not push through
+        hold_check(move.visit, move.kind)
+        if move.pk in hooks.dispatch_waiting([move]):
+            raise MoveNotReady(move=move.pk, carrier=move.to_carrier or move.from_carrier or "-")
+    previous = move.equipment.code if move.equipment_id else None
+    move.equipment = target
+    if move.status == YardMove.Status.PLANNED:
+        move.status = YardMove.Status.DISPATCHED
+    move.dispatched_at = timezone.now()  # its age in the new machine's queue starts now
+    reason = (
+        _("reassigned from %(previous)s to %(machine)s") % {"previous": previous, "machine": target.code}
+        if previous
+        else _("assigned to %(machine)s") % {"machine": target.code}
+    )
+    audited(move, actor, reason).save(update_fields=["status", "equipment", "dispatched_at"])
+    return move
+
+
+def _refusal_reason(move: YardMove, machine: Equipment, block: Block | None) -> str:
+    if block is None:  # the carrier's owner chose the machines (a vessel's cranes at its berth)
+        return _("it is not one of the cranes that work this carrier")
+    if not any(served.pk == block.pk for served in machine.blocks.all()):
+        return _("it does not serve block %(block)s") % {"block": block.code}
+    return _("it reaches tier %(reach)s, the move needs tier %(tier)s") % {
+        "reach": machine.max_tier,
+        "tier": move.to_tier or move.from_tier or 1,
+    }
