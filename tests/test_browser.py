@@ -1,4 +1,4 @@
-"""The operators' yard map in a real headless browser (Debian's Chromium driven by Playwright)."""
+"""The operators' yard plan and pages in a real headless browser (Debian's Chromium driven by Playwright)."""
 
 from aktau_tos import roles
 from tests.browser import ARTIFACTS, BROWSER_TEST
@@ -11,10 +11,12 @@ pytestmark = BROWSER_TEST
 
 
 def test_yard_map_shows_stacks_and_leads_to_their_containers(live_server, browser_page, user_with_role, capsys):
+    """The yard plan (tests/test_browser_plan.py has the rest of it): stacks coloured by height with their flags,
+    each block's places used, and from a stack to its containers' pages."""
     operator = user_with_role(roles.OPERATOR, is_staff=True)
     IsoSizeTypeFactory()
-    BlockFactory(code="A", bays=6, rows=3, max_tier=3)
-    BlockFactory(code="DG", kind=Block.Kind.DANGEROUS_GOODS, bays=3, rows=2, max_tier=2)
+    BlockFactory(code="A", bays=6, rows=3, max_tier=3, x_m=100, y_m=260)
+    BlockFactory(code="DG", kind=Block.Kind.DANGEROUS_GOODS, bays=3, rows=2, max_tier=2, x_m=650, y_m=300)
     placed = []
     for position in ["A-01-01-1", "A-01-01-2", "A-01-01-3", "A-04-02-1", "DG-02-01-1"]:
         dg = [{"un_number": "1203", "class": "3"}] if position.startswith("DG") else []
@@ -27,21 +29,22 @@ def test_yard_map_shows_stacks_and_leads_to_their_containers(live_server, browse
     page = browser_page
     console = []
     page.on("console", lambda message: console.append(message.text))
+    page.on("pageerror", lambda error: console.append(str(error)))
     page.goto(f"{live_server.url}/admin/login/?next=/admin/")
     page.fill("#id_username", operator.username)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
-    page.click("text=Yard map")
-    page.wait_for_selector("#block-A")
+    page.click("text=Yard plan")
+    full = page.locator('#plan-svg rect.slot[data-position="A-01-01"]')
+    page.wait_for_selector('#plan-svg rect.slot[data-position="A-01-01"][data-height="3"]')
 
-    full = page.locator('td[data-position="A-01-01"]')
-    assert full.get_attribute("data-height") == "3"
-    assert "rgb(242, 139, 130)" in full.evaluate("cell => getComputedStyle(cell).backgroundColor")  # full: red
-    assert "hold" in page.locator('td[data-position="A-04-02"]').get_attribute("class")
-    assert "dg" in page.locator('td[data-position="DG-02-01"]').get_attribute("class")
-    assert page.locator('td[data-position="A-02-01"]').get_attribute("data-height") == "0"
-    assert "4 of 54 places used" in page.locator("#block-A h2").inner_text()
-    # The policy forbids inline styles and scripts, and the map's colours come from its stylesheet: nothing refused.
+    assert {"h3", "full"} <= set(full.get_attribute("class").split())
+    assert full.evaluate("cell => getComputedStyle(cell).fill") == "rgb(254, 224, 139)"  # three high, from plan.css
+    assert "hold" in page.locator('rect.slot[data-position="A-04-02"]').get_attribute("class").split()
+    assert "dg" in page.locator('rect.slot[data-position="DG-02-01"]').get_attribute("class").split()
+    assert page.locator('rect.slot[data-position="A-02-01"]').get_attribute("data-height") == "0"
+    assert page.locator('#plan-svg text[data-title="A"]').text_content() == "A4/54"  # places used of 6 x 3 x 3
+    # The policy forbids inline styles and scripts, and the plan's colours come from its stylesheet: nothing refused.
     assert "style-src 'self'" in page.evaluate(
         "async () => (await fetch(location.href)).headers.get('content-security-policy')"
     )
@@ -52,11 +55,19 @@ def test_yard_map_shows_stacks_and_leads_to_their_containers(live_server, browse
     with capsys.disabled():  # shown in the test run's output, so CI logs say where the picture is
         print(f"\nyard map screenshot: {ARTIFACTS / 'yard_map.png'}")
 
-    full.locator("a").click()
-    page.wait_for_selector("#result_list")
-    listed = page.locator("#result_list tbody tr").all_inner_texts()
+    # A block's "plan" link opens the plan zoomed to it; a stack opens to its boxes, each linked to its page.
+    page.goto(f"{live_server.url}/admin/yard/block/")
+    page.click("#result_list a[href$='#block-A']")
+    page.wait_for_selector('#plan-svg rect.slot[data-position="A-01-01"][data-height="3"]')
+    full.click()
+    page.wait_for_selector("#plan-stack tbody[data-tier]")
+    listed = page.locator("#plan-stack tbody[data-tier]").all_inner_texts()
     assert len(listed) == 3
-    assert all(any(visit.container.number in row for row in listed) for visit in placed[:3])
+    assert all(any(visit.container.number in box for box in listed) for visit in placed[:3])
+    page.click(f"#plan-stack a:text('{placed[2].container.number}')")
+    page.wait_for_selector("#containervisit_form")
+    assert f"/admin/yard/containervisit/{placed[2].pk}/change/" in page.url
+    assert console == []
 
 
 def test_custom_admin_pages_run_under_the_content_security_policy(live_server, browser_page, user_with_role):

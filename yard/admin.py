@@ -105,30 +105,100 @@ class AccessPointAdmin(SimpleHistoryAdmin):
 
 @admin.register(Block)
 class BlockAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "name", "kind", "equipment_kind", "bays", "rows", "max_tier", "map_link"]
+    list_display = ["code", "name", "kind", "equipment_kind", "bays", "rows", "max_tier", "angle_deg", "map_link"]
     list_filter = ["kind", "equipment_kind"]
     search_fields = ["code", "name"]
+    plan_poll_seconds = 10  # how often an open yard plan asks what changed
 
     def get_urls(self):
-        return [path("map/", self.admin_site.admin_view(self.map_view), name="yard_map"), *super().get_urls()]
+        view = self.admin_site.admin_view
+        return [
+            path("map/", view(self.map_view), name="yard_map"),
+            path("map/stacks/", view(self.plan_stacks_view), name="yard_plan_stacks"),
+            path("map/stacks/<str:block>/<int:bay>/<int:row>/", view(self.plan_stack_view), name="yard_plan_stack"),
+            path("map/find/", view(self.plan_find_view), name="yard_plan_find"),
+            *super().get_urls(),
+        ]
 
-    @admin.display(description="Map")
+    @admin.display(description=gettext_lazy("Plan"))
     def map_link(self, block: Block) -> str:
-        return format_html('<a href="{}#block-{}">map</a>', reverse("admin:yard_map"), block.code)
+        return format_html('<a href="{}#block-{}">{}</a>', reverse("admin:yard_map"), block.code, _("plan"))
 
-    def map_view(self, request: HttpRequest) -> HttpResponse:
-        """The yard as operators see it from the tower: every block a grid of stacks."""
+    def _plan_allowed(self, request: HttpRequest) -> None:
         if not self.has_view_permission(request):
             raise PermissionDenied
+
+    def map_view(self, request: HttpRequest) -> HttpResponse:
+        """The yard plan, drawn to scale: the page and the layout; plan.js draws it and keeps its stacks current."""
+        from yard import plan
+
+        self._plan_allowed(request)
+        try:
+            layout, layout_error = plan.plan_layout(), ""
+        except ValueError as error:  # the layout file was edited into something the plan cannot draw
+            layout, layout_error = None, str(error)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Yard map",
-            "blocks": selectors.yard_map(),
-            "visits_url": reverse("admin:yard_containervisit_changelist"),
+            "title": _("Yard plan"),
+            "is_nav_sidebar_enabled": False,  # the plan needs the page's width
+            "layout": layout,
+            "layout_error": layout_error,
+            "poll_seconds": self.plan_poll_seconds,
             "awaiting": selectors.moves_awaiting_slot_count(),
             "awaiting_url": reverse("admin:yard_yardmove_changelist") + "?awaiting_slot=yes",
+            "visit_url": reverse("admin:yard_containervisit_change", args=[0]),
+            "move_url": reverse("admin:yard_yardmove_change", args=[0]),
         }
-        return TemplateResponse(request, "admin/yard/map.html", context)
+        return TemplateResponse(request, "admin/yard/plan.html", context)
+
+    def plan_stacks_view(self, request: HttpRequest) -> HttpResponse:
+        """Every stack's height and flags, and which the filters in the query string pick (JSON)."""
+        from django.http import JsonResponse
+
+        from yard import plan
+
+        self._plan_allowed(request)
+        try:
+            filters = plan.StackFilter.from_query(request.GET)
+        except ValueError as error:
+            return JsonResponse({"error": str(error)}, status=400)
+        return JsonResponse(plan.plan_stacks(filters), json_dumps_params={"separators": (",", ":")})
+
+    def plan_stack_view(self, request: HttpRequest, block: str, bay: int, row: int) -> HttpResponse:
+        """One stack's boxes, tier by tier (JSON)."""
+        from django.http import JsonResponse
+
+        from yard import plan
+
+        self._plan_allowed(request)
+        stack = plan.stack_boxes(block=block.upper(), bay=bay, row=row)
+        if stack is None:
+            return JsonResponse({"error": _("No such ground slot.")}, status=404)
+        return JsonResponse(stack)
+
+    def plan_find_view(self, request: HttpRequest) -> HttpResponse:
+        """Where a container stands, from its number or a part of it only one box in the yard has (JSON)."""
+        from django.http import JsonResponse
+
+        from yard import plan
+
+        self._plan_allowed(request)
+        try:
+            found = plan.container_locate(number=request.GET.get("number", ""))
+        except DomainError as error:
+            return JsonResponse({"error": error.detail}, status=error.status)
+        if found.candidates:
+            message = _("Several containers fit: %(numbers)s. Type more of the number.")
+            return JsonResponse({"error": message % {"numbers": ", ".join(found.candidates)}}, status=404)
+        if not found.number:
+            return JsonResponse({"error": _("No container in the yard fits.")}, status=404)
+        if not found.block:
+            message = _("%(number)s is not standing in the yard now.") % {"number": found.number}
+            return JsonResponse({"error": message}, status=404)
+        return JsonResponse({
+            "number": found.number, "position": found.position,
+            "block": found.block, "bay": found.bay, "row": found.row, "tier": found.tier,
+        })  # fmt: skip
 
 
 @admin.register(Slot)

@@ -116,6 +116,13 @@ class Block(models.Model):
     max_tier = models.PositiveSmallIntegerField()
     x_m = models.IntegerField(default=0, help_text="Position of bay 1, row 1 on the terminal plan (metres).")
     y_m = models.IntegerField(default=0)
+    angle_deg = models.PositiveSmallIntegerField(
+        _("orientation (degrees)"),
+        default=0,
+        help_text=_(
+            "Which way its bays run on the plan, counter-clockwise from east: 0 east, 90 north. Rows run to the left."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -125,6 +132,7 @@ class Block(models.Model):
                 condition=Q(bays__gte=1, rows__gte=1, max_tier__gte=1, max_tier__lte=9),
                 name="yard_block_dimensions_positive",
             ),
+            models.CheckConstraint(condition=Q(angle_deg__lt=360), name="yard_block_angle_within_a_turn"),
         ]
 
     def __str__(self) -> str:
