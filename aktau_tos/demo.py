@@ -32,10 +32,11 @@ OWNERS = ["CSQ", "MSK", "TCN", "CMA", "HDM", "OOL", "KTZ", "FES", "TGH", "SEG"]
 # (size/type, freight kind, share): mostly 40' high cubes and 20' boxes, some reefers and empties.
 MIX = [("45G1", "full", 40), ("22G1", "full", 30), ("42G1", "full", 8), ("45R1", "full", 5), ("22G1", "empty", 10),
        ("45G1", "empty", 7)]  # fmt: skip
+# With what the shipper's papers give besides the UN entry: net mass and the IMDG emergency schedules.
 DG_LINES = [
-    {"un_number": "1203", "class": "3", "packing_group": "II"},
-    {"un_number": "1830", "class": "8", "packing_group": "II"},
-    {"un_number": "1942", "class": "5.1", "packing_group": "III"},
+    {"un_number": "1203", "class": "3", "packing_group": "II", "net_mass_kg": 18_400, "ems": "F-E,S-E"},
+    {"un_number": "1830", "class": "8", "packing_group": "II", "net_mass_kg": 21_000, "ems": "F-A,S-B"},
+    {"un_number": "1942", "class": "5.1", "packing_group": "III", "net_mass_kg": 20_000, "ems": "F-H,S-Q"},
 ]
 
 

@@ -60,7 +60,18 @@ def _checked_line(index: int, line: dict) -> tuple[UnNumber, dict]:
         "subsidiary_risks": subsidiary,
         "limited_quantity": bool(line.get("limited_quantity", False)),
         "proper_shipping_name": entry.proper_shipping_name,
+        **_details_of(line),
     }
+
+
+def _details_of(line: dict) -> dict:
+    """What the papers declared besides the UN entry (net mass, flash point, marine pollutant, EmS), kept with the
+    line so that the declaration and the emergency list have it; numbers as floats, for the stay's JSON."""
+    details = {field: line[field] for field in _DETAIL_FIELDS if line.get(field) not in (None, "")}
+    for number in ("net_mass_kg", "flash_point_c"):
+        if number in details:
+            details[number] = float(details[number])
+    return details
 
 
 def admission_check(lines: list[dict]) -> None:
@@ -94,7 +105,7 @@ def declaration_record(*, visit: ContainerVisit, actor: AbstractBaseUser) -> Dec
     declaration.save()
     for index, line in enumerate(visit.dangerous_goods):
         entry, checked = _checked_line(index, line)
-        _line_create(declaration, entry, checked, {}, actor)
+        _line_create(declaration, entry, checked, checked, actor)
     return declaration
 
 
@@ -110,7 +121,7 @@ def declaration_on_arrival_replace(*, visit: ContainerVisit, actor: AbstractBase
         audited(line, actor, "declared anew on arrival").delete()
     for index, line in enumerate(visit.dangerous_goods or []):
         entry, checked = _checked_line(index, line)
-        _line_create(declaration, entry, checked, {}, actor)
+        _line_create(declaration, entry, checked, checked, actor)
     declaration.declared_by = actor
     audited(declaration, actor, "declared anew on arrival").save()
     return declaration

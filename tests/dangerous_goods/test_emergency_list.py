@@ -120,3 +120,28 @@ def test_goods_declared_anew_at_the_gate_replace_those_announced(dg_yard, clerk)
     )  # fmt: skip
     declaration = Declaration.objects.get(visit=announced)
     assert [line.un_entry.un_number for line in declaration.lines.all()] == ["1203"]
+
+
+def test_net_mass_lq_and_ems_declared_at_the_gate_reach_the_emergency_list(dg_yard, client_for, dg_client):
+    """The gate's DG line takes what the shipper's papers give besides the UN entry, and it is recorded as declared:
+    the fire brigade sees it without waiting for the DG office."""
+    number = valid_number(7)
+    line = {**GASOLINE, "net_mass_kg": "18400.5", "limited_quantity": False, "ems": "F-E,S-E"}
+    body = {"container": number, "iso_type": "22G1", "gross_kg": 21000, "freight_kind": "full", "truck": "T7",
+            "dangerous_goods": [line]}  # fmt: skip
+    clerk = client_for(roles.YARD_CLERK)
+    assert clerk.post("/api/v1/yard/gate-in/", body, format="json").status_code == 201
+    [declared] = Declaration.objects.get(visit__container__number=number).lines.all()
+    assert (declared.net_mass_kg, declared.ems, declared.limited_quantity) == (Decimal("18400.50"), "F-E,S-E", False)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("ems", "F-Z,S-A"), ("ems", "fire"), ("net_mass_kg", "0"), ("net_mass_kg", "heavy")]
+)
+def test_a_malformed_ems_or_mass_at_the_gate_is_refused_by_field(dg_yard, client_for, field, value):
+    body = {"container": valid_number(8), "iso_type": "22G1", "gross_kg": 21000, "freight_kind": "full",
+            "truck": "T8", "dangerous_goods": [{**GASOLINE, field: value}]}  # fmt: skip
+    response = client_for(roles.YARD_CLERK).post("/api/v1/yard/gate-in/", body, format="json")
+    assert (response.status_code, response.json()["code"]) == (400, "invalid")
+    assert list(response.json()["errors"]) == [f"dangerous_goods.0.{field}"]
+    assert not Declaration.objects.exists()

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from yard import capacity, selectors
@@ -129,6 +131,10 @@ class MoveDetailOutput(MoveOutput):
         fields = [*MoveOutput.Meta.fields, "allocation"]
 
 
+# IMDG EmS: a fire schedule F-A..F-J and a spillage schedule S-A..S-Z, as the Dangerous Goods List writes them.
+EMS_PATTERN = r"^F-[A-J], ?S-[A-Z]$"
+
+
 class DangerousGoodsLineInput(serializers.Serializer):
     def get_fields(self) -> dict:
         # "class" is a Python keyword, so the fields are named here rather than as attributes.
@@ -136,6 +142,18 @@ class DangerousGoodsLineInput(serializers.Serializer):
             "un_number": serializers.RegexField(r"^\d{4}$", help_text="Four digits, e.g. 1203."),
             "class": serializers.RegexField(r"^[1-9](\.[1-6])?[A-S]?$", help_text="IMDG class or division: 3, 5.1"),
             "packing_group": serializers.ChoiceField(choices=["I", "II", "III"], required=False, allow_blank=True),
+            # What the emergency list needs besides the UN entry, when the shipper's papers give it at arrival.
+            "net_mass_kg": serializers.DecimalField(
+                max_digits=9,
+                decimal_places=2,
+                min_value=Decimal("0.01"),
+                required=False,
+                help_text="Net mass of the dangerous goods (kg).",
+            ),
+            "limited_quantity": serializers.BooleanField(required=False),
+            "ems": serializers.RegexField(
+                EMS_PATTERN, required=False, help_text="IMDG emergency schedules, fire and spillage: F-E,S-D."
+            ),
         }
 
 
