@@ -86,6 +86,8 @@ def test_custom_admin_pages_run_under_the_content_security_policy(live_server, b
     page.click("input[type=submit]")
     pages = ["admin:index", "admin:yard_map", "admin:yard_move_board", "admin:rail_train_board"]
     pages += ["admin:rail_train_upload", "admin:dg_inventory", "admin:customs_control", "api-docs"]
+    pages += ["admin:vessels_call_schedule", "admin:customs_inspectionorder_changelist"]
+    pages += ["admin:customs_customsdeclaration_changelist", "admin:daily_report_preview"]
     for path in [reverse(name) for name in pages]:
         response = page.goto(f"{live_server.url}{path}")
         assert response.status == 200, path
