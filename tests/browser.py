@@ -32,3 +32,17 @@ def browser_page_open():
         )
         yield browser.new_page(viewport={"width": 1400, "height": 900})
         browser.close()
+
+
+def admin_open(page, live_server, user, path: str) -> list[str]:
+    """Logs `user` in to the admin in `page` and lands on `path`. Returns the list that collects what the content
+    security policy refused on the pages opened from then on (a test asserts it stays empty)."""
+    from tests.factories.accounts import PASSWORD
+
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else 0)
+    page.goto(f"{live_server.url}/admin/login/?next={path}")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    return refused

@@ -1,7 +1,7 @@
 """The operators' yard plan and pages in a real headless browser (Debian's Chromium driven by Playwright)."""
 
 from aktau_tos import roles
-from tests.browser import ARTIFACTS, BROWSER_TEST
+from tests.browser import ARTIFACTS, BROWSER_TEST, admin_open
 from tests.factories.accounts import PASSWORD
 from tests.factories.yard import BlockFactory, ContainerFactory, ContainerVisitFactory, IsoSizeTypeFactory
 from yard import services
@@ -78,12 +78,7 @@ def test_custom_admin_pages_run_under_the_content_security_policy(live_server, b
     operator = user_with_role(roles.OPERATOR, is_staff=True)
     operator.groups.add(*Group.objects.filter(name__in=[roles.DG_OFFICER, roles.CUSTOMS_OFFICER]))
     page = browser_page
-    refused = []
-    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else 0)
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", operator.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    refused = admin_open(page, live_server, operator, "/admin/")
     pages = ["admin:index", "admin:yard_map", "admin:yard_move_board", "admin:rail_train_board"]
     pages += ["admin:rail_train_upload", "admin:dg_inventory", "admin:customs_control", "api-docs"]
     pages += ["admin:vessels_call_schedule", "admin:customs_inspectionorder_changelist"]

@@ -4,8 +4,7 @@ operator looks at the move board appears on it without a reload, and a server th
 from django.urls import reverse
 
 from aktau_tos import roles
-from tests.browser import ARTIFACTS, BROWSER_TEST
-from tests.factories.accounts import PASSWORD
+from tests.browser import ARTIFACTS, BROWSER_TEST, admin_open
 from tests.factories.yard import (
     BlockFactory,
     ContainerFactory,
@@ -45,12 +44,7 @@ def test_a_new_move_appears_on_the_open_move_board_without_a_reload(live_server,
     services.moves_dispatch()
 
     page = browser_page
-    refused = []
-    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else 0)
-    page.goto(f"{live_server.url}/admin/login/?next={reverse('admin:yard_move_board')}")
-    page.fill("#id_username", operator.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    refused = admin_open(page, live_server, operator, f"{reverse('admin:yard_move_board')}")
     page.wait_for_selector("#move-board")
     assert first.container.number in page.locator("#move-board").inner_text()
     idle = page.locator('section[data-equipment="RS-02"]')

@@ -6,10 +6,9 @@ from django.urls import reverse
 from aktau_tos import roles
 from edi import services
 from edi.models import Message, Partner
-from tests.browser import ARTIFACTS, BROWSER_TEST
+from tests.browser import ARTIFACTS, BROWSER_TEST, admin_open
 from tests.edi.conftest import sample
 from tests.edi.test_admin import BAPLIE, announce_the_bay_plans_call
-from tests.factories.accounts import PASSWORD
 from vessels.models import OnBoard
 
 pytestmark = BROWSER_TEST
@@ -25,12 +24,7 @@ def test_inbox_message_segments_and_process_again(live_server, browser_page, use
     assert message.status == "rejected"  # its call is not announced yet
 
     page = browser_page
-    refused = []
-    page.on("console", lambda line: refused.append(line.text) if "Content Security Policy" in line.text else 0)
-    page.goto(f"{live_server.url}/admin/login/?next={reverse('admin:edi_inboxmessage_changelist')}")
-    page.fill("#id_username", operator.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    refused = admin_open(page, live_server, operator, f"{reverse('admin:edi_inboxmessage_changelist')}")
     page.wait_for_selector("#result_list")
     assert page.locator("#result_list tbody tr").count() == 1
     assert "Rejected" in page.locator("#result_list tbody tr").inner_text()

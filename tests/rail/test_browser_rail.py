@@ -1,8 +1,7 @@
 """A train's page in a real headless browser: what the rail clerk and the operator read, under the page policy."""
 
 from rail.services import container_check_in, train_list_register
-from tests.browser import ARTIFACTS, BROWSER_TEST
-from tests.factories.accounts import PASSWORD
+from tests.browser import ARTIFACTS, BROWSER_TEST, admin_open
 from tests.rail.test_trains import clerk, rail_yard, train_list  # noqa: F401 (fixtures)
 
 pytestmark = BROWSER_TEST
@@ -14,12 +13,7 @@ def test_a_trains_page_reads_wagon_by_wagon(live_server, browser_page, rail_yard
     train, _ = train_list_register(actor=operator, **train_list())
     container_check_in(train_id=train.pk, container="MSKU2666542", seal="XX999", actor=clerk)
     page = browser_page
-    refused = []
-    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else 0)
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/rail/trainvisit/{train.pk}/change/")
-    page.fill("#id_username", operator.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    refused = admin_open(page, live_server, operator, f"/admin/rail/trainvisit/{train.pk}/change/")
     page.wait_for_selector(".train-wagons")
     wagons = page.locator("tbody.train-wagon").all_inner_texts()
     assert len(wagons) == 2

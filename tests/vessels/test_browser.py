@@ -5,8 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aktau_tos import roles
-from tests.browser import ARTIFACTS, BROWSER_TEST
-from tests.factories.accounts import PASSWORD
+from tests.browser import ARTIFACTS, BROWSER_TEST, admin_open
 from tests.factories.yard import valid_number
 from tests.vessels.conftest import IMO
 from vessels import services
@@ -33,12 +32,7 @@ def test_schedule_bay_plan_and_an_upload(live_server, browser_page, user_with_ro
     assert services.discharge_list_apply(call_id=call.pk, containers=rows, actor=operator).problems == []
 
     page = browser_page
-    refused = []
-    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else 0)
-    page.goto(f"{live_server.url}/admin/login/?next={reverse('admin:vessels_vesselcall_changelist')}")
-    page.fill("#id_username", operator.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    refused = admin_open(page, live_server, operator, f"{reverse('admin:vessels_vesselcall_changelist')}")
     page.click("#berth-schedule-link")
     page.wait_for_selector("svg#schedule")
     bar = page.locator(f'svg#schedule a.call-bar[data-call="{call.pk}"]')
