@@ -12,19 +12,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aktau_tos.audit import audited, system_user
-from aktau_tos.locking import lock_wait
 from yard import hooks
 from yard.errors import (
     EquipmentNotFound,
     MachineInactive,
     MachineNotServing,
     MoveAwaitingSlot,
-    MoveNotFound,
     MoveNotOpen,
     MoveNotReady,
 )
 from yard.models import Block, Equipment, Hold, YardMove
-from yard.services.moves import hold_check
+from yard.services.moves import hold_check, move_locked
 
 BATCH = 200
 
@@ -102,21 +100,6 @@ def _machine_for(move: YardMove, machines: list[Equipment], serves: dict, queue:
     return min(able, key=lambda m: (queue[m.pk], _distance(m.current_block, block), m.code), default=None)
 
 
-def _move_locked(move_id: int) -> YardMove:
-    with lock_wait(f"move {move_id}"):
-        found = list(
-            YardMove.objects.select_for_update(of=("self",))
-            .select_related(
-                "visit__container", "from_slot__block", "to_slot__block", "from_carrier", "to_carrier", "equipment"
-            )
-            .filter(pk=move_id)
-            .order_by()
-        )
-    if not found:
-        raise MoveNotFound(move=move_id)
-    return found[0]
-
-
 @transaction.atomic
 def move_reassign(*, move_id: int, equipment_code: str, actor: AbstractBaseUser) -> YardMove:
     """Gives an open move to another machine (one broke down, another stands idle), by the rules dispatch uses:
@@ -125,7 +108,7 @@ def move_reassign(*, move_id: int, equipment_code: str, actor: AbstractBaseUser)
     A planned move becomes dispatched; one in progress stays in progress (its machine failed mid-move and another
     finishes it). Giving a move to the machine it already has changes nothing and writes no history.
     """
-    move = _move_locked(move_id)
+    move = move_locked(move_id)
     if move.status not in YardMove.OPEN_STATUSES:
         raise MoveNotOpen(move=move.pk, status=move.status)
     if move.awaiting_slot_since is not None:

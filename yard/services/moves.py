@@ -269,7 +269,7 @@ def awaiting_slots_allocate(*, limit: int = AWAITING_BATCH) -> int:
 def move_send_to_overflow(*, move_id: int, actor: AbstractBaseUser) -> YardMove:
     """The operator's way out for a move awaiting a slot: the best place in the overflow area (layout blocks of kind
     overflow). Its rules are the yard's: no dangerous goods there, and a full reefer needs a powered slot."""
-    move = _move_locked(move_id)
+    move = move_locked(move_id)
     if move.status != YardMove.Status.PLANNED or move.awaiting_slot_since is None:
         raise MoveNotAwaitingSlot(move=move.pk)
     request = _waiting_for(move)
@@ -326,7 +326,8 @@ def _placement_verify(visit: ContainerVisit, slot: Slot, tier: int) -> None:
         raise PlacementRefused(code=verdict.code, position=snapshot.position(slot, tier), reason=verdict.reason)
 
 
-def _move_locked(move_id: int) -> YardMove:
+def move_locked(move_id: int) -> YardMove:
+    """The move, locked for this transaction, with everything a scanner's answer about it shows."""
     with lock_wait(f"move {move_id}"):
         found = list(
             YardMove.objects.select_for_update(of=("self",))
@@ -352,7 +353,7 @@ def _move_locked(move_id: int) -> YardMove:
 
 @transaction.atomic
 def move_start(*, move_id: int, actor: AbstractBaseUser) -> YardMove:
-    move = _move_locked(move_id)
+    move = move_locked(move_id)
     if move.status == YardMove.Status.IN_PROGRESS:
         return move
     if move.status not in YardMove.OPEN_STATUSES:
@@ -366,7 +367,7 @@ def move_start(*, move_id: int, actor: AbstractBaseUser) -> YardMove:
 @transaction.atomic
 def move_place_set(*, move_id: int, to_place: str, actor: AbstractBaseUser, reason: str) -> YardMove:
     """Points an open move at another place on its carrier (a restowed box's new cell from the stowage plan)."""
-    move = _move_locked(move_id)
+    move = move_locked(move_id)
     if move.status not in YardMove.OPEN_STATUSES or not move.to_carrier_id:
         raise MoveNotOpen(move=move.pk, status=move.status)
     move.to_place = to_place
@@ -378,7 +379,7 @@ def move_place_set(*, move_id: int, to_place: str, actor: AbstractBaseUser, reas
 @transaction.atomic
 def move_cancel(*, move_id: int, actor: AbstractBaseUser, reason: str = "", failed: bool = False) -> YardMove:
     """Cancels an open move (or marks it failed: the machine could not do it). The container stays put."""
-    move = _move_locked(move_id)
+    move = move_locked(move_id)
     if move.status not in YardMove.OPEN_STATUSES:
         raise MoveNotOpen(move=move.pk, status=move.status)
     move.status = YardMove.Status.FAILED if failed else YardMove.Status.CANCELLED
@@ -414,7 +415,7 @@ def move_complete(*, move_id: int, container: str, position: str, actor: Abstrac
 def _move_redirect(move_id: int, position: str, refused: PlacementRefused, actor: AbstractBaseUser) -> YardMove | None:
     """Another place for a move whose planned place was refused at completion; None if the scan was not at the
     planned place (a driver's own choice: the refusal stands) or no other place is free."""
-    move = _move_locked(move_id)
+    move = move_locked(move_id)
     planned = selectors.move_to(move)
     if move.status not in YardMove.OPEN_STATUSES or not move.to_slot_id or str(position).strip().upper() != planned:
         return None
@@ -434,7 +435,7 @@ def _move_redirect(move_id: int, position: str, refused: PlacementRefused, actor
 def _move_complete(*, move_id: int, container: str, position: str, actor: AbstractBaseUser) -> YardMove:
     number = container_number_normalise(container)
     target = str(position).strip().upper()
-    move = _move_locked(move_id)
+    move = move_locked(move_id)
     repeated = move.visit.container.number == number and target == selectors.move_to(move)
     if move.status == YardMove.Status.DONE and repeated:
         return move  # the same confirmation again: same answer, no write
