@@ -2,7 +2,6 @@
 
 from django.urls import path
 
-from aktau_tos.urls import handler404, handler500
 from aktau_tos.urls import urlpatterns as project_urlpatterns
 from bench.floor import FLOOR_PATH, FloorView
 
@@ -10,5 +9,3 @@ urlpatterns = [
     path(f"{FLOOR_PATH}<str:number>/", FloorView.as_view(), name="benchmark-floor"),
     *project_urlpatterns,
 ]
-
-__all__ = ["handler404", "handler500", "urlpatterns"]

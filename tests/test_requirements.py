@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ("aktau_tos", "yard", "rail", "customs", "dangerous_goods", "vessels", "edi", "simulation")
+PRODUCT = ("aktau_tos", "yard", "rail", "customs", "dangerous_goods", "vessels", "edi", "handheld", "simulation")
 FIRST_PARTY = {*PRODUCT, "bench", "tests", "manage"}  # a new app counts once it is in PRODUCT
 DEVELOPMENT = ("bench", "tests", "scripts")
 
