@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "dangerous_goods",
     "vessels",
     "edi",
+    "handheld",  # the scanners' web client: a page over the scanner API
     "simulation",  # the top floor: a planners' tool over every app's services; nothing imports it
 ]
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HandheldConfig(AppConfig):
+    name = "handheld"
+    verbose_name = "Handheld client"

@@ -1,0 +1,6 @@
+from django.urls import path
+
+from handheld import views
+
+app_name = "handheld"
+urlpatterns = [path("", views.index, name="index")]
