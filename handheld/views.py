@@ -3,8 +3,16 @@
 The page holds no data and needs no log-in: the API authenticates every call with the device token.
 """
 
+import hashlib
+import json
+from pathlib import Path
+
+from django.apps import apps
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -22,7 +30,7 @@ def _texts() -> dict[str, str]:
         "login_locked": _("Too many failed log-ins. Wait, then try again."),
         "throttled": _("Too many log-in attempts. Wait a minute, then try again."),
         "fields_required": _("Fill in user name and password."),
-        "no_role": _("This handheld has screens for drivers only so far; your roles: {roles}."),
+        "no_role": _("The handheld has screens for drivers and yard clerks; your roles: {roles}."),
         "permission_denied": _("Your role may not do this."),
         "machine_required": _("Scan or type the machine's code."),
         "equipment_not_found": _("There is no machine {machine}. Check the code on the machine."),
@@ -47,6 +55,39 @@ def _texts() -> dict[str, str]:
         "container_on_hold": _("Leave this box where it is: {detail}"),
         "container_not_on_top": _("Another box stands on it: move that one first. {detail}"),
         "done": _("Done: {container} at {position}."),
+        "start": _("start"),
+        "started": _("started"),
+        "started_move": _("Started: {container}."),
+        "cancel": _("cancel"),
+        "fail": _("fail"),
+        "reason_required": _("Say why: type the reason first."),
+        "cancelled_move": _("Cancelled: {container}. The yard office sees why."),
+        "failed_move": _("Reported as failed: {container}. The yard office sees why."),
+        "queued": _("No connection: {label} is kept on this device and sent when the network returns."),
+        "refused_waiting": _("A scan sent after the outage was refused: {label}. Fix it in the list below."),
+        "status_queued": _("waiting to send"),
+        "status_sent": _("sent"),
+        "status_refused": _("refused: fix it"),
+        "fix": _("Fix"),
+        "dismiss": _("Dismiss"),
+        "outbox_summary": _("Waiting to send: {queued}. Refused: {refused}."),
+        "queued_count": _("{count} to send"),
+        "offline_short": _("Offline"),
+        "token_expired_kept": _("Your log-in has expired. Log in again: the scans on this device are kept and sent."),
+        "logout_waiting": _("{count} scans are not sent yet. They are sent after the next log-in. Log out anyway?"),
+        "looking_up": _("Looking up…"),
+        "container_not_found": _("The terminal does not know {number}."),
+        "container": _("Container"),
+        "iso_type": _("Type"),
+        "status": _("Status"),
+        "position": _("Position"),
+        "category": _("Category"),
+        "arrived": _("Arrived by"),
+        "leaves": _("Leaves by"),
+        "dangerous_goods": _("Dangerous goods"),
+        "container_status_expected": _("expected (not yet put down)"),
+        "container_status_in_yard": _("in the yard"),
+        "container_status_not_in_terminal": _("not in the terminal"),
         "kind_discharge": _("Discharge"),
         "kind_receive": _("Receive"),
         "kind_load": _("Load"),
@@ -61,3 +102,32 @@ def _texts() -> dict[str, str]:
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "handheld/index.html", {"texts": _texts()})
+
+
+def _static_folder() -> Path:
+    return Path(apps.get_app_config("handheld").path) / "static" / "handheld"
+
+
+def _shell() -> list[str]:
+    """What the app needs to open without network: its page and every static file of its own."""
+    folder = _static_folder()
+    files = sorted(f"handheld/{path.name}" for path in folder.iterdir() if path.is_file())
+    return [reverse("handheld:index"), *(static(name) for name in [*files, "aktau_tos/favicon.svg"])]
+
+
+@require_safe
+def worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, served under /hh/ so that it may answer for the app's page.
+
+    Its text names the files it keeps, with a version from their contents: a new release is a new worker, which
+    replaces the files kept on the device.
+    """
+    shell = _shell()
+    folder = _static_folder()
+    digest = hashlib.sha256("\n".join(shell).encode())
+    for path in sorted(folder.iterdir()):
+        digest.update(path.read_bytes())
+    script = render_to_string("handheld/worker.js", {"shell": json.dumps(shell), "version": digest.hexdigest()[:12]})
+    response = HttpResponse(script, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"  # the browser asks each time whether there is a new release
+    return response

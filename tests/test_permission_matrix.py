@@ -37,7 +37,7 @@ MATRIX = {
     ("GET", "/api/v1/yard/moves/999999/"): EVERYONE,
     ("POST", "/api/v1/yard/moves/999999/complete/"): {DRIVER, YARD_CLERK},
     ("POST", "/api/v1/yard/moves/999999/start/"): {DRIVER, YARD_CLERK},
-    ("POST", "/api/v1/yard/moves/999999/cancel/"): {YARD_CLERK, OPERATOR},
+    ("POST", "/api/v1/yard/moves/999999/cancel/"): {DRIVER, YARD_CLERK, OPERATOR},
     ("POST", "/api/v1/yard/holds/"): {OPERATOR},
     ("POST", "/api/v1/yard/holds/999999/release/"): {OPERATOR},
     ("GET", "/api/v1/dangerous-goods/segregation/"): EVERYONE,

@@ -2,6 +2,7 @@
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -53,13 +54,45 @@ def test_the_labels_the_scanner_staff_know(page):
 
 def test_the_scripts_and_styles_are_static_files_and_load_nothing_else(page):
     html = page.content.decode()
-    for name in ("app.js", "api.js", "feedback.js", "handheld.css"):
-        path = finders.find(f"handheld/{name}")
-        assert path, name
-        source = Path(path).read_text(encoding="utf-8")
+    folder = Path(finders.find("handheld/app.js")).parent
+    names = {path.name for path in folder.iterdir()}
+    assert {"app.js", "api.js", "core.js", "outbox.js", "driver.js", "clerk.js", "handheld.css"} <= names
+    for name in names:
+        source = (folder / name).read_text(encoding="utf-8")
         assert "http://" not in source and "https://" not in source, f"{name} fetches nothing from elsewhere"
     assert "/static/handheld/app.js" in html and "/static/handheld/handheld.css" in html
 
 
 def test_the_page_is_not_posted_to(client):
     assert client.post("/hh/").status_code == 405
+
+
+def test_the_service_worker_keeps_the_page_and_every_file_of_the_app(client, page):
+    worker = client.get("/hh/worker.js")
+    assert worker.status_code == 200
+    assert worker["Content-Type"].startswith("text/javascript") and worker["Cache-Control"] == "no-cache"
+    script = worker.content.decode()
+    shell = json.loads(re.search(r"const SHELL = (\[.*?\]);", script).group(1))
+    folder = Path(finders.find("handheld/app.js")).parent
+    assert "/hh/" in shell
+    assert {f"/static/handheld/{path.name}" for path in folder.iterdir()} <= set(shell)
+    for path in shell:  # everything it keeps is there to be kept: one missing file would fail the install
+        if path.startswith("/static/"):
+            assert finders.find(path.removeprefix("/static/")), path
+    html = page.content.decode()
+    assert 'data-worker="/hh/worker.js"' in html and 'data-scope="/hh/"' in html
+
+
+def test_a_new_release_is_a_new_service_worker(client, monkeypatch, tmp_path):
+    from handheld import views
+
+    def version() -> bytes:
+        return re.search(rb'const CACHE = "hh-(\w+)"', client.get("/hh/worker.js").content).group(1)
+
+    release = tmp_path / "handheld"
+    shutil.copytree(views._static_folder(), release)
+    monkeypatch.setattr(views, "_static_folder", lambda: release)
+    first = version()
+    assert version() == first  # the same files: the browser keeps the worker it has
+    (release / "driver.js").write_text((release / "driver.js").read_text() + "\n// a fix\n")
+    assert version() != first  # one changed file: a new worker, which replaces the files kept on the device

@@ -90,7 +90,7 @@ class MoveViewSet(ApiViewSet):
         "create": (YARD_CLERK, OPERATOR),
         "complete": (DRIVER, YARD_CLERK),
         "start": (DRIVER, YARD_CLERK),
-        "cancel": (YARD_CLERK, OPERATOR),
+        "cancel": (DRIVER, YARD_CLERK, OPERATOR),  # a driver hands back a move they cannot do, saying why
     }
 
     @extend_schema(

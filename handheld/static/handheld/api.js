@@ -83,6 +83,10 @@ export class Api {
     return this.request("GET", `yard/moves/?equipment=${encodeURIComponent(machine)}`);
   }
 
+  container(number) {
+    return this.request("GET", `containers/${encodeURIComponent(number)}/`);
+  }
+
   move(id) {
     return this.request("GET", `yard/moves/${id}/`);
   }
