@@ -72,6 +72,41 @@ def scanner_lines(scanner: dict) -> list[str]:
     return lines
 
 
+def handheld_lines(handheld: dict) -> list[str]:
+    """The handheld client in Chromium: cold-start weight by type, and scan-to-answer time by background load."""
+    cold = handheld["cold_start"]
+    kinds = ", ".join(f"{kind} {row['bytes']:,} ({row['requests']})" for kind, row in cold["by_type"].items())
+    worker, later = cold["by_requester"]["service worker"], cold["after_log_in_shown"]
+    lines = [
+        "## Handheld client (/hh/) in Chromium at 360 x 640",
+        "",
+        f"Cold start until the log-in screen: {cold['bytes']:,} bytes transferred in {cold['requests']} requests "
+        f"(aim < {cold['aim_bytes']:,}: {'met' if cold['aim_met'] else 'MISSED'}); by type, bytes (requests): "
+        f"{kinds}. Of these, the service worker (its script, its copies for offline use): {worker['bytes']:,} bytes in "
+        f"{worker['requests']} requests ({cold['from_cache']} answered from the browser's cache). The screen showed "
+        f"after {cold['ms_to_log_in_screen']} ms; then, until the network went quiet, {later['bytes']:,} bytes in "
+        f"{later['requests']} requests.",
+        "",
+    ]
+    labels = {"unloaded": "unloaded", "ten_times_design_peak": "ten times the design peak"}
+    rows = []
+    for name, run in handheld["scan_answer"]["runs"].items():
+        latency, background = run["latency"], run.get("background")
+        rows.append([
+            labels.get(name, name), latency["count"], latency["median_ms"], latency["p90_ms"], latency["max_ms"],
+            f"< {run['aim_ms']}: {'met' if run['aim_met'] else 'MISSED'}",
+            f"{background['flows']} flows at {background['flows_per_s']}/s, {background['error_count']} errors"
+            if background else "none",
+        ])  # fmt: skip
+    lines += [
+        "Scan to answer: from the position's Enter until the answer is shown (the next move on screen), a driver "
+        "working one machine's queue through the page:",
+        "",
+        *_table(["background load", "scans", "median ms", "p90 ms", "max ms", "aim (p90)", "API scan flows"], rows),
+    ]
+    return lines
+
+
 def speed_lines(results: dict) -> list[str]:
     """The three speed aims of the terminal's own work, each figure beside its aim (aims are for two cores)."""
     rows = []
@@ -208,6 +243,8 @@ def summary_markdown(results: dict) -> str:
         scanner = stage.get("scanner")
         if scanner:
             lines += scanner_lines(scanner)
+    if handheld := results.get("handheld"):
+        lines += handheld_lines(handheld)
     if growth := results.get("growth"):
         lines += ["## Growth", "", *(f"- {key.replace('_', ' ')}: {value}" for key, value in growth.items()), ""]
     if dispatch := results.get("dispatch"):

@@ -6,7 +6,8 @@ bulk-loads years of synthetic history. Sections, in order (each is timed):
   700-TEU vessel), allocation against two baselines on the same flow, the DG area against the model's DG flow,
   one dispatch tick with 2,000 open moves and 20 machines, then with one year of history: the nightly report,
   dispatch and the scanner API under load (paced at ten times the design peak, and saturated against a
-  bare-DRF floor); the same again after growing the history; train lists through the service (57 wagons,
+  bare-DRF floor); the same again after growing the history; the handheld web client in Chromium (cold-start
+  bytes, scan-to-answer time unloaded and at ten times the design peak); train lists through the service (57 wagons,
   and 700 units); simulated days of traffic through the real services (seconds per day and where they go);
   then, on the yard the simulation leaves, allocation's milliseconds per box and the 57-wagon list again.
 """
@@ -33,6 +34,7 @@ from bench.brp import brp_evaluate
 from bench.dg_area import dg_area_measure
 from bench.dispatch import dispatch_tick_measure
 from bench.edi import edi_measure
+from bench.handheld import handheld_measure
 from bench.history import history_load
 from bench.rail import load_plans_measure, train_list_57_measure, train_lists_measure
 from bench.scanner_load import scanner_benchmark
@@ -62,6 +64,7 @@ PROFILES = {
         "list_repeats": 5,
         "allocation": {"boxes": 114, "rounds": 5, "single_boxes": 40},
         "dg_area": {"days": 60, "volumes": (240_000, 300_000, 360_000), "seeds": (1, 2)},
+        "handheld": {"moves": 40},
     },
     "quick": {
         "allocation_flows": {140: 7, 330: 7},
@@ -74,6 +77,7 @@ PROFILES = {
         "list_repeats": 3,
         "allocation": {"boxes": 114, "rounds": 2, "single_boxes": 20},
         "dg_area": {"days": 14, "volumes": (240_000,), "seeds": (1,)},
+        "handheld": {"moves": 10},
     },
 }
 
@@ -126,6 +130,7 @@ class Command(BaseCommand):
         self._section("history_year_1", lambda: self._stage("year_1", first, profile))
         self._section("history_grown", lambda: self._stage("grown", grown, profile))
         self._growth()
+        self._section("handheld", lambda: handheld_measure(**profile["handheld"]))
         # The simulation last: it leaves a working yard behind.
         self._section("simulation", lambda: self._simulation(profile))
         # After the simulation, on the yard it leaves (filled at design volume); all of it rolled back.
