@@ -9,6 +9,7 @@ from aktau_tos import roles
 from aktau_tos.models import ApiToken
 from tests.browser import ARTIFACTS, BROWSER_TEST
 from tests.factories.accounts import PASSWORD
+from tests.handheld.steps import driver_logged_in
 from yard import selectors, services
 
 pytestmark = BROWSER_TEST
@@ -126,3 +127,46 @@ def test_a_driver_logs_in_works_the_queue_and_is_sent_back_when_the_token_expire
     phone.close()
     with capsys.disabled():
         print(f"\nhandheld screenshots: {ARTIFACTS}/hh-*.png")
+
+
+def test_a_driver_starts_a_move_then_fails_it_and_cancels_the_next_saying_why(
+    live_server, phone, two_moves, user_with_role
+):
+    first, second = two_moves
+    driver = user_with_role(roles.DRIVER)
+    page = phone.new_page()
+    driver_logged_in(page, live_server, driver)
+
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_selector("#hh-message.ok:has-text('Started')")
+    assert page.locator("#move-start").is_hidden()
+    first.refresh_from_db()
+    assert first.status == "in_progress" and first.started_at is not None
+
+    # The machine cannot do it: without a reason nothing is sent; with one the move is failed and the next comes up.
+    page.get_by_text("Cannot do this move").click()
+    page.get_by_role("button", name="Fail move").click()
+    page.wait_for_selector("#hh-message.error:has-text('Say why')")
+    assert page.evaluate("document.activeElement.id") == "trouble-reason"
+    first.refresh_from_db()
+    assert first.status == "in_progress"
+    page.get_by_label("Reason").fill("Spreader fault")
+    page.screenshot(path=str(ARTIFACTS / "hh-trouble.png"))
+    page.get_by_role("button", name="Fail move").click()
+    page.wait_for_selector("#hh-message.ok:has-text('Reported as failed')")
+    first.refresh_from_db()
+    assert first.status == "failed"
+    failure = first.history.filter(status="failed").latest("history_date")
+    assert (failure.history_user, failure.history_change_reason) == (driver, "Spreader fault")
+
+    number = second.visit.container.number
+    page.wait_for_function(f"() => document.getElementById('move-container').textContent === '{number}'")
+    assert page.get_by_label("Reason").input_value() == ""  # the next move's reason starts empty
+    page.get_by_label("Reason").fill("Stack blocked by a reach stacker under repair")
+    page.get_by_role("button", name="Cancel move").click()
+    page.wait_for_selector("#hh-message.ok:has-text('Cancelled')")
+    second.refresh_from_db()
+    assert second.status == "cancelled"
+    cancelled = second.history.filter(status="cancelled").latest("history_date")
+    assert cancelled.history_change_reason == "Stack blocked by a reach stacker under repair"
+    assert page.locator("#queue-empty").is_visible()

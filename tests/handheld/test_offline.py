@@ -5,59 +5,17 @@ the scans and sends them after the next log-in."""
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from aktau_tos import roles
 from aktau_tos.models import ApiToken, IdempotentRequest
 from tests.browser import ARTIFACTS, BROWSER_TEST
 from tests.factories.accounts import PASSWORD
-from yard import selectors, services
+from tests.handheld.steps import confirm, driver_logged_in, scan
+from yard import selectors
 from yard.models import YardMove
 
 pytestmark = BROWSER_TEST
-
-
-def scan(page, text: str) -> None:
-    page.keyboard.type(text)
-    page.keyboard.press("Enter")
-
-
-@pytest.fixture
-def phone(browser_page):
-    context = browser_page.context.browser.new_context(viewport={"width": 360, "height": 640}, has_touch=True)
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def two_moves(small_yard, put, clerk):
-    """Two shifts dispatched to RS-01, in queue order."""
-    first, second = put("A-01-01-1"), put("A-01-02-1")
-    services.move_create_adhoc(container=first.container.number, to="A-02-01-1", actor=clerk)
-    services.move_create_adhoc(container=second.container.number, to="A-02-02-1", actor=clerk)
-    services.moves_dispatch()
-    return list(selectors.moves_queue(equipment_code="RS-01"))
-
-
-def driver_logged_in(page, live_server, driver) -> None:
-    page.goto(f"{live_server.url}/hh/")
-    page.get_by_label("Username").fill(driver.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Device").fill("HH-11")
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_label("Machine").wait_for()
-    scan(page, "RS-01")
-    page.wait_for_selector("#screen-driver:not([hidden])")
-    # The service worker has kept the app's files once it is active and answers for the page.
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-
-
-def confirm(page, move: YardMove, position: str) -> None:
-    number = move.visit.container.number
-    page.wait_for_function(f"() => document.getElementById('move-container').textContent === '{number}'")
-    scan(page, number)
-    scan(page, position)
 
 
 def outbox_statuses(page) -> list[str]:

@@ -1,0 +1,29 @@
+"""The handheld's steps as a user takes them: scans typed as a scanner's keyboard wedge sends them (text, Enter)."""
+
+from tests.factories.accounts import PASSWORD
+from yard.models import YardMove
+
+
+def scan(page, text: str) -> None:
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+
+
+def driver_logged_in(page, live_server, driver) -> None:
+    page.goto(f"{live_server.url}/hh/")
+    page.get_by_label("Username").fill(driver.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Device").fill("HH-11")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Machine").wait_for()
+    scan(page, "RS-01")
+    page.wait_for_selector("#screen-driver:not([hidden])")
+    # The service worker has kept the app's files once it is active and answers for the page.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+
+
+def confirm(page, move: YardMove, position: str) -> None:
+    number = move.visit.container.number
+    page.wait_for_function(f"() => document.getElementById('move-container').textContent === '{number}'")
+    scan(page, number)
+    scan(page, position)
