@@ -3,7 +3,7 @@
 `handheld_run` serves the client as production does and runs each measurement on it in turn (`handheld_measure`, make
 bench's section, does so on a settled database with production durability). A measurement is a function of the
 running server that returns its figures; it does its database work before and after its browser, never during it
-(Playwright's sync API runs an event loop, which Django refuses to query from). Two so far:
+(Playwright's sync API runs an event loop, which Django refuses to query from). Three:
 
 - cold start (`cold_start_measure`): what a fresh browser (no cache, no service worker) transfers until the log-in
   screen shows: response bodies as sent (compressed where the server compresses), by type, and what followed
@@ -12,7 +12,9 @@ running server that returns its figures; it does its database work before and af
   the moves of its queue as a scanner's keyboard wedge types them (the container, Enter, the position, Enter); each
   is timed in the page from the position's Enter until the message line shows the answer (by then the next move
   is on screen). Once unloaded, once while other handhelds' scan flows go through the API at ten times the design
-  peak (bench.scanner_load's rate and its scan flow: look-up, then completion).
+  peak (bench.scanner_load's rate and its scan flow: look-up, then completion);
+- replay after an outage (`replay_measure`): the same moves scanned with the network off, kept on the device;
+  scans sent per second once the network returns, each applied once.
 
 The moves are prepared as the scanner benchmark prepares them (stacks in the full-container blocks, through the
 services) and given to one machine that serves their blocks and has nothing else to do, so that its queue is
@@ -71,6 +73,9 @@ CHROMIUM = "/usr/bin/chromium"  # Debian's: nothing is downloaded
 # No sandbox (Chromium has none to offer as root in a container); no background traffic or downloads of its own.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
 PHONE = {"width": 360, "height": 640}  # the drivers' Android scanners
+REPLAY_TIMEOUT_MS = 120_000
+_SHOWN = "(container) => document.getElementById('move-container').textContent === container"
+_WAITING = "(count) => document.querySelectorAll('#outbox-list li[data-status=queued]').length === count"
 AIM_COLD_START_BYTES = 300_000
 AIM_SCAN_ANSWER_MS = 300.0  # at p90
 DRIVER_USERNAME = "bench-hh-driver"
@@ -502,6 +507,48 @@ def scan_answer_measure(
     }
 
 
+def replay_measure(server: HandheldServer, *, moves: int) -> dict:
+    """Queued scans replayed after an outage: the driver works `moves` moves with the network off (each is kept on
+    the device and the next move comes up from the queue read before), then the network returns; timed in the page
+    from the browser's "online" event until no scan is left waiting. Each must then be done exactly once."""
+    driver = _driver()
+    work = work_prepare(moves=moves, stack_height=STACK_HEIGHT)
+    flows = {flow.move_id: flow for stack in work["stacks"] for flow in stack}
+    machine = _machine_give(list(flows.values()))
+    queue = [flows[move.pk] for move in selectors.moves_queue(equipment_code=machine)][:moves]
+    page_errors: list[str] = []
+    try:
+        with _chromium() as browser:
+            context = browser.new_context(viewport=PHONE, has_touch=True)
+            page = context.new_page()
+            page.on("pageerror", lambda error: page_errors.append(str(error)))
+            _work_start(page, server.url, *driver, machine, queue[0])
+            context.set_offline(True)
+            for index, flow in enumerate(queue):
+                page.wait_for_function(_SHOWN, arg=flow.container)  # the screen has moved on to this move
+                _type_scan(page, flow.container)
+                _type_scan(page, flow.position)
+                page.wait_for_function(_WAITING, arg=index + 1)
+            context.set_offline(False)
+            started = page.evaluate("() => { window.dispatchEvent(new Event('online')); return performance.now(); }")
+            page.wait_for_function(_WAITING, arg=0, polling="raf", timeout=REPLAY_TIMEOUT_MS)
+            seconds = (page.evaluate("() => performance.now()") - started) / 1000
+            refused = page.locator("#outbox-list li[data-status=refused]").count()
+    finally:
+        cancelled = work_release(work["stacks"], {flow.move_id for flow in queue})
+    scanned = [flow.move_id for flow in queue]
+    return {
+        "machine": machine,
+        "scans": len(queue),
+        "seconds": round(seconds, 3),
+        "scans_per_s": round(len(queue) / seconds, 1),
+        "refused": refused,
+        "page_errors": page_errors[:5],
+        "database": moves_verify(scanned),
+        "cancelled_not_reached": cancelled,
+    }
+
+
 # --- The section -------------------------------------------------------------------------------------------------
 
 
@@ -514,6 +561,7 @@ def handheld_run(*, moves: int, **scan_options) -> dict:
                        "static": "collected with the project's storage, served by WhiteNoise, DEBUG off"},
             "cold_start": cold_start_measure(server),
             "scan_answer": scan_answer_measure(server, moves=moves, **scan_options),
+            "replay_after_outage": replay_measure(server, moves=moves),
         }  # fmt: skip
     return figures
 

@@ -104,6 +104,16 @@ def handheld_lines(handheld: dict) -> list[str]:
         "",
         *_table(["background load", "scans", "median ms", "p90 ms", "max ms", "aim (p90)", "API scan flows"], rows),
     ]
+    replay = handheld.get("replay_after_outage")
+    if replay:
+        database = replay["database"]
+        lines += [
+            "",
+            f"Replay after an outage: {replay['scans']} scans made offline were sent in {replay['seconds']} s once "
+            f"the network returned ({replay['scans_per_s']} scans/s); {replay['refused']} refused, "
+            f"{database['done']} done, {database['done_more_than_once']} done more than once.",
+            "",
+        ]
     return lines
 
 

@@ -59,6 +59,10 @@ def test_a_tiny_run_adds_up_and_every_scanned_move_is_done(aktau_yard, productio
     assert background["flows"] > 0 and background["error_count"] == 0
     assert background["database"]["done"] == background["flows"]
     assert "background" not in runs["unloaded"]
+    replay = result["replay_after_outage"]
+    assert replay["scans"] == MOVES and replay["refused"] == 0 and replay["page_errors"] == []
+    assert replay["database"] == {"attempted": MOVES, "done": MOVES, "done_more_than_once": 0}
+    assert replay["seconds"] > 0 and replay["scans_per_s"] == round(MOVES / replay["seconds"], 1)
     # Nothing prepared is left open, and nothing of the run is left running.
     assert not YardMove.objects.filter(status__in=YardMove.OPEN_STATUSES).exists()
     with pytest.raises(ProcessLookupError):
@@ -69,3 +73,4 @@ def test_a_tiny_run_adds_up_and_every_scanned_move_is_done(aktau_yard, productio
         "machine": {"cpus": 2, "memory_gib": 1, "platform": "p", "python": "3", "database": "d"},
     })  # fmt: skip
     assert f"{cold['bytes']:,} bytes" in markdown and "ten times the design peak" in markdown
+    assert f"({replay['scans_per_s']} scans/s)" in markdown
