@@ -50,6 +50,13 @@ def test_the_labels_the_scanner_staff_know(page):
         assert re.search(rf"<label for=\"[\w-]+\">{label}</label>", html), label
     for button in ("Log in", "Confirm", "Log out"):
         assert f">{button}</button>" in html
+    # The clerk's screens: gate-in, train check-in, vessel tally.
+    for label in ("Truck", "Type", "Freight", "Category", "Gross weight (kg)", "Seal", "UN number", "Class", "Train"):
+        assert re.search(rf"<label for=\"[\w-]+\">{re.escape(label)}</label>", html), label
+    for label in ("Cell", "Damage note", "Packing group", "Net mass (kg)", "EmS"):
+        assert re.search(rf"<label for=\"[\w-]+\">{re.escape(label)}</label>", html), label
+    for button in ("Gate-in", "Train check-in", "Vessel tally", "Gate in", "Check in", "Next truck", "Next wagon"):
+        assert f">{button}</button>" in html, button
 
 
 def test_the_scripts_and_styles_are_static_files_and_load_nothing_else(page):

@@ -1,8 +1,12 @@
-// The clerk's screens: a menu of the clerk's jobs and the container look-up (status, position, holds).
+// The clerk's screens: a menu of the clerk's jobs (gate-in, train check-in, vessel tally: gate.js, train.js,
+// tally.js) and the container look-up (status, position, holds).
 
 import { ApiProblem } from "./api.js";
 import { $, api, compact, focusField, onEnter, problemShown, quiet, say, show, text, ui } from "./core.js";
 import { toMachine } from "./driver.js";
+import { toGate, wireGate } from "./gate.js";
+import { toTally, wireTally } from "./tally.js";
+import { toTrain, wireTrain } from "./train.js";
 
 export function toClerk(message = "") {
   show("clerk");
@@ -79,9 +83,15 @@ async function lookUp(event) {
 export function wireClerk() {
   ui.screens.clerk = { expects: () => null };
   ui.screens.lookup = { expects: () => $("lookup-container") };
+  $("clerk-gate").addEventListener("click", () => toGate());
+  $("clerk-train").addEventListener("click", () => toTrain());
+  $("clerk-tally").addEventListener("click", () => toTally());
   $("clerk-lookup").addEventListener("click", toLookup);
   $("clerk-drive").addEventListener("click", () => toMachine());
   for (const back of document.querySelectorAll("[data-back='clerk']")) back.addEventListener("click", () => toClerk());
   $("lookup-form").addEventListener("submit", lookUp);
   onEnter($("lookup-container"), () => $("lookup-form").requestSubmit());
+  wireGate();
+  wireTrain();
+  wireTally();
 }
