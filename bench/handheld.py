@@ -27,7 +27,6 @@ served by WhiteNoise under gunicorn with DEBUG off, from a temporary folder rath
 import contextlib
 import math
 import random
-import secrets
 import statistics
 import sys
 import tempfile
@@ -39,13 +38,10 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.contrib.staticfiles.management.commands import collectstatic
 from django.core.management import call_command
 from django.utils.module_loading import import_string
 
-from aktau_tos import roles
 from aktau_tos.audit import system_user
 from bench.scanner_load import (
     CLIENT_TIMEOUT_S,
@@ -58,6 +54,7 @@ from bench.scanner_load import (
     database_url,
     design_peak,
     driver_token,
+    driver_with_password,
     gunicorn_default,
     latency_summary,
     moves_verify,
@@ -271,13 +268,7 @@ def cold_start_measure(server: HandheldServer) -> dict:
 
 def _driver() -> tuple[str, str]:
     """A driver's user name and a fresh password, to log in through the page (the user is made if missing)."""
-    password = secrets.token_urlsafe(24)
-    user, _ = get_user_model().objects.get_or_create(username=DRIVER_USERNAME)
-    user.set_password(password)
-    user.is_active = True
-    user.save()
-    user.groups.add(Group.objects.get(name=roles.DRIVER))
-    return DRIVER_USERNAME, password
+    return DRIVER_USERNAME, driver_with_password(DRIVER_USERNAME)
 
 
 def _machine_give(flows: list[Flow]) -> str:

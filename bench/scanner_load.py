@@ -304,14 +304,20 @@ def floor_rows(count: int) -> list[str]:
     return numbers
 
 
-def driver_token() -> str:
-    """A driver's token, from the log-in service as a handheld gets it (the user is made if missing)."""
+def driver_with_password(username: str) -> str:
+    """A fresh password for the driver `username`, made if missing, to log in with as a handheld does."""
     password = secrets.token_urlsafe(24)
-    user, _ = get_user_model().objects.get_or_create(username=DRIVER_USERNAME)
+    user, _ = get_user_model().objects.get_or_create(username=username)
     user.set_password(password)
     user.is_active = True
     user.save()
     user.groups.add(Group.objects.get(name=roles.DRIVER))
+    return password
+
+
+def driver_token() -> str:
+    """A driver's token, from the log-in service as a handheld gets it (the user is made if missing)."""
+    password = driver_with_password(DRIVER_USERNAME)
     request = RequestFactory().post("/api/v1/auth/token/", REMOTE_ADDR="127.0.0.1")
     _, key = token_obtain(username=DRIVER_USERNAME, password=password, device="BENCH-HH", request=request)
     return key

@@ -9,6 +9,22 @@ def scan(page, text: str) -> None:
     page.keyboard.press("Enter")
 
 
+def page_faults(page) -> list[str]:
+    """What the page logs as a fault from now on: a script error, or anything the policy refused. The refusals
+    the tests provoke (404, 409) and an outage are logged as failed loads, which are expected."""
+    problems = []
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(message.text)
+            if message.type == "error" and not message.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    return problems
+
+
 def driver_logged_in(page, live_server, driver) -> None:
     page.goto(f"{live_server.url}/hh/")
     page.get_by_label("Username").fill(driver.username)

@@ -9,15 +9,10 @@ from aktau_tos import roles
 from aktau_tos.models import ApiToken
 from tests.browser import ARTIFACTS, BROWSER_TEST
 from tests.factories.accounts import PASSWORD
-from tests.handheld.steps import driver_logged_in
+from tests.handheld.steps import driver_logged_in, page_faults, scan
 from yard import selectors, services
 
 pytestmark = BROWSER_TEST
-
-
-def scan(page, text: str) -> None:
-    page.keyboard.type(text)
-    page.keyboard.press("Enter")
 
 
 def test_a_driver_logs_in_works_the_queue_and_is_sent_back_when_the_token_expires(
@@ -35,16 +30,7 @@ def test_a_driver_logs_in_works_the_queue_and_is_sent_back_when_the_token_expire
 
     phone = browser_page.context.browser.new_context(viewport={"width": 360, "height": 640}, has_touch=True)
     page = phone.new_page()
-    problems = []
-    page.on(  # the refusals the test provokes (404, 401) are logged as failed loads: anything else is a fault
-        "console",
-        lambda message: (
-            problems.append(message.text)
-            if message.type == "error" and not message.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(str(error)))
+    problems = page_faults(page)
     ARTIFACTS.mkdir(exist_ok=True)
 
     # Log-in: the first field has the focus, so the keyboard (or a scanner) needs no tap first.

@@ -2,13 +2,12 @@
 refused, made offline), the train check-in wagon by wagon, and the vessel tally. Scans are typed text ending in
 Enter, as a scanner's keyboard wedge sends them."""
 
-import pytest
-
 from aktau_tos.models import IdempotentRequest
 from rail.models import WagonContainer
 from rail.services import train_list_register
 from tests.browser import ARTIFACTS, BROWSER_TEST
 from tests.factories.accounts import PASSWORD
+from tests.handheld.steps import page_faults, scan
 from tests.rail.test_trains import rail_yard, train_list  # noqa: F401 (a fixture)
 from tests.vessels.conftest import alongside, bay_plan_box, port, window  # noqa: F401 (fixtures)
 from vessels import services as vessel_services
@@ -19,34 +18,6 @@ from yard.services import hold_place
 pytestmark = BROWSER_TEST
 
 NEW_BOX = "HDMU6676437"  # a valid number the terminal does not know yet
-
-
-def scan(page, text: str) -> None:
-    page.keyboard.type(text)
-    page.keyboard.press("Enter")
-
-
-@pytest.fixture
-def phone(browser_page):
-    context = browser_page.context.browser.new_context(viewport={"width": 360, "height": 640}, has_touch=True)
-    yield context
-    context.close()
-
-
-def watched(page) -> list[str]:
-    """What the page logs as a fault: a script error, or anything the policy refused. The refusals the tests
-    provoke (404, 409) and the outage are logged as failed loads, which are expected."""
-    problems = []
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(message.text)
-            if message.type == "error" and not message.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    return problems
 
 
 def clerk_logged_in(page, live_server, clerk) -> None:
@@ -84,7 +55,7 @@ def test_a_clerk_looks_up_a_held_box_and_gates_in_trucks(live_server, phone, sma
         reason="Door damaged", actor=operator,
     )  # fmt: skip
     page = phone.new_page()
-    problems = watched(page)
+    problems = page_faults(page)
     ARTIFACTS.mkdir(exist_ok=True)
 
     # The menu: the clerk's jobs.
@@ -167,7 +138,7 @@ def test_a_clerk_looks_up_a_held_box_and_gates_in_trucks(live_server, phone, sma
 def test_a_train_is_checked_in_wagon_by_wagon(live_server, phone, rail_yard, operator, clerk):  # noqa: F811 (fixture)
     train_list_register(actor=operator, **train_list())
     page = phone.new_page()
-    problems = watched(page)
+    problems = page_faults(page)
     clerk_logged_in(page, live_server, clerk)
     page.get_by_role("button", name="Train check-in").click()
     page.wait_for_selector("#train-list button")
@@ -242,7 +213,7 @@ def test_the_vessel_tally_confirms_a_discharge_and_a_load(live_server, phone, al
     number = first.visit.container.number
 
     page = phone.new_page()
-    problems = watched(page)
+    problems = page_faults(page)
     clerk_logged_in(page, live_server, clerk)
     page.get_by_role("button", name="Vessel tally").click()
     page.get_by_role("button", name="TURKESTAN 0412E · berth CB1").click()
