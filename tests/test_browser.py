@@ -83,10 +83,20 @@ def test_custom_admin_pages_run_under_the_content_security_policy(live_server, b
     pages += ["admin:rail_train_upload", "admin:dg_inventory", "admin:customs_control", "api-docs"]
     pages += ["admin:vessels_call_schedule", "admin:customs_inspectionorder_changelist"]
     pages += ["admin:customs_customsdeclaration_changelist", "admin:daily_report_preview"]
-    for path in [reverse(name) for name in pages]:
+    ARTIFACTS.mkdir(exist_ok=True)
+    for name in pages:
+        path = reverse(name)
         response = page.goto(f"{live_server.url}{path}")
         assert response.status == 200, path
         assert "default-src 'self'" in response.headers["content-security-policy"], path
+        page.screenshot(path=str(ARTIFACTS / f"page-{name.replace(':', '-')}.png"), full_page=True)
+    # The report as a manager reads it: on a phone and on a desk, nothing wider than the screen.
+    for width in (375, 1200):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(live_server.url + reverse("admin:daily_report_preview"))
+        page.screenshot(path=str(ARTIFACTS / f"report-{width}.png"), full_page=True)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width, width
+    page.set_viewport_size({"width": 1400, "height": 900})
     page.goto(live_server.url + reverse("admin:dg_inventory"))
     page.evaluate("() => { window.printed = false; window.print = () => { window.printed = true; }; }")
     page.click("text=Print")
