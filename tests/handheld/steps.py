@@ -25,12 +25,22 @@ def page_faults(page) -> list[str]:
     return problems
 
 
-def driver_logged_in(page, live_server, driver) -> None:
+def logged_in(page, live_server, user, device: str) -> None:
+    """Through the log-in form; returns with the form sent (the next screen may still be on its way)."""
     page.goto(f"{live_server.url}/hh/")
-    page.get_by_label("Username").fill(driver.username)
+    page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Device").fill("HH-11")
+    page.get_by_label("Device").fill(device)
     page.get_by_role("button", name="Log in").click()
+
+
+def clerk_logged_in(page, live_server, clerk) -> None:
+    logged_in(page, live_server, clerk, "HH-21")
+    page.wait_for_selector("#screen-clerk:not([hidden])")
+
+
+def driver_logged_in(page, live_server, driver) -> None:
+    logged_in(page, live_server, driver, "HH-11")
     page.get_by_label("Machine").wait_for()
     scan(page, "RS-01")
     page.wait_for_selector("#screen-driver:not([hidden])")

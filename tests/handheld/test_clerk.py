@@ -6,8 +6,7 @@ from aktau_tos.models import IdempotentRequest
 from rail.models import WagonContainer
 from rail.services import train_list_register
 from tests.browser import ARTIFACTS, BROWSER_TEST
-from tests.factories.accounts import PASSWORD
-from tests.handheld.steps import page_faults, scan
+from tests.handheld.steps import clerk_logged_in, page_faults, scan
 from tests.rail.test_trains import rail_yard, train_list  # noqa: F401 (a fixture)
 from tests.vessels.conftest import alongside, bay_plan_box, port, window  # noqa: F401 (fixtures)
 from vessels import services as vessel_services
@@ -18,15 +17,6 @@ from yard.services import hold_place
 pytestmark = BROWSER_TEST
 
 NEW_BOX = "HDMU6676437"  # a valid number the terminal does not know yet
-
-
-def clerk_logged_in(page, live_server, clerk) -> None:
-    page.goto(f"{live_server.url}/hh/")
-    page.get_by_label("Username").fill(clerk.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Device").fill("HH-21")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_selector("#screen-clerk:not([hidden])")
 
 
 def active(page) -> str:
