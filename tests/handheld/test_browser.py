@@ -155,4 +155,4 @@ def test_a_driver_starts_a_move_then_fails_it_and_cancels_the_next_saying_why(
     assert second.status == "cancelled"
     cancelled = second.history.filter(status="cancelled").latest("history_date")
     assert cancelled.history_change_reason == "Stack blocked by a reach stacker under repair"
-    assert page.locator("#queue-empty").is_visible()
+    page.wait_for_selector("#queue-empty:not([hidden])")

@@ -138,7 +138,7 @@ def test_a_train_is_checked_in_wagon_by_wagon(live_server, phone, rail_yard, ope
 
     # The first wagon, its two boxes to check.
     page.wait_for_selector("#train-work:not([hidden])")
-    assert page.locator("#wagon-name").text_content().startswith("Wagon 1 of 2")
+    page.wait_for_function("() => document.getElementById('wagon-name').textContent.startsWith('Wagon 1 of 2')")
     page.wait_for_function("() => document.querySelectorAll('#wagon-boxes li[data-status=pending]').length === 2")
     assert active(page) == "checkin-container"
 

@@ -45,7 +45,7 @@ def test_scans_made_offline_survive_a_reload_and_a_closed_app_and_are_applied_on
     page.wait_for_selector("#hh-message:has-text('kept on this device')")
     confirm(page, second, "A-02-02-1")
     page.wait_for_function("() => document.querySelectorAll('#outbox-list li[data-status=queued]').length === 2")
-    assert page.locator("#queue-empty").is_visible()
+    page.wait_for_selector("#queue-empty:not([hidden])")  # rendered after the outbox answered
     assert page.locator("#hh-net").text_content() == "Offline"
     page.screenshot(path=str(ARTIFACTS / "hh-offline-queued.png"))
     assert YardMove.objects.filter(pk__in=[first.pk, second.pk], status="done").count() == 0
@@ -56,7 +56,7 @@ def test_scans_made_offline_survive_a_reload_and_a_closed_app_and_are_applied_on
     page.wait_for_selector("#screen-driver:not([hidden])")
     page.wait_for_function("() => document.querySelectorAll('#outbox-list li').length === 2")
     assert outbox_statuses(page) == ["queued", "queued"]
-    assert page.locator("#queue-empty").is_visible()
+    page.wait_for_selector("#queue-empty:not([hidden])")  # rendered after the outbox answered
 
     # The app closed and opened again, still offline: nothing lost.
     page.close()
