@@ -28,7 +28,6 @@ import contextlib
 import math
 import random
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -47,14 +46,14 @@ from bench.scanner_load import (
     CLIENT_TIMEOUT_S,
     TEN_TIMES_PEAK_FLOWS_PER_S,
     Flow,
+    ScannerClient,
     Server,
-    _Client,
-    _flow_run,
     database_settle,
     database_url,
     design_peak,
     driver_token,
     driver_with_password,
+    flow_run,
     gunicorn_default,
     latency_summary,
     moves_verify,
@@ -82,16 +81,6 @@ BACKGROUND_LANES = 4
 SECONDS_PER_SCAN_ALLOWED = 1.0  # sizes the background's work: a scan with its typing takes a fraction of this
 ANSWER_TIMEOUT_MS = 30_000
 APPLICATION_NAME = "aktau-bench-handheld"  # the gunicorn workers' PostgreSQL application_name
-STATIC_ROOT_VARIABLE = "AKTAU_BENCH_STATIC_ROOT"
-
-# STATIC_ROOT is fixed in the settings (var/static, shared with whoever else works in this tree), so gunicorn is
-# started through this launcher, which points it at the run's own collected copy before any worker loads Django.
-_GUNICORN_SERVING_COLLECTED = (
-    "import os, sys; from django.conf import settings; "
-    f"settings.STATIC_ROOT = os.environ['{STATIC_ROOT_VARIABLE}']; "
-    "from gunicorn.app.wsgiapp import run; sys.exit(run())"
-)
-
 # Armed before the position's Enter: times, in the page, from that key press to the message line showing the answer
 # (class ok; error for a refusal), and says which move the screen shows by then (null: none).
 _ANSWER_WATCH = """(timeoutMs) => {
@@ -133,12 +122,8 @@ class HandheldServer(Server):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def command(self) -> list[str]:
-        gunicorn = super().command()
-        return [sys.executable, "-c", _GUNICORN_SERVING_COLLECTED, *gunicorn[gunicorn.index("gunicorn") + 1 :]]
-
     def environment(self) -> dict[str, str]:
-        return {**super().environment(), STATIC_ROOT_VARIABLE: self.static_root}
+        return {**super().environment(), "DJANGO_STATIC_ROOT": self.static_root}
 
 
 def static_collect(folder: str) -> None:
@@ -321,7 +306,7 @@ class BackgroundLoad:
         self.seconds = time.monotonic() - self.started
 
     def _lane(self, rng: random.Random, lanes: int) -> None:
-        client = _Client(self.port, self.token)
+        client = ScannerClient(self.port, self.token)
         flows: Iterator[Flow] = iter(())
         next_at = time.monotonic() + rng.expovariate(self.rate_per_s / lanes)
         while not self._stop.wait(max(0.0, next_at - time.monotonic())):
@@ -334,7 +319,7 @@ class BackgroundLoad:
                     break
                 flows = iter(stack)
                 flow = next(flows)
-            _flow_run(client, flow)
+            flow_run(client, flow)
             next_at += rng.expovariate(self.rate_per_s / lanes)
             with self._lock:
                 self.attempted.append(flow.move_id)

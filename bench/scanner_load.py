@@ -472,7 +472,7 @@ class _Plan:
     stacks: list[list[Flow]] = field(default_factory=list)  # taken in turn by whichever client is free
 
 
-class _Client:
+class ScannerClient:
     """One thread's persistent HTTP/1.1 connection, recording (what, status, start, end) per request.
 
     Like any HTTP client library, it opens a new connection rather than reuse one that has idled past the server's
@@ -521,14 +521,14 @@ class _Client:
         return _request(self.conn, method, path, payload, headers)[0]
 
 
-def _flow_run(client: _Client, flow: Flow) -> None:
+def flow_run(client: ScannerClient, flow: Flow) -> None:
     client.call("lookup", "GET", f"/api/v1/containers/{flow.container}/")
     payload = f'{{"container": "{flow.container}", "position": "{flow.position}"}}'.encode()
     client.call(f"complete_{flow.kind}", "POST", f"/api/v1/yard/moves/{flow.move_id}/complete/", payload,
                 key=str(uuid.uuid4()))  # fmt: skip
 
 
-def _floor_run(client: _Client, number: str, tare_kg: int) -> None:
+def _floor_run(client: ScannerClient, number: str, tare_kg: int) -> None:
     client.call("floor", "POST", f"/{FLOOR_PATH}{number}/", f'{{"tare_kg": {tare_kg}}}'.encode())
 
 
@@ -545,7 +545,7 @@ def _stack_taker(plan: _Plan, taken):
 
 def _lane_run(plan: _Plan, lane: _Lane, taken, barrier, out: dict) -> None:
     """A client thread: warm up, wait for all the others, then run until the deadline or the end of the work."""
-    client = _Client(plan.port, plan.token)
+    client = ScannerClient(plan.port, plan.token)
     rng = random.Random(lane.seed)
     for index in range(plan.warmup_requests):  # connect, and get gunicorn's workers and connections going
         if lane.floor_number:
@@ -577,7 +577,7 @@ def _lane_run(plan: _Plan, lane: _Lane, taken, barrier, out: dict) -> None:
                 exhausted_at = time.monotonic()
                 break
             flow_started = time.monotonic()
-            _flow_run(client, flow)
+            flow_run(client, flow)
             out.setdefault("attempted", []).append(flow.move_id)
             if plan.rate_per_lane:
                 flows_done.append((next_at, flow_started, time.monotonic()))

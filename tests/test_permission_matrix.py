@@ -71,6 +71,7 @@ MATRIX = {
     ("POST", "/api/v1/vessels/calls/999999/load-list/"): {OPERATOR},
     ("POST", "/api/v1/vessels/calls/999999/plan/"): {OPERATOR},
     ("POST", "/api/v1/vessels/calls/999999/depart/"): {OPERATOR},
+    ("POST", "/api/v1/vessels/calls/999999/tally/"): {YARD_CLERK, OPERATOR},
     ("GET", "/api/v1/edi/messages/"): {OPERATOR, EDI_PARTNER},
     ("POST", "/api/v1/edi/messages/"): {OPERATOR, EDI_PARTNER},
     ("GET", "/api/v1/edi/messages/999999/"): {OPERATOR, EDI_PARTNER},

@@ -26,7 +26,7 @@ from vessels import drawings, listfiles, selectors, services
 from vessels.geometry import cell_parse
 from vessels.identity import imo_normalise
 from vessels.kpis import call_kpis
-from vessels.models import Berth, Booking, OnBoard, StowageProfile, Vessel, VesselCall
+from vessels.models import Berth, Booking, OnBoard, StowageProfile, Tally, Vessel, VesselCall
 from vessels.profiles import profile_of
 from yard import selectors as yard_selectors
 from yard.capacity import capacity_warning_text
@@ -177,6 +177,16 @@ class BookingAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
+@admin.register(Tally)
+class TallyAdmin(ReadOnlyAdmin):
+    list_display = ["container", "call", "kind", "cell", "seal_declared", "seal_scanned", "seal_ok", "damage",
+                    "tallied_by", "tallied_at"]  # fmt: skip
+    list_filter = ["kind", "seal_ok"]
+    list_select_related = ["call__carrier", "tallied_by"]
+    search_fields = ["container", "call__carrier__reference"]
+    show_full_result_count = False
+
+
 class ReadOnlyInline(admin.TabularInline):
     """Rows the services write (boxes on board, bookings): shown on the call's page, never edited there."""
 
@@ -208,6 +218,14 @@ class BookingInline(ReadOnlyInline):
     fields = ["container", "pod", "vgm_kg", "status", "cell", "sequence", "left_out_code", "left_out_reason"]
 
 
+class TallyInline(ReadOnlyInline):
+    """What the tally clerk saw at the quay: a seal that does not match the list or damage is for the operator."""
+
+    model = Tally
+    fields = ["container", "kind", "cell", "seal_declared", "seal_scanned", "seal_ok", "damage", "tallied_by",
+              "tallied_at"]  # fmt: skip
+
+
 class ListUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("file"),
@@ -229,7 +247,7 @@ class VesselCallAdmin(SimpleHistoryAdmin):
                        "departure_bay_plan"]  # fmt: skip
     fields = ["carrier", "vessel", "line", "voyage_in", "voyage_out", "berth", "eta", "etb", "etd", "rotation",
               "created_by", "created_at", "departure_bay_plan"]  # fmt: skip
-    inlines = [OnBoardInline, BookingInline]
+    inlines = [OnBoardInline, BookingInline, TallyInline]
     change_form_template = "admin/vessels/vesselcall/change_form.html"
     change_list_template = "admin/vessels/vesselcall/change_list.html"
 

@@ -78,3 +78,23 @@ class BookingNotFound(DomainError):
 class VgmInvalid(DomainError):
     code, status, title = "invalid_vgm", 400, _("Invalid verified gross mass")
     detail_template = _("The verified gross mass must be 1,000 to 60,000 kg, not {vgm_kg}.")
+
+
+class ContainerNotInCall(DomainError):
+    code, status, title = "container_not_in_call", 404, _("Container not worked at this call")
+    detail_template = _("{container} has no discharge, restow or load move at {call}.")
+
+
+class CellRequired(DomainError):
+    code, status, title = "cell_required", 400, _("Cell required")
+    detail_template = _("Scan the cell {container} stands in on board: bay, row and tier, e.g. 020282.")
+
+
+class CellMismatch(DomainError):
+    code, title = "cell_mismatch", _("Another cell")
+    detail_template = _("{container} was confirmed in cell {confirmed}, not {scanned}.")
+
+
+class TallyMoveClosed(DomainError):
+    code, title = "tally_move_closed", _("Move not done")
+    detail_template = _("The {kind} move of {container} was {status}: there is nothing to tally.")

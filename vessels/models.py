@@ -236,3 +236,40 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.container} → {self.pod}"
+
+
+class Tally(models.Model):
+    """The tally clerk's record of a box crossing the quay at a call: the seal as read against the list, damage
+    seen, and the cell it came out of or went into. One per box and kind of move; a second tally corrects it."""
+
+    class Kind(models.TextChoices):
+        DISCHARGE = "discharge", _("Discharge")
+        LOAD = "load", _("Load")
+        RESTOW = "restow", _("Restow")
+
+    call = models.ForeignKey(VesselCall, on_delete=models.CASCADE, related_name="tallies", verbose_name=_("call"))
+    visit = models.ForeignKey(ContainerVisit, on_delete=models.PROTECT, related_name="+")
+    move = models.ForeignKey(YardMove, on_delete=models.PROTECT, related_name="+", verbose_name=_("move"))
+    container = models.CharField(_("container"), max_length=11)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    cell = models.CharField(_("cell"), max_length=6, blank=True)
+    seal_declared = models.CharField(_("seal on the list"), max_length=40, blank=True)
+    seal_scanned = models.CharField(_("seal as read"), max_length=40, blank=True)
+    seal_ok = models.BooleanField(_("seal matches"))
+    damage = models.TextField(_("damage"), blank=True)
+    tallied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("tallied by")
+    )
+    tallied_at = models.DateTimeField(_("tallied at"))
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["call", "-tallied_at"]
+        verbose_name = _("tally")
+        verbose_name_plural = _("tallies")
+        constraints = [
+            models.UniqueConstraint(fields=["call", "container", "kind"], name="vessels_tally_once_per_box_and_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.container} ({self.get_kind_display()})"

@@ -4,6 +4,7 @@ import json
 
 from django.db.models import Prefetch
 from django.http import HttpResponse
+from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -29,6 +30,7 @@ from rail.documents import consist_pdf
 from rail.models import TrainVisit, TrainWagon, WagonContainer
 from yard import selectors as yard_selectors
 from yard.api.serializers import MoveOutput
+from yard.models import CarrierVisit
 
 
 class ConsistRow(serializers.Serializer):
@@ -56,10 +58,22 @@ class ConsistCsvRenderer(BaseRenderer):
         return buffer.getvalue().encode()
 
 
+class TrainVisitFilter(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(
+        field_name="carrier__status", choices=CarrierVisit.Status.choices,
+        help_text="expected, arrived, departed or cancelled; repeat it for several.",
+    )  # fmt: skip
+
+    class Meta:
+        model = TrainVisit
+        fields = ["status", "direction"]
+
+
 class TrainVisitViewSet(ApiViewSet):
     """Train visits: inbound train lists, and the clerk's check-in of each container on its wagon."""
 
     serializer_class = TrainVisitOutput
+    filterset_class = TrainVisitFilter
     queryset = TrainVisit.objects.select_related("line", "carrier").prefetch_related(
         Prefetch(
             "wagons",
@@ -82,7 +96,7 @@ class TrainVisitViewSet(ApiViewSet):
     }
 
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(TrainVisitOutput(page, many=True).data)
 
     def retrieve(self, request: Request, pk: int) -> Response:

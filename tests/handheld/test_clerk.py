@@ -10,6 +10,7 @@ from tests.handheld.steps import clerk_logged_in, page_faults, scan
 from tests.rail.test_trains import rail_yard, train_list  # noqa: F401 (a fixture)
 from tests.vessels.conftest import alongside, bay_plan_box, port, window  # noqa: F401 (fixtures)
 from vessels import services as vessel_services
+from vessels.models import Tally
 from yard import selectors
 from yard.models import ContainerVisit, Hold, YardMove
 from yard.services import hold_place
@@ -152,8 +153,8 @@ def test_a_train_is_checked_in_wagon_by_wagon(live_server, phone, rail_yard, ope
 
     # The second: another seal, and a dent noted.
     scan(page, "MSKU2666542")
-    page.get_by_label("Damaged").check()
-    page.get_by_label("Damage note").fill("dent in the left side")
+    page.locator("#screen-train").get_by_label("Damaged").check()
+    page.locator("#screen-train").get_by_label("Damage note").fill("dent in the left side")
     page.locator("#checkin-seal").fill("XX999")
     page.get_by_role("button", name="Check in").click()
     page.wait_for_selector("#hh-message:has-text('the seal differs')")
@@ -194,7 +195,7 @@ def test_a_train_is_checked_in_wagon_by_wagon(live_server, phone, rail_yard, ope
 
 def test_the_vessel_tally_confirms_a_discharge_and_a_load(live_server, phone, alongside, put, operator, clerk):  # noqa: F811
     export = put("A-04-02-1")
-    rows = [bay_plan_box(1, "010102"), bay_plan_box(2, "030102")]
+    rows = [{**bay_plan_box(1, "010102"), "seal": "KZ1"}, bay_plan_box(2, "030102")]
     discharges = vessel_services.discharge_list_apply(call_id=alongside.pk, containers=rows, actor=operator).moves
     booking = {"number": export.container.number, "pod": "AZBAK", "vgm_kg": 18_000}
     vessel_services.load_list_apply(call_id=alongside.pk, containers=[booking], actor=operator)
@@ -211,12 +212,19 @@ def test_the_vessel_tally_confirms_a_discharge_and_a_load(live_server, phone, al
     assert page.locator("#tally-progress").text_content() == "Discharge: 0 of 2 done · Load: 0 of 1 done"
     assert active(page) == "tally-container"
 
-    # A discharge: the container's scan confirms it, at the yard place the move was given.
+    # A discharge: the container, then its seal; confirmed at the yard place the move was given.
     scan(page, number)
+    page.wait_for_function("() => document.activeElement.id === 'tally-seal'")
+    assert message(page).startswith("Scan the seal on the door")
+    scan(page, "kz1")
     page.wait_for_selector("#hh-message.ok")
     first.refresh_from_db()
     assert first.status == "done" and first.finished_by == clerk
     assert message(page) == f"Discharge confirmed: {number} to {first.planned_to}."
+    tally = Tally.objects.get(container=number)
+    assert (tally.kind, tally.cell, tally.seal_scanned, tally.seal_ok, tally.tallied_by) == (
+        "discharge", "010102", "KZ1", True, clerk,
+    )  # fmt: skip
     assert selectors.visit_position(first.visit) == first.planned_to
     page.wait_for_function("() => document.querySelectorAll('#tally-list li').length === 2")
     assert page.locator("#tally-progress").text_content() == "Discharge: 1 of 2 done · Load: 0 of 1 done"
@@ -229,10 +237,22 @@ def test_the_vessel_tally_confirms_a_discharge_and_a_load(live_server, phone, al
     fits_the_phone(page, "tally")
     page.screenshot(path=str(ARTIFACTS / "hh-clerk-tally.png"), full_page=True)
     scan(page, assigned["stowage"])
+    page.wait_for_function("() => document.activeElement.id === 'tally-seal'")
+    # No seal on this box; a dent seen as it went on board.
+    page.locator("#screen-tally").get_by_label("Damaged").check()
+    page.locator("#screen-tally").get_by_label("Damage note").fill("dent on the roof")
+    page.get_by_role("button", name="Confirm").click()
     page.wait_for_selector(f"#hh-message.ok:has-text('{export.container.number}')")
     load = YardMove.objects.get(visit=export, kind="load")
     assert load.status == "done" and load.deviation is False
     assert message(page) == f"Confirmed on board: {export.container.number} in cell {assigned['stowage']}."
+    tally = Tally.objects.get(container=export.container.number)
+    assert (tally.kind, tally.cell, tally.seal_ok, tally.damage) == (
+        "load",
+        assigned["stowage"],
+        True,
+        "dent on the roof",
+    )
 
     # A box not of this call: refused in plain words.
     scan(page, NEW_BOX)

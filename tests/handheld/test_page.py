@@ -1,5 +1,6 @@
 """The handheld page: one static page under the site's content security policy, nothing inline but its texts."""
 
+import gzip
 import json
 import re
 import shutil
@@ -22,6 +23,14 @@ def test_the_page_is_served_without_a_log_in_under_the_policy(page):
     policy = page["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "style-src 'self'" in policy
     assert "unsafe-inline" not in policy
+
+
+def test_the_page_is_compressed_for_a_scanner_that_accepts_it(client):
+    plain = client.get("/hh/")
+    packed = client.get("/hh/", HTTP_ACCEPT_ENCODING="gzip")
+    assert "Content-Encoding" not in plain and packed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.content) == plain.content
+    assert len(packed.content) < len(plain.content) / 2
 
 
 def test_the_page_runs_no_inline_script_and_no_inline_style(page):

@@ -8,7 +8,7 @@ from django.db import connection
 
 from aktau_tos import roles
 from rail.models import LoadingLine, TrainVisit, TrainWagon, Wagon, WagonContainer, WagonModel
-from rail.services import container_check_in, train_list_register, wagon_check_digit
+from rail.services import container_check_in, train_list_register, train_outbound_create, wagon_check_digit
 from tests.factories.accounts import UserFactory
 from tests.factories.yard import BlockFactory, ContainerVisitFactory, EquipmentFactory, IsoSizeTypeFactory
 from yard import services as yard_services
@@ -144,6 +144,29 @@ def test_the_contract_endpoint(rail_yard, client_for):
     assert checked.status_code == 200 and checked.json()["seal_ok"] is True
     missing = clerk.post(f"/api/v1/rail/visits/{body['id']}/check-in/", {"container": "GYOU4047990"})
     assert (missing.status_code, missing.json()["code"]) == (404, "container_not_on_train")
+
+
+def test_trains_are_listed_by_status_and_direction(rail_yard, operator, client_for):
+    LoadingLine.objects.create(code="L2", length_wagons=60)
+    inbound, _ = train_list_register(actor=operator, **train_list())
+    outbound = train_outbound_create(
+        train_number="KZ-9001", line="L2", wagons=[{"number": wagon_number("4254329"), "position": 1}], actor=operator
+    )
+    api = client_for(roles.YARD_CLERK)
+
+    def listed(query: str) -> list[str]:
+        response = api.get(f"/api/v1/rail/visits/?{query}")
+        assert response.status_code == 200, response.content
+        return sorted(train["train_number"] for train in response.json()["results"])
+
+    assert listed("") == ["KZ-2401", "KZ-9001"]
+    assert listed("direction=inbound") == ["KZ-2401"]
+    assert (inbound.carrier.status, outbound.carrier.status) == ("arrived", "arrived")  # both on their lines
+    assert listed("status=arrived&direction=inbound") == ["KZ-2401"]
+    assert listed("status=departed") == []
+    assert listed("status=departed&status=cancelled&direction=outbound") == []
+    bad = api.get("/api/v1/rail/visits/?status=gone")
+    assert (bad.status_code, bad.json()["code"]) == (400, "invalid")
 
 
 @pytest.fixture

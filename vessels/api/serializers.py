@@ -3,8 +3,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from vessels import selectors
-from vessels.models import Booking, OnBoard, VesselCall
-from yard.api.serializers import CapacityWarningOutput
+from vessels.models import Booking, OnBoard, Tally, VesselCall
+from yard.api.serializers import CapacityWarningOutput, MoveOutput
 
 
 class VesselInput(serializers.Serializer):
@@ -117,3 +117,27 @@ class ProblemOutput(serializers.Serializer):
 def capacity_warnings_output(warnings: list[dict]) -> list[dict]:
     """A call's capacity warnings as the API gives them, each with its sentence."""
     return CapacityWarningOutput(warnings, many=True, context={"subject": _("this call")}).data
+
+
+class TallyInput(serializers.Serializer):
+    container = serializers.CharField(max_length=20)
+    cell = serializers.CharField(
+        max_length=10, required=False, allow_blank=True, default="",
+        help_text=_("For a load or restow: the cell the box went into, BBRRTT as scanned."),
+    )  # fmt: skip
+    seal = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    damage = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class TallyOutput(serializers.ModelSerializer):
+    tallied_by = serializers.CharField(source="tallied_by.username")
+    move = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Tally
+        fields = ["container", "kind", "cell", "seal_declared", "seal_scanned", "seal_ok", "damage", "tallied_by",
+                  "tallied_at", "move"]  # fmt: skip
+
+    @extend_schema_field(MoveOutput)
+    def get_move(self, tally: Tally) -> dict:
+        return MoveOutput(self.context["move"]).data

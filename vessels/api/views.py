@@ -1,3 +1,4 @@
+from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -5,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from aktau_tos.api import ApiViewSet
-from aktau_tos.roles import ALL_ROLES, OPERATOR
+from aktau_tos.roles import ALL_ROLES, OPERATOR, YARD_CLERK
 from vessels import selectors, services
 from vessels.api.serializers import (
     ArriveInput,
@@ -15,18 +16,34 @@ from vessels.api.serializers import (
     CancelInput,
     ListInput,
     ProblemOutput,
+    TallyInput,
+    TallyOutput,
     ThroughOutput,
     capacity_warnings_output,
 )
+from vessels.models import VesselCall
 from vessels.selectors import call_moves
 from yard import selectors as yard_selectors
 from yard.api.serializers import CapacityWarningOutput, MoveOutput
+from yard.models import CarrierVisit
+
+
+class VesselCallFilter(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(
+        field_name="carrier__status", choices=CarrierVisit.Status.choices,
+        help_text="expected, arrived, departed or cancelled; repeat it for several.",
+    )  # fmt: skip
+
+    class Meta:
+        model = VesselCall
+        fields = ["status"]
 
 
 class VesselCallViewSet(ApiViewSet):
     """Vessel calls: announce, arrive, the arrival bay plan, the load list, the stowage plan, departure."""
 
     serializer_class = CallOutput
+    filterset_class = VesselCallFilter
     queryset = selectors.calls_with_related()
     roles = {
         "list": ALL_ROLES,
@@ -39,13 +56,14 @@ class VesselCallViewSet(ApiViewSet):
         "load_list": (OPERATOR,),
         "plan": (OPERATOR,),
         "depart": (OPERATOR,),
+        "tally": (YARD_CLERK, OPERATOR),
     }
 
     def _call(self, pk) -> Response:
         return Response(CallOutput(self.get_queryset().get(pk=int(pk))).data)
 
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(CallOutput(page, many=True).data)
 
     def retrieve(self, request: Request, pk: int) -> Response:
@@ -143,3 +161,16 @@ class VesselCallViewSet(ApiViewSet):
         """The vessel sails; `409 vessel_work_open` while a discharge, restow or load move is open."""
         services.call_depart(call_id=int(pk), actor=request.user)
         return self._call(pk)
+
+    @extend_schema(request=TallyInput, responses=TallyOutput)
+    @action(detail=True, methods=["post"])
+    def tally(self, request: Request, pk: int) -> Response:
+        """The clerk's tally of a box crossing the quay: confirms its discharge, restow or load move if still open
+        (a load or restow at the scanned `cell`), and records the seal as read and damage seen. Tallying again
+        corrects the record. `404 container_not_in_call`, `400 cell_required`, `409 cell_mismatch`, and the
+        completion's own refusals."""
+        data = TallyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        tally = services.tally_record(call_id=int(pk), actor=request.user, **data.validated_data)
+        move = yard_selectors.move_get(move_id=tally.move_id)
+        return Response(TallyOutput(tally, context={"move": move}).data)

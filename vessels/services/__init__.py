@@ -4,6 +4,7 @@ from vessels.services.calls import call_arrive, call_cancel, call_create, call_d
 from vessels.services.capacity import call_capacity_check, calls_capacity_check
 from vessels.services.lists import booking_vgm_set, discharge_list_apply, load_list_apply
 from vessels.services.planning import stowage_plan_build
+from vessels.services.tally import tally_record
 
 __all__ = [
     "booking_vgm_set",
@@ -16,5 +17,6 @@ __all__ = [
     "discharge_list_apply",
     "load_list_apply",
     "stowage_plan_build",
+    "tally_record",
     "vessel_register",
 ]

@@ -2,7 +2,7 @@
 // the API and the outbox. The screens (driver.js, clerk.js) and the shell (app.js) build on it.
 
 import { Api, ApiProblem, tokenForget } from "./api.js";
-import { Outbox } from "./outbox.js";
+import { entryProblem, Outbox } from "./outbox.js";
 import { refusal } from "./feedback.js";
 
 export const TEXTS = JSON.parse(document.getElementById("hh-texts").textContent);
@@ -121,7 +121,7 @@ export async function write(method, path, body, { label, kind, ref, extra } = {}
   if (entry.status === "sent") return entry.answer;
   if (entry.status === "refused") {
     await outbox.remove(entry.seq);
-    throw new ApiProblem(entry.httpStatus || 409, { code: entry.code, detail: entry.detail });
+    throw entryProblem(entry);
   }
   return null;
 }

@@ -217,8 +217,34 @@ function answered(answer) {
   else say(text("gate_no_place", { container: answer.container }), "error");
 }
 
+/** The form's input the API named in a 400 `invalid` (e.g. `gross_kg`, `dangerous_goods.0.net_mass_kg`). */
+function gateInput(name) {
+  const [field, index, key] = name.split(".");
+  if (field !== "dangerous_goods") return $("gate-form").querySelector(`[name="${field}"]`);
+  const line = $("gate-dg-lines").querySelectorAll(".dg-line")[Number(index)];
+  return line ? line.querySelector(`[data-field="${key}"]`) || line.querySelector("input") : null;
+}
+
+/** The first field the API refused, with its words: {input, words}, or null if it names none on this form. */
+function fieldRefused(problem) {
+  for (const [name, messages] of Object.entries(problem.body.errors || {})) {
+    const input = gateInput(name);
+    if (!input) continue;
+    const label = input.labels && input.labels.length ? input.labels[0].textContent.trim() : name;
+    const line = input.closest(".dg-line");
+    const field = line ? `${line.querySelector("legend").textContent} · ${label}` : label;
+    return { input, words: text("field_refused", { field, message: [].concat(messages).join(" ") }) };
+  }
+  return null;
+}
+
 /** What to say and which field to put right when the API refuses a gate-in. */
 function gateRefused(problem, body) {
+  const named = problem.code === "invalid" ? fieldRefused(problem) : null;
+  if (named) {
+    say(named.words, "error");
+    return focusField(named.input);
+  }
   const field = {
     invalid_container_number: $("gate-container"),
     container_already_in_terminal: $("gate-container"),

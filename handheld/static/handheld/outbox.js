@@ -117,7 +117,9 @@ export class Outbox {
           return; // kept, with its key, until the same user logs in again
         }
         if (TRANSIENT.has(problem.code) || problem.status >= 500) return;
-        const refused = { code: problem.code, detail: problem.detail, httpStatus: problem.status };
+        // A 400 `invalid` names its fields (`errors`): kept, so the fix can point at the field to put right.
+        const errors = problem.body.errors || null;
+        const refused = { code: problem.code, detail: problem.detail, errors, httpStatus: problem.status };
         await this.put({ ...next, ...refused, status: "refused", answered: Date.now() });
         await this.emit();
         continue;
@@ -139,5 +141,5 @@ export class Outbox {
 
 /** The refusal kept with a refused write, as the screens explain it. */
 export function entryProblem(entry) {
-  return new ApiProblem(entry.httpStatus || 409, { code: entry.code, detail: entry.detail });
+  return new ApiProblem(entry.httpStatus || 409, { code: entry.code, detail: entry.detail, errors: entry.errors });
 }

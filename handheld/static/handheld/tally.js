@@ -1,7 +1,7 @@
 // The clerk's vessel tally: choose the call alongside, then confirm its discharges and loads by scanning the
-// container (and, for a box put on board, the cell it stands in). The API has no tally of its own: a
-// confirmation is the move's completion (POST yard/moves/{id}/complete/), a discharge at the yard place the move
-// was given, a load at the scanned cell of this ship.
+// container (and, for a box put on board, the cell it stands in), its seal and any damage. Each confirmation is
+// one POST vessels/calls/{id}/tally/: it completes the quay move (a discharge at the yard place the move was
+// given, a load at the scanned cell) and records the seal as read and the damage seen.
 
 import { ApiProblem } from "./api.js";
 import {
@@ -62,9 +62,9 @@ export async function toTally() {
   $("tally-none").hidden = true;
   say(text("reading"));
   try {
-    const page = await api.request("GET", "vessels/calls/?page_size=100");
+    const page = await api.request("GET", "vessels/calls/?status=arrived&page_size=100");
     if (ui.screen !== "tally") return;
-    listCalls(page.results.filter((call) => call.status === "arrived"));
+    listCalls(page.results);
     quiet();
     const first = $("tally-calls").querySelector("button");
     if (first) focusField(first);
@@ -154,6 +154,10 @@ function formClear(container = "") {
   $("tally-cell").value = "";
   $("tally-cell-field").hidden = true;
   $("tally-move").hidden = true;
+  $("tally-seal").value = "";
+  $("tally-damaged").checked = false;
+  $("tally-damage").value = "";
+  $("tally-damage-note").hidden = true;
 }
 
 function showMove(move) {
@@ -184,15 +188,14 @@ async function moveScanned() {
   return move;
 }
 
-/** The position the completion takes: the discharge's yard place, or this ship's cell as scanned. */
-function positionFor(move) {
-  if (!onBoard(move)) return move.to;
-  const scanned = $("tally-cell").value.trim().toUpperCase();
-  if (scanned.startsWith("VESSEL:")) return scanned;
+/** The cell a load or restow went into, as scanned (`BBRRTT`); "" for a discharge; null if not a cell. */
+function cellFor(move) {
+  if (!onBoard(move)) return "";
+  let scanned = $("tally-cell").value.trim().toUpperCase();
+  if (scanned.startsWith("VESSEL:")) scanned = scanned.split("/")[1] || "";
   const cell = scanned.replace(/\s/g, "");
   if (!/^0?\d{6}$/.test(cell)) return null;
-  const carrier = (move.to || "").split("/")[0];
-  return `${carrier}/${cell.length === 7 ? cell.slice(1) : cell}`;
+  return cell.length === 7 ? cell.slice(1) : cell;
 }
 
 async function tallyRefused(problem, move) {
@@ -220,6 +223,20 @@ async function tallyRefused(problem, move) {
     case "vessel_not_alongside":
       say(text("vessel_not_alongside"), "error");
       return focusField($("tally-container"));
+    case "cell_required":
+      say(text("scan_cell"), "error");
+      return focusField($("tally-cell"));
+    case "cell_mismatch":
+      say(text("cell_mismatch", { detail }), "error");
+      return focusField($("tally-cell"));
+    case "container_not_in_call":
+      say(text("tally_not_in_call", { container: move.container }), "error");
+      return focusField($("tally-container"));
+    case "tally_move_closed":
+      formClear();
+      await refresh();
+      say(text("tally_move_closed", { container: move.container }), "error");
+      return focusField($("tally-container"));
     case "container_on_hold":
     case "container_not_on_top":
       say(text(problem.code, { detail }), "error");
@@ -239,20 +256,25 @@ async function confirm() {
     say(text("tally_no_place", { container: move.container }), "error");
     return focusField($("tally-container"));
   }
-  const position = positionFor(move);
-  if (!position) {
+  const cell = cellFor(move);
+  if (cell === null) {
     const empty = !$("tally-cell").value.trim();
     say(text(empty ? "scan_cell" : "cell_invalid"), empty ? "info" : "error");
     return focusField($("tally-cell"));
   }
+  const damage = $("tally-damaged").checked ? $("tally-damage").value.trim() : "";
+  if ($("tally-damaged").checked && !damage) {
+    say(text("damage_note_required"), "error");
+    return focusField($("tally-damage"));
+  }
   const label = text("tally_label", { kind: kindLabel(move.kind), container: move.container });
-  const body = { container: move.container, position };
+  const body = { container: move.container, cell, seal: $("tally-seal").value.trim().toUpperCase(), damage };
   state.busy = true;
   $("tally-button").disabled = true;
   say(text("sending"));
   try {
     const call = state.call;
-    const answer = await write("POST", `yard/moves/${move.id}/complete/`, body, {
+    const answer = await write("POST", `vessels/calls/${call.id}/tally/`, body, {
       label,
       kind: "tally",
       ref: move.id,
@@ -267,11 +289,7 @@ async function confirm() {
       const done = onBoard(move) ? call.load : call.discharge;
       if (move.kind !== "restow") done.done += 1;
       state.moves = state.moves.filter((item) => item.id !== move.id);
-      const cell = (answer.position || position).split("/")[1] || "";
-      const words = onBoard(move)
-        ? text("load_confirmed", { container: move.container, cell })
-        : text("discharge_confirmed", { container: move.container, position: answer.position || position });
-      say(words, "ok");
+      say(...tallyAnswered(move, answer));
     }
     await render();
     focusField($("tally-container"));
@@ -284,18 +302,38 @@ async function confirm() {
   }
 }
 
+/** What the clerk is told once a tally is in: where the box went, and a seal that differs from the list. */
+function tallyAnswered(move, answer) {
+  const words = onBoard(move)
+    ? text("load_confirmed", { container: move.container, cell: answer.cell })
+    : text("discharge_confirmed", { container: move.container, position: answer.move.to });
+  if (answer.seal_ok) return [words, "ok"];
+  const seals = { scanned: answer.seal_scanned || "—", declared: answer.seal_declared || "—" };
+  return [text("tally_seal_differs", { what: words, ...seals }), "info"];
+}
+
 async function containerEntered() {
   const move = await moveScanned();
   if (!move) return;
-  if (!onBoard(move)) return confirm(); // a discharge is confirmed by the container's scan alone
-  say(text("scan_cell"));
-  focusField($("tally-cell"));
+  if (onBoard(move)) {
+    say(text("scan_cell"));
+    return focusField($("tally-cell"));
+  }
+  say(text("tally_seal"));
+  focusField($("tally-seal"));
+}
+
+function cellEntered() {
+  if (!state.current || cellFor(state.current) === null) return confirm(); // says what is wrong with the cell
+  say(text("tally_seal"));
+  focusField($("tally-seal"));
 }
 
 function tallyExpects() {
   if (!state.call) return null;
-  if (state.current && !$("tally-cell-field").hidden && !$("tally-cell").value.trim()) return $("tally-cell");
-  return $("tally-container");
+  if (!state.current) return $("tally-container");
+  if (!$("tally-cell-field").hidden && !$("tally-cell").value.trim()) return $("tally-cell");
+  return $("tally-seal").value.trim() ? null : $("tally-seal");
 }
 
 /** Fixing a refused confirmation: its call again, the container filled in, and why it was refused. */
@@ -314,6 +352,11 @@ async function fixTally(entry) {
   if (move) {
     state.current = move;
     showMove(move);
+    $("tally-cell").value = entry.body.cell || "";
+    $("tally-seal").value = entry.body.seal || "";
+    $("tally-damaged").checked = Boolean(entry.body.damage);
+    $("tally-damage").value = entry.body.damage || "";
+    $("tally-damage-note").hidden = !entry.body.damage;
   }
   await tallyRefused(entryProblem(entry), move || { kind: "discharge", container: entry.body.container });
 }
@@ -327,7 +370,13 @@ export function wireTally() {
     confirm();
   });
   onEnter($("tally-container"), containerEntered);
-  onEnter($("tally-cell"), confirm);
+  onEnter($("tally-cell"), cellEntered);
+  onEnter($("tally-seal"), confirm);
+  onEnter($("tally-damage"), confirm);
+  $("tally-damaged").addEventListener("change", () => {
+    $("tally-damage-note").hidden = !$("tally-damaged").checked;
+    if ($("tally-damaged").checked) focusField($("tally-damage"));
+  });
   $("tally-container").addEventListener("input", () => {
     if (state.current && compact($("tally-container").value) !== state.current.container) {
       state.current = null;

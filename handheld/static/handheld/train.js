@@ -52,8 +52,8 @@ function listTrains(trains) {
 async function readTrains() {
   say(text("reading"));
   try {
-    const page = await api.request("GET", "rail/visits/?page_size=100");
-    listTrains(page.results.filter((train) => train.direction === "inbound" && train.status === "arrived"));
+    const page = await api.request("GET", "rail/visits/?direction=inbound&status=arrived&page_size=100");
+    listTrains(page.results);
     quiet();
   } catch (problem) {
     if (!(problem instanceof ApiProblem) || problem.code !== "offline") return problemShown(problem);
