@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from aktau_tos.api import PROBLEM_CONTENT_TYPE, problem
@@ -80,3 +81,23 @@ class ApiProblemMiddleware:
             if header in response:
                 answer[header] = response[header]
         return answer
+
+
+class UserLanguageMiddleware:
+    """A signed-in user's own language (their preference) wins over the browser's, in the admin and pages.
+
+    Not under /api/: there the request's Accept-Language alone chooses the language of a problem's title and
+    detail, so that a scanner shows what its user reads whoever is logged in on it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(API_PREFIX) and request.user.is_authenticated:
+            from aktau_tos.models import UserPreference  # models load after the middleware is imported
+
+            language = UserPreference.objects.filter(user=request.user).values_list("language", flat=True).first()
+            if language:
+                translation.activate(language)
+                request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

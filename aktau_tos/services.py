@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from aktau_tos.audit import audited
 from aktau_tos.errors import DomainError
-from aktau_tos.models import ApiToken, IdempotentRequest
+from aktau_tos.models import ApiToken, IdempotentRequest, UserPreference
 
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)  # last_used_at is informative: one write per device every few minutes
 
@@ -73,3 +73,14 @@ def idempotency_records_purge(*, now=None) -> int:
     cutoff = (now or timezone.now()) - timedelta(hours=settings.IDEMPOTENCY_KEY_RETENTION_HOURS)
     deleted, _ = IdempotentRequest.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+def user_language_set(*, user, language: str) -> UserPreference:
+    """The user's own language ("" to follow the browser); recorded in the preference's history."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValueError(f"not a language of this installation: {language!r}")
+    preference, _ = UserPreference.objects.get_or_create(user=user)
+    if preference.language != language:
+        preference.language = language
+        audited(preference, user).save(update_fields=["language"])
+    return preference

@@ -86,9 +86,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # the language cookie, then Accept-Language, then LANGUAGE_CODE
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "aktau_tos.middleware.UserLanguageMiddleware",  # a signed-in user's own language, outside the API
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",  # records who made each change via admin or API
@@ -173,7 +175,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# Russian is the hub's default (contracts and documents are kept in Russian and Kazakh); Kazakh is the state
+# language, Chinese for Lianyungang Port's staff, English for the lines. A user's own choice (aktau_tos.models.
+# UserPreference) wins over the browser's in the admin; the API answers in the request's Accept-Language.
+LANGUAGE_CODE = env("DJANGO_LANGUAGE_CODE", default="ru")
+LANGUAGES = [("ru", "Русский"), ("kk", "Қазақша"), ("zh-hans", "简体中文"), ("en", "English")]
+# The project's catalogues (makemessages writes here), then its additions to Django's and the libraries' own
+# (Django's Kazakh admin is about half done; django-simple-history ships Russian only as ru_RU).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
 TIME_ZONE = "Asia/Aqtau"
 USE_I18N = True
 USE_TZ = True

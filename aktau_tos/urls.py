@@ -23,6 +23,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     # Browsers ask for /favicon.ico on every page that names no icon (the API's docs, a bare error page).
     path("favicon.ico", views.favicon),
+    path("admin/language/", views.language_set, name="language-set"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("hh/", include("handheld.urls")),

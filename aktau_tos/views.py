@@ -2,7 +2,10 @@
 itself under /api/ become problem+json in aktau_tos.middleware)."""
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.contrib.admin.views.decorators import staff_member_required
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -102,3 +105,22 @@ def favicon(request: HttpRequest) -> HttpResponse:
     """The terminal's icon, for browsers that ask /favicon.ico (static() is read per request: it needs the
     static files' manifest, which exists only after collectstatic)."""
     return HttpResponsePermanentRedirect(static("aktau_tos/favicon.svg"))
+
+
+@require_POST
+@staff_member_required
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The language chooser in the admin's header: kept as the user's preference, which wins over the browser."""
+    language = request.POST.get("language", "")
+    if language and language not in dict(settings.LANGUAGES):
+        return HttpResponse(status=400)
+    services.user_language_set(user=request.user, language=language)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = "/admin/"
+    response = HttpResponseRedirect(target)
+    if language:
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax", secure=request.is_secure())
+    else:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+    return response
