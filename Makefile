@@ -7,7 +7,7 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 WEB_ADDR ?= 127.0.0.1:8000
 
-.PHONY: run test test-fast bench bench-quick check-all audit lint clean
+.PHONY: run test test-fast bench bench-quick check-all audit lint clean languages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -21,10 +21,17 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(RUN_STAMP)
 
+## languages: the translations compiled (gettext's msgfmt) and the PDFs' fonts (Debian packages, installed if missing)
+languages: $(RUN_STAMP)
+	scripts/apt-install msgfmt gettext
+	scripts/apt-install /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core
+	scripts/apt-install /usr/share/fonts/truetype/wqy/wqy-microhei.ttc fonts-wqy-microhei
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v0
+
 ## run: install, migrate, seed the Aktau layout with demo data, then web + worker + beat until Ctrl-C
 run: export DJANGO_DEBUG ?= true
 run: export WEB_ADDR := $(WEB_ADDR)
-run: $(RUN_STAMP)
+run: $(RUN_STAMP) languages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_aktau --demo
 	@echo
@@ -38,7 +45,7 @@ run: $(RUN_STAMP)
 
 ## test: lint, migration check and the whole suite on PostgreSQL (a throwaway cluster if DATABASE_URL is unset)
 test: export DJANGO_SECRET_KEY ?= test-only-secret-key-not-for-production
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) languages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/bandit -q -c pyproject.toml -r aktau_tos yard rail customs dangerous_goods vessels edi simulation scripts
@@ -49,7 +56,7 @@ test: $(DEV_STAMP)
 ## test-fast: quick feedback while developing: the suite without the system and bench tests, no lint (make test runs all)
 # The API fuzzer is all system tests, and schemathesis builds its requests while collecting it (4 s): not collected.
 test-fast: export DJANGO_SECRET_KEY ?= test-only-secret-key-not-for-production
-test-fast: $(DEV_STAMP)
+test-fast: $(DEV_STAMP) languages
 	scripts/with-postgres $(PY) -m pytest -q -m "not system and not bench" --ignore=tests/api/test_fuzz.py $(PYTEST_ARGS)
 
 ## bench: quality and speed figures on a throwaway PostgreSQL -> bench/results/results.json and summary.md (< 30 min)

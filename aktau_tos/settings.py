@@ -183,6 +183,15 @@ LANGUAGES = [("ru", "Русский"), ("kk", "Қазақша"), ("zh-hans", "�
 # The project's catalogues (makemessages writes here), then its additions to Django's and the libraries' own
 # (Django's Kazakh admin is about half done; django-simple-history ships Russian only as ru_RU).
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
+FORMAT_MODULE_PATH = ["aktau_tos.formats"]  # Kazakh dates and numbers, which Django does not define
+# Embedded in the PDFs (aktau_tos.documents): Cyrillic with the Kazakh letters, and Chinese. Debian's packages.
+PDF_FONTS = {
+    "default": (
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    ),
+    "zh-hans": ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+}
 TIME_ZONE = "Asia/Aqtau"
 USE_I18N = True
 USE_TZ = True

@@ -34,7 +34,8 @@ export class Api {
   }
 
   async request(method, path, { body, idempotencyKey, auth = true } = {}) {
-    const headers = { Accept: "application/json" };
+    // Refusals come back in the language the page is shown in (the API follows Accept-Language).
+    const headers = { Accept: "application/json", "Accept-Language": document.documentElement.lang || "en" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (auth && token()) headers.Authorization = `Token ${token()}`;
     if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;

@@ -157,12 +157,20 @@ function captureStrayKeys(event) {
   if (field) field.focus(); // the key's character lands in the field now focused
 }
 
+/** The device's language: kept in Django's language cookie (which serves the page in it), then the page again. */
+function languageChosen() {
+  const year = 365 * 24 * 3600;
+  document.cookie = `django_language=${$("login-language").value}; path=/; max-age=${year}; SameSite=Lax`;
+  window.location.reload();
+}
+
 function wire() {
   session.toLogin = toLogin;
   ui.screens.login = {
     expects: () => ($("login-username").value ? $("login-password") : $("login-username")),
   };
   $("login-form").addEventListener("submit", logIn);
+  $("login-language").addEventListener("change", languageChosen);
   onEnter($("login-username"), () => focusField($("login-password")));
   onEnter($("login-password"), () => focusField($("login-device")));
   onEnter($("login-device"), () => $("login-form").requestSubmit());
