@@ -92,8 +92,9 @@ def test_a_check_in_refused_after_the_outage_is_fixed_on_its_wagon(live_server, 
     # The role is given back; the fix opens the train at the box's wagon, the container filled in, the seal next.
     clerk.groups.add(clerks)
     _fix(page)
-    page.wait_for_function("() => document.getElementById('wagon-name').textContent.startsWith('Wagon 1 of 2')")
-    assert page.locator("#checkin-container").input_value() == "CSQU3054383"
+    # The train was open already: wait for what the fix fills in, not for the wagon's name.
+    page.wait_for_function("() => document.getElementById('checkin-container').value === 'CSQU3054383'")
+    assert page.locator("#wagon-name").text_content().startswith("Wagon 1 of 2")
     page.wait_for_function("() => document.activeElement.id === 'checkin-seal'")
     scan(page, "CN001")
     page.wait_for_selector("#wagon-boxes li[data-container=CSQU3054383][data-status=ok]")
