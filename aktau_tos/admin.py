@@ -2,20 +2,24 @@
 
 from csp.decorators import csp_update
 from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from aktau_tos import services
-from aktau_tos.models import ApiToken, ReportRun, ReportSubscription
+from aktau_tos.models import ApiToken, ReportRun, ReportSubscription, UserPreference
 from aktau_tos.reports.daily import report_day_default, report_day_parse, report_html_inline
 
 
 @admin.register(ReportSubscription)
 class ReportSubscriptionAdmin(SimpleHistoryAdmin):
-    list_display = ["email", "name", "kind", "active"]
-    list_filter = ["kind", "active"]
+    list_display = ["email", "name", "kind", "language", "active"]
+    list_filter = ["kind", "language", "active"]
     search_fields = ["email", "name"]
 
     def get_urls(self):
@@ -62,9 +66,27 @@ class ApiTokenAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.action(description="Revoke the selected tokens (the devices must log in again)", permissions=["change"])
+    @admin.action(description=_("Revoke the selected tokens (the devices must log in again)"), permissions=["change"])
     def revoke(self, request: HttpRequest, queryset) -> None:
         live = list(queryset.filter(revoked_at__isnull=True))
         for token in live:
             services.token_revoke(token=token, actor=request.user)
-        self.message_user(request, f"{len(live)} token(s) revoked.", messages.SUCCESS)
+        words = ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", len(live)) % {"count": len(live)}
+        self.message_user(request, words, messages.SUCCESS)
+
+
+class UserPreferenceInline(admin.StackedInline):
+    """The user's own language, on their page in the admin (each user also chooses it in the header)."""
+
+    model = UserPreference
+    can_delete = False
+    extra = 0
+    fields = ["language"]
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserWithPreferenceAdmin(UserAdmin):
+    inlines = [*UserAdmin.inlines, UserPreferenceInline]

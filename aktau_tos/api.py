@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, routers, status, viewsets
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
@@ -40,12 +41,28 @@ logger = logging.getLogger(__name__)
 # --- Errors -------------------------------------------------------------------------------------
 
 
+# Titles of DRF's own refusals by code; a code not listed gets its words ("not_acceptable" -> "Not acceptable").
+DRF_TITLES = {
+    "not_authenticated": _("Not authenticated"),
+    "authentication_failed": _("Authentication failed"),
+    "token_expired": _("Token expired"),
+    "token_revoked": _("Token revoked"),
+    "permission_denied": _("Permission denied"),
+    "not_found": _("Not found"),
+    "method_not_allowed": _("Method not allowed"),
+    "not_acceptable": _("Not acceptable"),
+    "unsupported_media_type": _("Unsupported media type"),
+    "parse_error": _("Malformed request"),
+    "throttled": _("Too many requests"),
+}
+
+
 def problem(*, status_code: int, code: str, title: str, detail: str, errors: dict | None = None) -> dict:
     body = {
         "type": f"urn:aktau-tos:problem:{code}",
-        "title": title,
+        "title": str(title),  # in the request's language (Accept-Language); `code` never changes
         "status": status_code,
-        "detail": detail,
+        "detail": str(detail),
         "code": code,
     }
     if errors is not None:
@@ -105,13 +122,13 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
         body = problem(
             status_code=400,
             code="invalid",
-            title="Invalid input",
-            detail="The request has invalid fields; see errors.",
+            title=_("Invalid input"),
+            detail=_("The request has invalid fields; see errors."),
             errors=_field_errors(exc.detail),
         )
     else:
         detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
-        title = exc.default_code.replace("_", " ").capitalize()  # "not_authenticated" -> "Not authenticated"
+        title = DRF_TITLES.get(exc.default_code) or exc.default_code.replace("_", " ").capitalize()
         body = problem(status_code=response.status_code, code=exc.default_code, title=title, detail=str(detail))
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.backends.postgresql.client import DatabaseClient as PostgresClient
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 PG_DUMP_MAGIC = b"PGDMP"  # the first bytes of a pg_dump custom-format archive
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -39,9 +41,11 @@ def backup_create(*, output: Path, using: str = DEFAULT_DB_ALIAS) -> Path:
     vendor = _vendor_check(connection.vendor)
     output = Path(output)
     if output.exists():
-        raise BackupError(f"{output} already exists; choose a new file name (a date in it works well).")
+        raise BackupError(
+            _("%(path)s already exists; choose a new file name (a date in it works well).") % {"path": output}
+        )
     if not output.parent.is_dir():
-        raise BackupError(f"Folder {output.parent} does not exist.")
+        raise BackupError(_("Folder %(folder)s does not exist.") % {"folder": output.parent})
     partial = output.with_name(f".{output.name}.partial")
     try:
         if vendor == "postgresql":
@@ -66,15 +70,26 @@ def backup_restore(*, source: Path, force: bool = False, using: str = DEFAULT_DB
     kind = backup_kind(source)
     if kind != vendor:
         raise BackupError(
-            f"{source} is a {KIND_NAMES[kind]} backup, but the database is {KIND_NAMES[vendor]}: "
-            f"restore it into a {KIND_NAMES[kind]} database."
+            # Translators: %(kind)s and %(vendor)s are the database programs' names, PostgreSQL or SQLite.
+            _("%(path)s is a %(kind)s backup, but the database is %(vendor)s: restore it into a %(kind)s database.")
+            % {"path": source, "kind": KIND_NAMES[kind], "vendor": KIND_NAMES[vendor]}
         )
     existing = _our_tables_existing(connection)
     if existing and not force:
         raise BackupError(
-            f"Database {connection.settings_dict['NAME']} already has {len(existing)} of our tables "
-            f"({', '.join(existing[:3])}{', ...' if len(existing) > 3 else ''}). Restore into a fresh, empty database, "
-            "or pass --force to replace its contents with the backup."
+            # Translators: %(tables)s lists the names of up to three of the tables.
+            ngettext(
+                "Database %(name)s already has %(count)d of our tables (%(tables)s). "
+                "Restore into a fresh, empty database, or pass --force to replace its contents with the backup.",
+                "Database %(name)s already has %(count)d of our tables (%(tables)s). "
+                "Restore into a fresh, empty database, or pass --force to replace its contents with the backup.",
+                len(existing),
+            )
+            % {
+                "name": connection.settings_dict["NAME"],
+                "count": len(existing),
+                "tables": ", ".join(existing[:3]) + (", ..." if len(existing) > 3 else ""),  # table names
+            }
         )
     if vendor == "postgresql":
         connection.close()  # no session of ours stays open beside pg_restore's
@@ -91,16 +106,17 @@ def backup_kind(path: Path) -> str:
         with Path(path).open("rb") as file:
             head = file.read(len(SQLITE_MAGIC))
     except FileNotFoundError:
-        raise BackupError(f"{path} does not exist.") from None
+        raise BackupError(_("%(path)s does not exist.") % {"path": path}) from None
     except OSError as error:
-        raise BackupError(f"Cannot read {path}: {error.strerror}.") from None
+        raise BackupError(_("Cannot read %(path)s: %(error)s.") % {"path": path, "error": error.strerror}) from None
     if head.startswith(PG_DUMP_MAGIC):
         return "postgresql"
     if head == SQLITE_MAGIC:
         _sqlite_backup_check(Path(path))
         return "sqlite"
     raise BackupError(
-        f"{path} is not a backup made by backup_db (neither a PostgreSQL custom-format dump nor a SQLite database)."
+        _("%(path)s is not a backup made by backup_db (neither a PostgreSQL custom-format dump nor a SQLite database).")
+        % {"path": path}
     )
 
 
@@ -115,12 +131,17 @@ def pg_tool(name: str) -> str:
     for folder in sorted((Path(p) for p in glob.glob(PG_BIN_GLOB)), key=version, reverse=True):
         if os.access(folder / name, os.X_OK):
             return str(folder / name)
-    raise BackupError(f"{name} is not installed: install the PostgreSQL client programs (Debian: postgresql-client).")
+    raise BackupError(
+        _("%(program)s is not installed: install the PostgreSQL client programs (Debian: postgresql-client).")
+        % {"program": name}
+    )
 
 
 def _vendor_check(vendor: str) -> str:
     if vendor not in KIND_NAMES:
-        raise BackupError(f"Backup and restore support PostgreSQL and SQLite; this database is {vendor}.")
+        raise BackupError(
+            _("Backup and restore support PostgreSQL and SQLite; this database is %(vendor)s.") % {"vendor": vendor}
+        )
     return vendor
 
 
@@ -130,7 +151,9 @@ def _our_tables_existing(connection) -> list[str]:
         with connection.cursor() as cursor:
             present = set(connection.introspection.table_names(cursor))
     except DatabaseError as error:
-        raise BackupError(f"Cannot open database {connection.settings_dict['NAME']}: {error}") from None
+        raise BackupError(
+            _("Cannot open database %(name)s: %(error)s") % {"name": connection.settings_dict["NAME"], "error": error}
+        ) from None
     ours = set(connection.introspection.django_table_names()) | {"django_migrations"}
     return sorted(present & ours)
 
@@ -141,22 +164,36 @@ def pg_connection_options(settings_dict: dict) -> tuple[list[str], dict[str, str
     for option, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER"), ("--dbname", "NAME")):
         if settings_dict.get(key):
             args.append(f"{option}={settings_dict[key]}")
-    _, extra = PostgresClient.settings_to_cmd_args_env(settings_dict, [])
+    extra = PostgresClient.settings_to_cmd_args_env(settings_dict, [])[1]
     return args, {**os.environ, **(extra or {})}
 
 
-def _pg_run(args: list[str], env: dict[str, str], failure: str) -> None:
+def _pg_run(args: list[str], env: dict[str, str], *, restore: bool = False) -> None:
+    """Runs pg_dump (or, with `restore`, pg_restore); a failure is a BackupError that says which of the two failed."""
     try:
         result = subprocess.run(args, env=env, capture_output=True, text=True)  # nosec B603 # argument list, no shell
     except OSError as error:
-        raise BackupError(f"{failure}: cannot run {args[0]}: {error.strerror}.") from None
+        if restore:
+            message = _("Restore failed, the database is unchanged: cannot run %(program)s: %(error)s.")
+        else:
+            message = _("Backup failed: cannot run %(program)s: %(error)s.")
+        raise BackupError(message % {"program": args[0], "error": error.strerror}) from None
     if result.returncode != 0:
-        raise BackupError(f"{failure}: {result.stderr.strip() or f'{args[0]} exited with {result.returncode}'}")
+        if output := result.stderr.strip():  # the tool's own words, as it wrote them
+            if restore:
+                message = _("Restore failed, the database is unchanged: %(output)s")
+            else:
+                message = _("Backup failed: %(output)s")
+        elif restore:
+            message = _("Restore failed, the database is unchanged: %(program)s exited with %(code)d")
+        else:
+            message = _("Backup failed: %(program)s exited with %(code)d")
+        raise BackupError(message % {"program": args[0], "output": output, "code": result.returncode})
 
 
 def _pg_dump(settings_dict: dict, target: Path) -> None:
     args, env = pg_connection_options(settings_dict)
-    _pg_run([pg_tool("pg_dump"), "--format=custom", f"--file={target}", *args], env, "Backup failed")
+    _pg_run([pg_tool("pg_dump"), "--format=custom", f"--file={target}", *args], env)
 
 
 def _pg_restore(settings_dict: dict, source: Path, *, clean: bool) -> None:
@@ -164,11 +201,7 @@ def _pg_restore(settings_dict: dict, source: Path, *, clean: bool) -> None:
     options = ["--no-owner", "--exit-on-error", "--single-transaction"]
     if clean:  # --force over an existing database: drop what the backup recreates, in the same transaction
         options += ["--clean", "--if-exists"]
-    _pg_run(
-        [pg_tool("pg_restore"), *options, *args, str(source)],
-        env,
-        "Restore failed, the database is unchanged",
-    )
+    _pg_run([pg_tool("pg_restore"), *options, *args, str(source)], env, restore=True)
 
 
 def _sqlite_connection(connection) -> sqlite3.Connection:
@@ -185,9 +218,14 @@ def _sqlite_backup_check(path: Path) -> None:
         with closing(_sqlite_open_read_only(path)) as backup:
             found = backup.execute("SELECT 1 FROM sqlite_master WHERE name = 'django_migrations'").fetchone()
     except sqlite3.DatabaseError as error:
-        raise BackupError(f"{path} is not a readable SQLite database: {error}.") from None
+        raise BackupError(
+            _("%(path)s is not a readable SQLite database: %(error)s.") % {"path": path, "error": error}
+        ) from None
     if not found:
-        raise BackupError(f"{path} is a SQLite database but not an Aktau TOS backup (it has no django_migrations).")
+        raise BackupError(
+            _("%(path)s is a SQLite database but not an Aktau TOS backup (it has no django_migrations).")
+            % {"path": path}
+        )
 
 
 def _sqlite_copy(*, source: sqlite3.Connection, target: sqlite3.Connection | Path) -> None:
@@ -196,7 +234,7 @@ def _sqlite_copy(*, source: sqlite3.Connection, target: sqlite3.Connection | Pat
     try:
         source.backup(destination)
     except sqlite3.Error as error:
-        raise BackupError(f"SQLite backup failed: {error}.") from None
+        raise BackupError(_("SQLite backup failed: %(error)s.") % {"error": error}) from None
     finally:
         if destination is not target:
             destination.close()

@@ -16,6 +16,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from stdnum import iso6346
 
 from aktau_tos.errors import DomainError
@@ -80,12 +81,12 @@ def demo_traffic_create(*, actor: AbstractBaseUser, containers: int = 120, seed:
         for index, reference, hours in [(0, "KZ-2417 to Almaty-1", 20), (2, "KZ-2419 to Tashkent", 60)]
     ]
     departures = [trains[0], alongside, trains[1], later]  # the vessel calls' boxes are booked by load lists
-    kinds = [entry for entry in MIX for _ in range(entry[2])]
+    kinds = [entry for entry in MIX for _copy in range(entry[2])]
     placed, load_lists = 0, {alongside.pk: [], later.pk: []}
     # Arrivals spread over the week, oldest first; the last few came in within the hour.
-    arrivals = sorted(now - timedelta(hours=rng.uniform(1, HISTORY_DAYS * 24)) for _ in range(containers))
+    arrivals = sorted(now - timedelta(hours=rng.uniform(1, HISTORY_DAYS * 24)) for _arrival in range(containers))
     for index, arrived in enumerate(arrivals):
-        iso_type, freight_kind, _ = rng.choice(kinds)
+        iso_type, freight_kind, _share = rng.choice(kinds)
         dangerous = [rng.choice(DG_LINES)] if freight_kind == "full" and rng.random() < 0.08 else []
         booked = rng.choice(departures) if rng.random() < 0.7 else None
         gross = rng.randrange(8000, 30000) if freight_kind == "full" else None
@@ -115,11 +116,13 @@ def demo_traffic_create(*, actor: AbstractBaseUser, containers: int = 120, seed:
         .order_by("pk")
     )
     held = rng.sample(in_yard, k=min(8, len(in_yard)))
+    # Translators: the reason recorded in the history of the demo's customs holds.
+    hold_reason = _("Demo")
     for visit in held[:6]:
         kind = rng.choice(["documents", "scan_required"])
         with time_machine.travel(now - timedelta(hours=rng.uniform(2, 72)), tick=False):
             services.hold_place(container=visit.container.number, authority=Hold.Authority.CUSTOMS, kind=kind,
-                                reason="Demo", actor=actor)  # fmt: skip
+                                reason=hold_reason, actor=actor)  # fmt: skip
     for visit, kind in zip(held[6:], ["scan", "physical_exam"], strict=False):  # the inspection area's work
         with contextlib.suppress(DomainError):  # a buried box simply waits for its order in the demo
             customs_services.inspection_order(container=visit.container.number, kind=kind, actor=actor)
@@ -143,7 +146,7 @@ def _demo_train_on_line(actor: AbstractBaseUser, rng: random.Random, now) -> Non
     wagons = []
     for position in range(1, DEMO_TRAIN_WAGONS + 1):
         first_seven = f"94{rng.randrange(100_000):05d}"
-        boxes = [_demo_train_box(rng) for _ in range(2)]
+        boxes = [_demo_train_box(rng) for _box in range(2)]
         wagons.append({"number": first_seven + rail_services.wagon_check_digit(first_seven), "position": position,
                        "containers": boxes})  # fmt: skip
     with time_machine.travel(now - timedelta(hours=3), tick=False):

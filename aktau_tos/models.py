@@ -11,14 +11,22 @@ class IdempotentRequest(models.Model):
     request's own changes, so a failed request leaves no row and its retry is checked from scratch.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.UUIDField()
-    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and canonical JSON body.")
-    response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.TextField(blank=True, help_text="The JSON answer as first sent (text keeps its key order).")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    key = models.UUIDField(_("key"))
+    fingerprint = models.CharField(
+        _("fingerprint"), max_length=64, help_text=_("SHA-256 of method, path and canonical JSON body.")
+    )
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True)
+    response_body = models.TextField(
+        _("response body"), blank=True, help_text=_("The JSON answer as first sent (text keeps its key order).")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("idempotent request")
+        verbose_name_plural = _("idempotent requests")
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="aktau_tos_idempotentrequest_one_per_user_key"),
         ]
@@ -31,15 +39,21 @@ class ReportSubscription(models.Model):
     """Who gets which report by e-mail (managed by operators in the admin)."""
 
     class Kind(models.TextChoices):
-        DAILY = "daily", "Nightly management report"
+        DAILY = "daily", _("Nightly management report")
 
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.DAILY)
-    email = models.EmailField()
-    name = models.CharField(max_length=100, blank=True)
-    active = models.BooleanField(default=True)
+    kind = models.CharField(_("report"), max_length=16, choices=Kind.choices, default=Kind.DAILY)
+    email = models.EmailField(_("e-mail"))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True,
+        help_text=_("The report's language; empty: the installation's."),
+    )  # fmt: skip
+    active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("report subscription")
+        verbose_name_plural = _("report subscriptions")
         constraints = [models.UniqueConstraint(fields=["kind", "email"], name="aktau_tos_subscription_once")]
 
     def __str__(self) -> str:
@@ -50,21 +64,23 @@ class ReportRun(models.Model):
     """One report for one day: claimed once, so a second beat, a retry or another worker host sends nothing."""
 
     class Status(models.TextChoices):
-        CLAIMED = "claimed", "Being built and sent"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed (will be retried)"
+        CLAIMED = "claimed", _("Being built and sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed (will be retried)")
 
-    kind = models.CharField(max_length=16, choices=ReportSubscription.Kind.choices)
-    day = models.DateField()
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.CLAIMED)
-    attempts = models.PositiveSmallIntegerField(default=1)
-    recipients = models.PositiveSmallIntegerField(default=0)
-    error = models.TextField(blank=True)
-    claimed_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(_("report"), max_length=16, choices=ReportSubscription.Kind.choices)
+    day = models.DateField(_("day"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.CLAIMED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=1)
+    recipients = models.PositiveSmallIntegerField(_("recipients"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-day"]
+        verbose_name = _("report run")
+        verbose_name_plural = _("report runs")
         constraints = [models.UniqueConstraint(fields=["kind", "day"], name="aktau_tos_reportrun_once_per_day")]
 
     def __str__(self) -> str:
@@ -77,21 +93,26 @@ class ApiToken(models.Model):
     Only a SHA-256 digest of the key is stored, so a copy of the database holds no usable token.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    device = models.CharField(max_length=100, blank=True, help_text="The handheld's name, as it logged in.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    device = models.CharField(
+        _("device"), max_length=100, blank=True, help_text=_("The handheld's name, as it logged in.")
+    )
     digest = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(db_index=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     history = HistoricalRecords(excluded_fields=["last_used_at"])
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "API token"
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
-        return f"{self.user} on {self.device or 'an unnamed device'}"
+        return _("%(user)s on %(device)s") % {"user": self.user, "device": self.device or _("an unnamed device")}
 
 
 class UserPreference(models.Model):

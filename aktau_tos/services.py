@@ -9,6 +9,7 @@ from django.contrib.auth import authenticate, user_logged_in
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from aktau_tos.audit import audited
 from aktau_tos.errors import DomainError
@@ -18,8 +19,8 @@ TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)  # last_used_at is informative: one 
 
 
 class InvalidCredentials(DomainError):
-    code, status, title = "invalid_credentials", 401, "Invalid credentials"
-    detail_template = "Unknown user name or wrong password."
+    code, status, title = "invalid_credentials", 401, _("Invalid credentials")
+    detail_template = _("Unknown user name or wrong password.")
 
 
 def token_digest(key: str) -> str:

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -41,4 +42,4 @@ if settings.DEBUG:  # uploaded files (inspection photos); production serves MEDI
 
 admin.site.site_header = "Aktau TOS"
 admin.site.site_title = "Aktau TOS"
-admin.site.index_title = "Terminal operations"
+admin.site.index_title = _("Terminal operations")

@@ -3,11 +3,12 @@ itself under /api/ become problem+json in aktau_tos.middleware)."""
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
+from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -94,8 +95,12 @@ def login_locked_out(request: HttpRequest, original_response, credentials) -> Ht
     """Too many failed log-ins for this user name from this address (django-axes): API and admin alike."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     if request.path.startswith("/api/"):
-        detail = f"Too many failed log-ins for this user name from this address; try again in {minutes} minutes."
-        response = _api_problem(request, 429, "login_locked", "Log-in locked", detail)
+        detail = ngettext(
+            "Too many failed log-ins for this user name from this address; try again in %(minutes)d minute.",
+            "Too many failed log-ins for this user name from this address; try again in %(minutes)d minutes.",
+            minutes,
+        ) % {"minutes": minutes}
+        response = _api_problem(request, 429, "login_locked", gettext("Log-in locked"), detail)
         response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
         return response
     return render(request, "admin/login_locked.html", {"minutes": minutes}, status=429)
@@ -116,7 +121,9 @@ def language_set(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=400)
     services.user_language_set(user=request.user, language=language)
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = "/admin/"
     response = HttpResponseRedirect(target)
     if language:

@@ -11,17 +11,21 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Case, Exists, F, OuterRef, Q, When
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
+from aktau_tos.reports.l10n import moment
 from dangerous_goods.models import SegregationAlert
 from yard.models import CarrierVisit, ContainerVisit, Hold, YardMove
 
 NAMES_SHOWN = 5
 ROWS_MAX = 500  # a longer list is a problem of its own, and its count says so
 
-CARRIER_MODES = {CarrierVisit.Mode.RAIL: gettext_lazy("Train"), CarrierVisit.Mode.VESSEL: gettext_lazy("Vessel")}
+# A late carrier's name: a whole pattern for each mode, so that a language may put the word after the reference.
+CARRIER_NAMES = {
+    CarrierVisit.Mode.RAIL: gettext_lazy("Train %(reference)s"),
+    CarrierVisit.Mode.VESSEL: gettext_lazy("Vessel %(reference)s"),
+}
 MOVE_OUTCOMES = {YardMove.Status.FAILED: gettext_lazy("failed"), YardMove.Status.CANCELLED: gettext_lazy("cancelled")}
 
 
@@ -59,10 +63,6 @@ def _age(delta: timedelta) -> str:
     return _("%(days)d d") % {"days": hours // 24}
 
 
-def _when(moment: datetime) -> str:
-    return timezone.localtime(moment).strftime("%d.%m %H:%M")
-
-
 def _old_holds(now: datetime) -> ActionItem:
     hours = settings.REPORT_HOLD_AGE_HOURS
     holds = Hold.objects.filter(released_at__isnull=True, placed_at__lte=now - timedelta(hours=hours))
@@ -77,7 +77,8 @@ def _old_holds(now: datetime) -> ActionItem:
     ]
     return ActionItem(
         "old_holds",
-        _("Holds open longer than %(hours)d hours") % {"hours": hours},
+        ngettext("Holds open longer than %(hours)d hour", "Holds open longer than %(hours)d hours", hours)
+        % {"hours": hours},
         _("Chase the authority that placed each hold, or release the terminal's own."),
         holds.count(),
         entries,
@@ -103,15 +104,26 @@ def _past_limit(now: datetime) -> ActionItem:
         days = (now - visit.arrived_at).days if visit.arrived_at else 0
         reasons = []
         if visit.expected_departure and visit.expected_departure < now:
-            reasons.append(_("expected out %(time)s") % {"time": _when(visit.expected_departure)})
+            reasons.append(_("expected out %(time)s") % {"time": moment(visit.expected_departure)})
         elif days >= dwell_days:
-            reasons.append(_("%(days)d days in the yard") % {"days": days})
+            reasons.append(ngettext("%(days)d day in the yard", "%(days)d days in the yard", days) % {"days": days})
         if visit.under_customs and days >= storage_days:
-            reasons.append(_("past the %(limit)d-day customs storage limit") % {"limit": storage_days})
+            reasons.append(
+                ngettext(
+                    "past the %(limit)d-day customs storage limit",
+                    "past the %(limit)d-day customs storage limit",
+                    storage_days,
+                )
+                % {"limit": storage_days}
+            )
         entries.append(ActionEntry(visit.container.number, "; ".join(reasons), visit.arrived_at))
     return ActionItem(
         "past_limit",
-        _("Boxes past their expected departure, the %(days)d-day dwell limit or the customs storage limit")
+        ngettext(
+            "Boxes past their expected departure, the %(days)d-day dwell limit or the customs storage limit",
+            "Boxes past their expected departure, the %(days)d-day dwell limit or the customs storage limit",
+            dwell_days,
+        )
         % {"days": dwell_days},
         _("Ask the line or the consignee to collect them, or correct the expected departure."),
         visits.count(),
@@ -121,20 +133,15 @@ def _past_limit(now: datetime) -> ActionItem:
 
 def _awaiting_slot(now: datetime) -> ActionItem:
     moves = YardMove.objects.filter(awaiting_slot_since__isnull=False, status__in=YardMove.OPEN_STATUSES)
-    entries = [
-        ActionEntry(
-            move.visit.container.number,
-            " ".join(
-                [
-                    _("%(kind)s move #%(move)d, waiting %(age)s")
-                    % {"kind": move.kind, "move": move.pk, "age": _age(now - move.awaiting_slot_since)},
-                    str((move.allocation or {}).get("refusal", "")),
-                ]
-            ).strip(),
-            move.awaiting_slot_since,
-        )
-        for move in moves.select_related("visit__container").order_by("awaiting_slot_since", "pk")[:ROWS_MAX]
-    ]
+    entries = []
+    for move in moves.select_related("visit__container").order_by("awaiting_slot_since", "pk")[:ROWS_MAX]:
+        values = {"kind": move.kind, "move": move.pk, "age": _age(now - move.awaiting_slot_since),
+                  "reason": str((move.allocation or {}).get("refusal", "")).strip()}  # fmt: skip
+        if values["reason"]:  # the allocator's refusal, as it was written when the move was planned
+            detail = _("%(kind)s move #%(move)d, waiting %(age)s: %(reason)s") % values
+        else:
+            detail = _("%(kind)s move #%(move)d, waiting %(age)s") % values
+        entries.append(ActionEntry(move.visit.container.number, detail, move.awaiting_slot_since))
     return ActionItem(
         "awaiting_slot",
         _("Boxes awaiting a slot"),
@@ -148,21 +155,18 @@ def _failed_moves(start: datetime, end: datetime) -> ActionItem:
     moves = YardMove.objects.filter(
         status__in=list(MOVE_OUTCOMES), finished_at__gte=start, finished_at__lt=end
     ).select_related("visit__container", "equipment")
-    entries = [
-        ActionEntry(
-            move.visit.container.number,
-            _("%(kind)s move #%(move)d %(outcome)s at %(time)s%(machine)s")
-            % {
-                "kind": move.kind,
-                "move": move.pk,
-                "outcome": MOVE_OUTCOMES[move.status],
-                "time": _when(move.finished_at),
-                "machine": f" ({move.equipment.code})" if move.equipment_id else "",
-            },
-            move.finished_at,
-        )
-        for move in moves.order_by("finished_at", "pk")[:ROWS_MAX]
-    ]
+    entries = []
+    for move in moves.order_by("finished_at", "pk")[:ROWS_MAX]:
+        values = {"kind": move.kind, "move": move.pk, "outcome": MOVE_OUTCOMES[move.status],
+                  "time": moment(move.finished_at)}  # fmt: skip
+        if move.equipment_id:
+            detail = _("%(kind)s move #%(move)d %(outcome)s at %(time)s (%(machine)s)") % {
+                **values,
+                "machine": move.equipment.code,
+            }
+        else:
+            detail = _("%(kind)s move #%(move)d %(outcome)s at %(time)s") % values
+        entries.append(ActionEntry(move.visit.container.number, detail, move.finished_at))
     return ActionItem(
         "failed_moves",
         _("Moves failed or cancelled on the day"),
@@ -199,7 +203,7 @@ def _late_carriers(now: datetime) -> ActionItem:
     not_arrived = Q(status=CarrierVisit.Status.EXPECTED, eta__lt=now)
     not_departed = Q(status__in=[CarrierVisit.Status.EXPECTED, CarrierVisit.Status.ARRIVED], etd__lt=now)
     carriers = (
-        CarrierVisit.objects.filter(mode__in=list(CARRIER_MODES))
+        CarrierVisit.objects.filter(mode__in=list(CARRIER_NAMES))
         .filter(not_arrived | not_departed)
         .annotate(due=Case(When(not_arrived, then=F("eta")), default=F("etd")))
     )
@@ -209,9 +213,9 @@ def _late_carriers(now: datetime) -> ActionItem:
             detail = _("ETA %(time)s, not arrived, %(age)s late")
         else:
             detail = _("ETD %(time)s, not departed, %(age)s late")
-        name = f"{CARRIER_MODES[carrier.mode]} {carrier.reference}"
+        name = CARRIER_NAMES[carrier.mode] % {"reference": carrier.reference}
         entries.append(
-            ActionEntry(name, detail % {"time": _when(carrier.due), "age": _age(now - carrier.due)}, carrier.due)
+            ActionEntry(name, detail % {"time": moment(carrier.due), "age": _age(now - carrier.due)}, carrier.due)
         )
     return ActionItem(
         "late_carriers",

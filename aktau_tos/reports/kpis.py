@@ -8,7 +8,7 @@ at the end of the report's day. Figures "now" (occupancy, open holds) are as at 
 """
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -16,8 +16,10 @@ from django.conf import settings
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from aktau_tos.reports import l10n
 from aktau_tos.reports.actions import ActionItem, action_items
 from customs.models import InspectionOrder
 from dangerous_goods.models import DeclarationLine, SegregationAlert
@@ -34,6 +36,8 @@ PRODUCTIVE_KINDS = [YardMove.Kind.DISCHARGE, YardMove.Kind.RECEIVE, YardMove.Kin
 REHANDLE_KINDS = [YardMove.Kind.SHIFT, YardMove.Kind.HOUSEKEEPING]
 # The periods by their key (which the rows and tests use) and the name a reader sees.
 PERIOD_LABELS = {"day": _("day"), "month to date": _("month to date"), "year to date": _("year to date")}
+# Throughput rows by direction (the key the rows and tests use) and the word a reader sees.
+DIRECTION_LABELS = {"in": pgettext_lazy("boxes moving", "in"), "out": pgettext_lazy("boxes moving", "out")}
 
 DEFINITIONS = {
     "needs_action": _(
@@ -45,8 +49,8 @@ DEFINITIONS = {
     ),
     "throughput": _(
         "Throughput: containers (and TEU by ISO size/type) that arrived in the period by their inbound carrier's "
-        "mode, plus those that left in it by their outbound mode. Design: 240,000 TEU a year, pro rata (about 658 "
-        "TEU a day, the line on the daily chart)."
+        "mode, plus those that left in it by their outbound mode. Design: %(design_year)s TEU a year, pro rata "
+        "(about %(design_day)s TEU a day, the line on the daily chart)."
     ),
     "occupancy": _(
         "Yard occupancy: places taken (ground slot x tier, a 40' counts two) over places available (bays x rows x "
@@ -92,10 +96,17 @@ def _definitions() -> dict[str, str]:
     }
     report = {key: str(text) for key, text in DEFINITIONS.items()}
     report["needs_action"] %= thresholds
+    design = {"design_year": l10n.number(DESIGN_TEU_PER_YEAR), "design_day": l10n.number(DESIGN_TEU_PER_DAY)}
+    report["throughput"] %= design  # written as the reader's language writes numbers
     vessels = {
-        f"vessel_{key}": " ".join(
-            [f"{name}:", str(vessel_kpis.DEFINITIONS[key]), str(vessel_kpis.PERIOD_DEFINITIONS.get(key, ""))]
-        ).strip()
+        f"vessel_{key}": gettext("%(name)s: %(definition)s")
+        % {
+            "name": name,
+            # the definition, then how a period pools its calls: two sentences of their own
+            "definition": " ".join(
+                str(text) for text in (vessel_kpis.DEFINITIONS[key], vessel_kpis.PERIOD_DEFINITIONS.get(key)) if text
+            ),
+        }
         for key, (name, _unit) in vessel_kpis.NAMES.items()
     }
     return {**report, **vessels}
@@ -342,12 +353,34 @@ def _trains(period: Period) -> list[dict]:
     return result
 
 
+@dataclass(frozen=True)
+class ShownKpi(vessel_kpis.Kpi):
+    """A vessel KPI as the report shows it: its value written as the reader's language writes numbers."""
+
+    @classmethod
+    def of(cls, kpi: vessel_kpis.Kpi) -> "ShownKpi":
+        return cls(**{f.name: getattr(kpi, f.name) for f in fields(kpi)})
+
+    @property
+    def shown(self) -> str:
+        return l10n.figure(self.value)
+
+
+def _shown(calls: list[dict]) -> list[dict]:
+    return [{**row, "kpis": [ShownKpi.of(kpi) for kpi in row["kpis"]]} for row in calls]
+
+
+def _period_shown(period: Period) -> dict:
+    figures = vessel_kpis.period_kpis(period.start, period.end)
+    return {**figures, "calls": _shown(figures["calls"]), "totals": [ShownKpi.of(kpi) for kpi in figures["totals"]]}
+
+
 def _vessels(day: Period, month: Period, now: datetime) -> dict:
     return {
         "columns": [vessel_kpis.NAMES[key] for key in vessel_kpis.CALL_KPIS],  # (name, unit), as each call's KPIs
-        "day": vessel_kpis.period_kpis(day.start, day.end),
-        "alongside": vessel_kpis.alongside_kpis(now=now),
-        "month": vessel_kpis.period_kpis(month.start, month.end),
+        "day": _period_shown(day),
+        "alongside": _shown(vessel_kpis.alongside_kpis(now=now)),
+        "month": _period_shown(month),
     }
 
 

@@ -1,7 +1,13 @@
 """The report's detail tables as an XLSX workbook (openpyxl): one plain value a cell, so that every cell sorts,
-filters and sums; a mapping becomes rows or columns, never a cell."""
+filters and sums; a mapping becomes rows or columns, never a cell.
+
+Sheet names and column headers are in the reader's language (the one active as it is built); numbers and dates are
+numbers and dates, which the spreadsheet shows as its user's settings write them. Codes (a move's kind, a block's
+kind, a mode) stay codes, so that a filter on them works in every language's workbook.
+"""
 
 import io
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -12,7 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from aktau_tos.reports.kpis import DailyKpis
+from aktau_tos.reports.kpis import DIRECTION_LABELS, DailyKpis
 
 SUMMARY, NEEDS_ACTION, DAILY = gettext_lazy("Summary"), gettext_lazy("Needs action"), gettext_lazy("Daily throughput")
 THROUGHPUT, OCCUPANCY, DWELL = gettext_lazy("Throughput"), gettext_lazy("Occupancy"), gettext_lazy("Dwell")
@@ -54,8 +60,15 @@ def _append(sheet: Worksheet, values: list) -> None:
     sheet.append([_cell(value) for value in values])
 
 
+def sheet_title(title) -> str:
+    """A (translated) sheet name as Excel takes it: without any of []:*?/\\, at most 31 characters, no apostrophe at
+    either end (openpyxl refuses the characters; Excel refuses a file with a longer name)."""
+    cleaned = re.sub(r"[\\*?:/\[\]]", "-", str(title)).strip().strip("'")
+    return cleaned[:31].rstrip().strip("'") or "-"
+
+
 def _sheet(book: Workbook, title) -> Worksheet:
-    return book.create_sheet(str(title))
+    return book.create_sheet(sheet_title(title))  # a second sheet of the same name is numbered by openpyxl
 
 
 def _summary(sheet: Worksheet, kpis: DailyKpis) -> None:
@@ -82,7 +95,7 @@ def _needs_action(sheet: Worksheet, kpis: DailyKpis) -> None:
 
 
 def _vessels(sheet: Worksheet, vessels: dict) -> None:
-    heads = [f"{name} ({unit})" for name, unit in vessels["columns"]]
+    heads = [_("%(name)s (%(unit)s)") % {"name": name, "unit": unit} for name, unit in vessels["columns"]]
     _append(sheet, [_("section"), _("call"), _("berth"), _("arrived"), _("departed or ETD"), *heads])
     for section, rows in [
         (_("departed on the day"), vessels["day"]["calls"]),
@@ -101,7 +114,7 @@ def _vessels(sheet: Worksheet, vessels: dict) -> None:
 def workbook_bytes(kpis: DailyKpis) -> bytes:
     book = Workbook()
     summary = book.active
-    summary.title = str(SUMMARY)
+    summary.title = sheet_title(SUMMARY)
     _summary(summary, kpis)
     _needs_action(_sheet(book, NEEDS_ACTION), kpis)
 
@@ -115,7 +128,8 @@ def workbook_bytes(kpis: DailyKpis) -> bytes:
     _append(sheet, [_("period"), _("direction"), _("mode"), _("boxes"), _("TEU")])
     for period in kpis.throughput:
         for row in period["rows"]:
-            _append(sheet, [period["label"], row["direction"], row["mode"] or "", row["boxes"], row["teu"] or 0])
+            direction = DIRECTION_LABELS[row["direction"]]
+            _append(sheet, [period["label"], direction, row["mode"] or "", row["boxes"], row["teu"] or 0])
 
     sheet = _sheet(book, OCCUPANCY)
     _append(sheet, [_("block"), _("kind"), _("places used"), _("places"), _("share")])

@@ -50,7 +50,8 @@ def test_the_text_part_is_plain_text_with_zeros_as_0(quiet_day, report_day):
     _kpis, _html, text, _images, _workbook = report_render(report_day)
     assert "Vessel AL'QUDS & <1>: ETA " in text  # as written, not escaped
     assert "&#" not in text and "&amp;" not in text and "&lt;" not in text
-    day_moves = next(line for line in text.splitlines() if line.startswith("  day: ") and "moves," in line)
+    day_moves = next(line for line in text.splitlines() if line.startswith("  day: ") and "per machine hour" in line)
+    assert day_moves.startswith("  day: 1 move, ")  # one move, not "1 moves"
     assert day_moves.endswith("rehandle ratio 0.0")  # one productive move, no rehandle: 0, not "-"
     assert "holds open: 1 (oldest 0 days)" in text
     assert "inspections open: 0;" in text and "storage clocks near the limit: 0" in text

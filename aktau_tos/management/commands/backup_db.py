@@ -3,6 +3,8 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.formats import number_format
+from django.utils.translation import ngettext
 
 from aktau_tos.backup import BackupError, backup_create
 
@@ -18,4 +20,10 @@ class Command(BaseCommand):
             path = backup_create(output=Path(output))
         except BackupError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(f"Backup written to {path} ({path.stat().st_size:,} bytes).")
+        size = path.stat().st_size
+        self.stdout.write(
+            ngettext(
+                "Backup written to %(path)s (%(size)s byte).", "Backup written to %(path)s (%(size)s bytes).", size
+            )
+            % {"path": path, "size": number_format(size, force_grouping=True)}
+        )

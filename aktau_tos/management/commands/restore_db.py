@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from aktau_tos.backup import BackupError, backup_restore
 
@@ -24,4 +25,6 @@ class Command(BaseCommand):
             backup_restore(source=Path(file), force=force)
         except BackupError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(f"Restored {file}. If the code is newer than the backup, run `manage.py migrate` next.")
+        self.stdout.write(
+            _("Restored %(file)s. If the code is newer than the backup, run `manage.py migrate` next.") % {"file": file}
+        )

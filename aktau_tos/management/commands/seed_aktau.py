@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from aktau_tos import roles
 from aktau_tos.audit import system_user
@@ -57,10 +59,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, demo: bool = False, **options) -> None:
         if demo and not settings.DEBUG:
-            raise CommandError("--demo creates users with a published password; run it only with DJANGO_DEBUG=true.")
+            raise CommandError(_("--demo creates users with a published password; run it only with DJANGO_DEBUG=true."))
         count = reference.iso_size_types_load()
         un_entries = un_numbers_load()
-        self.stdout.write(f"Reference data: {count} ISO 6346 size/type codes, {un_entries} UN list entries.")
+        self.stdout.write(
+            _("Reference data: ISO 6346 size/type codes: %(codes)d, UN list entries: %(entries)d.")
+            % {"codes": count, "entries": un_entries}
+        )
         try:
             summary = layout_apply()
             berths = berths_apply()
@@ -68,11 +73,20 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
-            f"Yard layout: {summary.blocks} blocks, {summary.ground_slots} ground slots "
-            f"({summary.slots_created} new), {summary.equipment} machines, {berths} berth(s)."
+            _(
+                "Yard layout: blocks: %(blocks)d, ground slots: %(slots)d (new: %(new)d), machines: %(machines)d, "
+                "berths: %(berths)d."
+            )
+            % {
+                "blocks": summary.blocks,
+                "slots": summary.ground_slots,
+                "new": summary.slots_created,
+                "machines": summary.equipment,
+                "berths": berths,
+            }
         )
         profile = default_profile_ensure(actor=system_user())
-        self.stdout.write(f"Default stowage profile: {profile.name}.")
+        self.stdout.write(_("Default stowage profile: %(name)s.") % {"name": profile.name})
         if demo:
             self._demo()
 
@@ -99,10 +113,24 @@ class Command(BaseCommand):
                     number=number, iso_type=iso_type, tare_kg=tare_kg, max_gross_kg=max_gross_kg, actor=admin
                 )
         placed = demo_traffic_create(actor=admin)
-        self.stdout.write(
-            f"Demo traffic: {placed} containers placed in the yard." if placed else "Demo traffic: present."
+        if placed:
+            self.stdout.write(
+                ngettext(
+                    "Demo traffic: %(count)d container placed in the yard.",
+                    "Demo traffic: %(count)d containers placed in the yard.",
+                    placed,
+                )
+                % {"count": placed}
+            )
+        else:
+            # Translators: the demo traffic was already there from an earlier run, so nothing was added.
+            self.stdout.write(_("Demo traffic: present."))
+        calls = ", ".join(
+            f"{call.reference} ({call.carrier.get_status_display()})" for call in calls_with_related().order_by("eta")
         )
-        calls = ", ".join(f"{call.reference} ({call.status})" for call in calls_with_related().order_by("eta"))
-        self.stdout.write(f"Vessel calls: {calls or 'none'}.")
-        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        self.stdout.write("  admin (superuser), " + ", ".join(f"{u} ({r})" for u, (r, _) in DEMO_USERS.items()))
+        # Translators: %(calls)s lists vessel calls, each as its reference and its status in brackets.
+        self.stdout.write(_("Vessel calls: %(calls)s.") % {"calls": calls} if calls else _("Vessel calls: none."))
+        self.stdout.write(_("Demo logins (password for all: %(password)s):") % {"password": DEMO_PASSWORD})
+        users = ", ".join(f"{username} ({role})" for username, (role, _staff) in DEMO_USERS.items())
+        # Translators: %(users)s lists the other demo user names, each with its role's code in brackets.
+        self.stdout.write("  " + _("admin (superuser), %(users)s") % {"users": users})
