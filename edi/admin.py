@@ -56,7 +56,8 @@ def _problems_reported(modeladmin: admin.ModelAdmin, request: HttpRequest, probl
         modeladmin.message_user(request, _problem_text(problem), level)
     if len(problems) > SHOWN_PROBLEMS:
         more = len(problems) - SHOWN_PROBLEMS
-        modeladmin.message_user(request, _("... and %(count)s more problems.") % {"count": more}, level)
+        text = ngettext("... and %(count)s more problem.", "... and %(count)s more problems.", more)
+        modeladmin.message_user(request, text % {"count": more}, level)
 
 
 def _exchange_links() -> dict:
@@ -574,12 +575,15 @@ class PartnerAdmin(SimpleHistoryAdmin):
             return "-"
         received = reverse("admin:edi_inboxmessage_changelist") + f"?partner__id__exact={partner.pk}"
         sent = reverse("admin:edi_outboxinterchange_changelist") + f"?partner__id__exact={partner.pk}"
+        messages_in = partner.messages.filter(interchange__direction=IN).count()
+        interchanges_out = partner.interchanges.filter(direction=OUT).count()
         return format_html(
             '<a href="{}">{}</a> · <a href="{}">{}</a>',
             received,
-            _("%(count)s message(s) received") % {"count": partner.messages.filter(interchange__direction=IN).count()},
+            ngettext("%(count)s message received", "%(count)s messages received", messages_in) % {"count": messages_in},
             sent,
-            _("%(count)s interchange(s) sent") % {"count": partner.interchanges.filter(direction=OUT).count()},
+            ngettext("%(count)s interchange sent", "%(count)s interchanges sent", interchanges_out)
+            % {"count": interchanges_out},
         )
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):

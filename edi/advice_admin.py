@@ -7,7 +7,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from aktau_tos.errors import DomainError
@@ -63,11 +63,20 @@ class TrainAdviceAdmin(SimpleHistoryAdmin):
                 advice, train, moves = advices.train_advice_arrive(advice_id=advice.pk, line=line, actor=request.user)
             except DomainError as error:
                 problems = "; ".join(f"{path}: {', '.join(lines)}" for path, lines in (error.errors or {}).items())
-                self.message_user(request, f"{advice}: {error.detail} {problems}".strip(), messages.ERROR)
+                text = _("%(advice)s: %(detail)s %(problems)s") % {
+                    "advice": advice,
+                    "detail": error.detail,
+                    "problems": problems,
+                }
+                self.message_user(request, text.strip(), messages.ERROR)
                 continue
+            text = ngettext(
+                "%(advice)s became train visit %(train)s: %(count)d discharge move planned.",
+                "%(advice)s became train visit %(train)s: %(count)d discharge moves planned.",
+                len(moves),
+            )
             self.message_user(
                 request,
-                _("%(advice)s became train visit %(train)s: %(count)d discharge moves planned.")
-                % {"advice": advice.train_number, "train": train.pk, "count": len(moves)},
+                text % {"advice": advice.train_number, "train": train.pk, "count": len(moves)},
                 messages.SUCCESS,
             )

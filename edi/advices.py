@@ -20,6 +20,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from aktau_tos.audit import audited, fields_update
@@ -44,7 +45,11 @@ class AdviceContainerInput(TrainListContainerInput):
         child=serializers.CharField(max_length=40), max_length=10, required=False, default=list
     )
     line = serializers.CharField(
-        max_length=10, required=False, allow_blank=True, default="", help_text="The shipping line's carrier code."
+        max_length=10,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("The shipping line's carrier code."),
     )
     etsng = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     gng = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
@@ -301,7 +306,7 @@ def train_advice_arrive(
 ) -> tuple[TrainAdvice, TrainVisit, list[YardMove]]:
     """The train is on its line: its accepted advice becomes the train list (rail's service, which checks it
     again, whole, now with its line and the containers in the terminal), and remembers the train visit."""
-    with lock_wait(f"train pre-advice {advice_id}"):  # two clerks arriving one train: one train visit
+    with lock_wait(_("train pre-advice %(id)s") % {"id": advice_id}):  # two clerks arriving one train: one train visit
         advice = TrainAdvice.objects.select_for_update().filter(pk=advice_id).first()
     if advice is None:
         raise TrainAdviceNotFound(advice=advice_id)

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from aktau_tos.audit import audited
 from aktau_tos.locking import lock_wait
@@ -179,7 +180,7 @@ def send(interchange: Interchange) -> None:
             raise
         except Exception as error:  # anything unforeseen fails this one interchange, not the rest of the run
             logger.exception("EDI delivery of interchange %s failed", interchange.pk)
-            raise DeliveryFailed(f"{type(error).__name__}: {error}") from None
+            raise DeliveryFailed(_("%(kind)s: %(error)s") % {"kind": type(error).__name__, "error": error}) from None
     except DeliveryFailed as error:
         text = str(error)
         if partner.credential:
@@ -192,7 +193,7 @@ def send(interchange: Interchange) -> None:
 
 def _still_ours(claimed: Interchange) -> Interchange | None:
     """The row under lock, if it is still the claim this run made (not resent or given up meanwhile)."""
-    with lock_wait(f"interchange {claimed.control_reference}"):
+    with lock_wait(_("interchange %(reference)s") % {"reference": claimed.control_reference}):
         row = Interchange.objects.select_for_update().filter(pk=claimed.pk).first()
     if row is None or row.status != PENDING or row.attempts != claimed.attempts + 1:
         return None
@@ -214,7 +215,8 @@ def _record_failure(claimed: Interchange, error: str, actor: AbstractBaseUser) -
     row.last_error = error[:300]
     if row.attempts >= settings.EDI_MAX_ATTEMPTS:
         row.status, row.next_attempt_at = Interchange.Status.DEAD, None
-        reason = _("given up after %(attempts)s attempts") % {"attempts": row.attempts}
+        reason = ngettext("given up after %(attempts)s attempt", "given up after %(attempts)s attempts", row.attempts)
+        reason %= {"attempts": row.attempts}
     else:
         row.next_attempt_at = timezone.now() + retry_delay(row.attempts)
         reason = _("not delivered; tried again later")
@@ -259,7 +261,7 @@ def outbox_deliver(*, actor: AbstractBaseUser, limit: int = 50) -> Run:
 @transaction.atomic
 def interchange_resend(*, interchange_id: int, actor: AbstractBaseUser) -> Interchange:
     """A given-up (dead) or already sent outbound interchange back in the outbox, due now, its attempts reset."""
-    with lock_wait(f"interchange {interchange_id}"):
+    with lock_wait(_("interchange %(id)s") % {"id": interchange_id}):
         interchange = Interchange.objects.select_for_update().filter(pk=interchange_id, direction=OUT).first()
     if interchange is None:
         raise InterchangeNotFound(interchange=interchange_id)

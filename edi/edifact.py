@@ -3,11 +3,13 @@
 Reading is tolerant where partners differ (a UNA or none, release characters, D.95B or D.00B, newlines after
 segment terminators) and strict where it matters: an interchange whose envelope does not add up (UNB without
 UNZ, a message count or a segment count that disagrees, references that do not match) cannot be read, and
-nothing of it is applied. Pure Python, no Django.
+nothing of it is applied. Pure Python, no Django: the problems' details are for people, written through the
+`gettext` the caller passes (English as written when none is given).
 """
 
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pydifact.exceptions import EDISyntaxError
@@ -78,6 +80,10 @@ def _problem(segment: str, code: str, detail: str) -> dict:
     return {"segment": segment, "code": code, "detail": detail}
 
 
+def _as_written(message: str) -> str:
+    return message
+
+
 def _segments(text: str) -> list[Segment]:
     with warnings.catch_warnings():  # pydifact warns that it has no XML directory for validation: we check ourselves
         warnings.simplefilter("ignore")
@@ -107,34 +113,39 @@ def envelope_peek(text: str) -> tuple[str, str]:
     return sender.strip(), reference.strip()
 
 
-def interchange_read(text: str) -> ReadInterchange:
-    """The interchange with its messages; Unreadable with every envelope problem found."""
+def interchange_read(text: str, gettext: Callable[[str], str] = _as_written) -> ReadInterchange:
+    """The interchange with its messages; Unreadable with every envelope problem found, its details through
+    `gettext` (Django's, from the service)."""
     sender, reference = envelope_peek(text)
     try:
         segments = _segments(text.strip())
     except (EDISyntaxError, ValueError, IndexError) as error:
-        raise Unreadable([_problem("", "syntax", f"not UN/EDIFACT: {error}")], sender, reference) from None
+        detail = gettext("not UN/EDIFACT: %(error)s") % {"error": error}
+        raise Unreadable([_problem("", "syntax", detail)], sender, reference) from None
     problems: list[dict] = []
     if not segments or segments[0].tag != "UNB":
-        raise Unreadable([_problem("", "unb_missing", "the interchange does not start with UNB")], sender, reference)
+        detail = gettext("the interchange does not start with UNB")
+        raise Unreadable([_problem("", "unb_missing", detail)], sender, reference)
     unb = segments[0]
     interchange = ReadInterchange(
         sender=unb.get(1, 0), recipient=unb.get(2, 0), control_reference=unb.get(4, 0), syntax=unb.get(0, 0)
     )
     if not interchange.sender or not interchange.control_reference:
-        problems.append(_problem(str(unb), "unb_incomplete", "UNB needs a sender and a control reference"))
+        problems.append(_problem(str(unb), "unb_incomplete", gettext("UNB needs a sender and a control reference")))
     unz = segments[-1] if segments[-1].tag == "UNZ" else None
     if unz is None:
-        problems.append(_problem(str(segments[-1]), "unz_missing", "the interchange ends without UNZ (truncated?)"))
+        detail = gettext("the interchange ends without UNZ (truncated?)")
+        problems.append(_problem(str(segments[-1]), "unz_missing", detail))
     current: ReadMessage | None = None
     for segment in segments[1 : -1 if unz else None]:
         if segment.tag == "UNH":
             if current is not None:
-                problems.append(_problem(str(segment), "unt_missing", f"message {current.reference} has no UNT"))
+                detail = gettext("message %(message)s has no UNT") % {"message": current.reference}
+                problems.append(_problem(str(segment), "unt_missing", detail))
             current = _opened(segment)
         elif segment.tag == "UNT":
             if current is None:
-                problems.append(_problem(str(segment), "unh_missing", "UNT without UNH"))
+                problems.append(_problem(str(segment), "unh_missing", gettext("UNT without UNH")))
                 continue
             counted = len(current.segments) + 2
             if segment.get(0) != str(counted):
@@ -142,7 +153,8 @@ def interchange_read(text: str) -> ReadInterchange:
                     _problem(
                         str(segment),
                         "unt_count",
-                        f"UNT says {segment.get(0)} segments, message {current.reference} has {counted}",
+                        gettext("UNT says %(said)s segments, message %(message)s has %(counted)s")
+                        % {"said": segment.get(0), "message": current.reference, "counted": counted},
                     )
                 )
             if segment.get(1) != current.reference:
@@ -150,7 +162,8 @@ def interchange_read(text: str) -> ReadInterchange:
                     _problem(
                         str(segment),
                         "unt_reference",
-                        f"UNT reference {segment.get(1)} does not match UNH {current.reference}",
+                        gettext("UNT reference %(reference)s does not match UNH %(message)s")
+                        % {"reference": segment.get(1), "message": current.reference},
                     )
                 )
             interchange.messages.append(current)
@@ -158,24 +171,26 @@ def interchange_read(text: str) -> ReadInterchange:
         elif segment.tag in ("UNG", "UNE"):
             continue  # functional groups: read through them
         elif current is None:
-            problems.append(_problem(str(segment), "outside_message", "a segment outside any message"))
+            problems.append(_problem(str(segment), "outside_message", gettext("a segment outside any message")))
         else:
             current.segments.append(segment)
     if current is not None:
-        problems.append(_problem("UNH+" + current.reference, "unt_missing", f"message {current.reference} has no UNT"))
+        detail = gettext("message %(message)s has no UNT") % {"message": current.reference}
+        problems.append(_problem("UNH+" + current.reference, "unt_missing", detail))
     if unz is not None:
         if unz.get(0) != str(len(interchange.messages)):
             problems.append(
                 _problem(
                     str(unz),
                     "unz_count",
-                    f"UNZ says {unz.get(0)} messages, the interchange has {len(interchange.messages)}",
+                    gettext("UNZ says %(said)s messages, the interchange has %(counted)s")
+                    % {"said": unz.get(0), "counted": len(interchange.messages)},
                 )
             )
         if unz.get(1) != interchange.control_reference:
-            problems.append(_problem(str(unz), "unz_reference", "UNZ reference does not match UNB"))
+            problems.append(_problem(str(unz), "unz_reference", gettext("UNZ reference does not match UNB")))
     if not interchange.messages and not problems:
-        problems.append(_problem(str(unb), "no_message", "the interchange holds no message"))
+        problems.append(_problem(str(unb), "no_message", gettext("the interchange holds no message")))
     if problems:
         raise Unreadable(problems, interchange.sender or sender, interchange.control_reference or reference)
     return interchange

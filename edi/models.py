@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 MESSAGE_TYPES = ("BAPLIE", "COPRAR", "COPARN", "VERMAS", "IFTDGN", "COPINO", "CODECO", "COARRI", "CONTRL", "APERAK")
@@ -29,9 +30,9 @@ class Partner(models.Model):
         EMAIL = "email", _("E-mail")
 
     class Directory(models.TextChoices):
-        D95B = "D95B", "D.95B"
-        D00B = "D00B", "D.00B"
-        D16A = "D16A", "D.16A"
+        D95B = "D95B", pgettext_lazy("UN/EDIFACT directory", "D.95B")
+        D00B = "D00B", pgettext_lazy("UN/EDIFACT directory", "D.00B")
+        D16A = "D16A", pgettext_lazy("UN/EDIFACT directory", "D.16A")
 
     code = models.CharField(
         _("code"), max_length=10, unique=True, help_text=_("The line's carrier code (e.g. KMTF), or a short name.")
@@ -52,7 +53,9 @@ class Partner(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="edi_partners", verbose_name=_("partner users"),
         help_text=_("Users in the edi_partner role who act for this partner."),
     )  # fmt: skip
-    next_reference = models.PositiveIntegerField(default=1, help_text=_("Our next UNB control reference to them."))
+    next_reference = models.PositiveIntegerField(
+        _("next control reference"), default=1, help_text=_("Our next UNB control reference to them.")
+    )
     active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords(excluded_fields=["credential", "next_reference"])
 
@@ -90,13 +93,17 @@ class Interchange(models.Model):
     raw = models.TextField(_("raw interchange"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     problems = models.JSONField(_("problems"), default=list, blank=True)
-    answer = models.JSONField(null=True, blank=True, help_text=_("The first answer, given again to a repeat."))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
+    answer = models.JSONField(
+        _("answer"), null=True, blank=True, help_text=_("The first answer, given again to a repeat.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("stored by")
+    )
+    created_at = models.DateTimeField(_("stored at"), auto_now_add=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
     history = HistoricalRecords(excluded_fields=["raw"])
 
     class Meta:
@@ -133,8 +140,12 @@ class Message(models.Model):
         REJECTED = "rejected", _("Rejected")
         OUTBOUND = "outbound", _("Outbound")
 
-    interchange = models.ForeignKey(Interchange, on_delete=models.CASCADE, related_name="messages")
-    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="messages")
+    interchange = models.ForeignKey(
+        Interchange, on_delete=models.CASCADE, related_name="messages", verbose_name=_("interchange")
+    )
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="messages", verbose_name=_("partner")
+    )
     type = models.CharField(_("type"), max_length=6)
     reference = models.CharField(_("reference"), max_length=35)
     version = models.CharField(_("version"), max_length=40, blank=True, help_text=_("e.g. D:95B:UN:SMDG20"))
@@ -144,8 +155,8 @@ class Message(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     problems = models.JSONField(_("problems"), default=list, blank=True)
     effects = models.JSONField(_("effects"), default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("received or written at"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     history = HistoricalRecords(excluded_fields=["raw"])
 
     class Meta:
@@ -173,7 +184,9 @@ class Announcement(models.Model):
         BOOKED = "booked", _("Booked onto its call")
 
     # The partner and its document number name the message (a handler runs before its message row is saved).
-    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="announcements")
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="announcements", verbose_name=_("partner")
+    )
     document = models.CharField(_("document"), max_length=35, blank=True, help_text=_("The COPARN's BGM number."))
     reference = models.CharField(_("booking or release reference"), max_length=35, blank=True)
     container = models.CharField(_("container"), max_length=11, blank=True)
@@ -189,8 +202,8 @@ class Announcement(models.Model):
     pod = models.CharField(_("port of discharge"), max_length=5, blank=True)
     vgm_kg = models.PositiveIntegerField(_("verified gross mass (kg)"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -214,7 +227,9 @@ class TruckNotice(models.Model):
         ANNOUNCED = "announced", _("Announced")
         CANCELLED = "cancelled", _("Cancelled")
 
-    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="truck_notices")
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="truck_notices", verbose_name=_("partner")
+    )
     reference = models.CharField(_("reference"), max_length=35, help_text=_("The COPINO's BGM number."))
     function = models.CharField(_("function"), max_length=3, blank=True, help_text=_("BGM document code."))
     truck = models.CharField(_("truck plate"), max_length=17)
@@ -225,8 +240,8 @@ class TruckNotice(models.Model):
         _("containers"), default=list, blank=True, help_text=_("[{number, iso_type, freight_kind, booking, gross_kg}]")
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ANNOUNCED)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -249,8 +264,8 @@ class TrainAdvice(models.Model):
     """
 
     class Format(models.TextChoices):
-        JSON = "json", "JSON"
-        CSV = "csv", "CSV"
+        JSON = "json", pgettext_lazy("file format", "JSON")
+        CSV = "csv", pgettext_lazy("file format", "CSV")
 
     class Status(models.TextChoices):
         ACCEPTED = "accepted", _("Accepted: waiting for the train")
@@ -282,7 +297,9 @@ class TrainAdvice(models.Model):
         "rail.TrainVisit", on_delete=models.PROTECT, null=True, blank=True, related_name="advice",
         verbose_name=_("train visit"), help_text=_("The train visit it became on arrival."),
     )  # fmt: skip
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("received by")
+    )
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)
     arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
     history = HistoricalRecords(excluded_fields=["raw"])
@@ -308,7 +325,9 @@ class ContainerEvent(models.Model):
         LOADED = "loaded", _("Loaded (onto the train or the ship)")
         DEPARTED = "departed", _("Departed")
 
-    visit = models.ForeignKey("yard.ContainerVisit", on_delete=models.PROTECT, related_name="+")
+    visit = models.ForeignKey(
+        "yard.ContainerVisit", on_delete=models.PROTECT, related_name="+", verbose_name=_("container stay")
+    )
     container = models.CharField(_("container"), max_length=11)
     milestone = models.CharField(_("milestone"), max_length=10, choices=Milestone.choices)
     at = models.DateTimeField(_("time"))
@@ -319,7 +338,7 @@ class ContainerEvent(models.Model):
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     # The writing transaction's id (PostgreSQL), so that the feed hands an event out only once no transaction that
     # could still add one before it is running: ids are taken in insert order, not in commit order.
-    transaction = models.BigIntegerField(default=0, editable=False)
+    transaction = models.BigIntegerField(_("transaction"), default=0, editable=False)
 
     class Meta:
         ordering = ["transaction", "id"]

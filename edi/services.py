@@ -18,7 +18,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from aktau_tos.audit import audited
@@ -74,6 +74,12 @@ def envelope_peek_or_digest(raw: str) -> tuple[str, str]:
     return sender[:35], reference[:64] or "sha256:" + hashlib.sha256(raw.encode()).hexdigest()[:48]
 
 
+# What the inbox records and answers (problem details, APERAK and CONTRL texts) goes to the lines' systems, which
+# read English, in EDIFACT's UNOA character set: it is written in English whatever the reader's language.
+PARTNER_LANGUAGE = "en"
+
+
+@translation.override(PARTNER_LANGUAGE)
 def interchange_receive(
     *, raw: str, actor: AbstractBaseUser, acting_for: Partner | None = None
 ) -> tuple[Interchange, dict, bool]:
@@ -108,13 +114,13 @@ def _sender_checked(read, acting_for: Partner | None) -> tuple[Partner | None, l
 @transaction.atomic
 def _processed(stored: Interchange, raw: str, actor, acting_for: Partner | None) -> tuple[Interchange, bool]:
     """The interchange read and applied under a lock on its row (a repeat racing it waits, then replays)."""
-    with lock_wait(f"interchange {stored.control_reference}"):
+    with lock_wait(_("interchange %(reference)s") % {"reference": stored.control_reference}):
         interchange = Interchange.objects.select_for_update().get(pk=stored.pk)
     if interchange.answer is not None:
         return interchange, False
     problems, read, partner = [], None, None
     try:
-        read = interchange_read(raw)
+        read = interchange_read(raw, gettext=_)  # the envelope's problems in the reader's language
     except Unreadable as error:
         problems = error.problems
     if read is not None:
@@ -210,10 +216,11 @@ def message_answer(message: Message) -> dict:
     }
 
 
+@translation.override(PARTNER_LANGUAGE)
 @transaction.atomic
 def message_reprocess(*, message_id: int, actor: AbstractBaseUser) -> Message:
     """A rejected message applied again, once its master data is fixed (a call announced, a vessel corrected)."""
-    with lock_wait(f"EDI message {message_id}"):
+    with lock_wait(_("EDI message %(id)s") % {"id": message_id}):
         message = (
             Message.objects.select_for_update(of=("self",)).select_related("partner").filter(pk=message_id).first()
         )
@@ -267,7 +274,7 @@ def partner_register(
 
 def _next_reference(partner: Partner) -> int:
     """Our next UNB control reference to this partner: unique per partner, even when two events report at once."""
-    with lock_wait(f"EDI partner {partner.code}"):
+    with lock_wait(_("EDI partner %(code)s") % {"code": partner.code}):
         locked = Partner.objects.select_for_update().get(pk=partner.pk)
     reference = locked.next_reference
     Partner.objects.filter(pk=partner.pk).update(next_reference=reference + 1)

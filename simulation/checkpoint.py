@@ -27,6 +27,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 from simulation.traffic import BoxPlan, Traffic, VesselAnnouncement, VesselArrival
 
 FORMAT = 1  # raised whenever what a checkpoint holds changes: an older file is refused, not misread
@@ -132,7 +134,7 @@ class Codec:
             case "dataclass":
                 cls = self.classes[data["type"]]
                 return cls(**{name: self.decode(item) for name, item in value.items()})
-        raise CheckpointError(f"the checkpoint holds a value this version cannot read ({tag})")
+        raise CheckpointError(_("the checkpoint holds a value this version cannot read (%(tag)s)") % {"tag": tag})
 
 
 class CheckpointFile:
@@ -150,13 +152,17 @@ class CheckpointFile:
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as error:
-            raise CheckpointError(f"{path} is not a readable checkpoint ({error})") from error
-        if not isinstance(content, dict) or content.get("format") != FORMAT:
+            detail = _("%(path)s is not a readable checkpoint (%(error)s)") % {"path": path, "error": error}
+            raise CheckpointError(detail) from error
+        if not isinstance(content, dict):
+            raise CheckpointError(_("%(path)s is not a checkpoint") % {"path": path})
+        if content.get("format") != FORMAT:
             raise CheckpointError(
-                f"{path} was written by another version of the simulator (format {content.get('format')!r}, "
-                f"this one reads {FORMAT}): it cannot be resumed with this one"
-                if isinstance(content, dict)
-                else f"{path} is not a checkpoint"
+                _(
+                    "%(path)s was written by another version of the simulator (format %(format)s, this one reads "
+                    "%(reads)s): it cannot be resumed with this one"
+                )
+                % {"path": path, "format": repr(content.get("format")), "reads": FORMAT}
             )
         return content
 

@@ -77,6 +77,7 @@ from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import connection, transaction
 from django.db.models import Count, Max, Subquery
 from django.test.utils import override_settings
+from django.utils.translation import gettext
 
 from aktau_tos import roles
 from aktau_tos.audit import system_user
@@ -676,8 +677,11 @@ class Simulation:
         trains = {train for train in self.lines.values() if train is not None}
         if found != len(open_stays) or TrainVisit.objects.filter(pk__in=trains).count() != len(trains):
             raise CheckpointError(
-                f"this database does not hold the run's open container stays ({found} of {len(open_stays)}) or its "
-                "trains on the loading lines: it is not the database the checkpoint's run wrote to"
+                gettext(
+                    "this database does not hold the run's open container stays (%(found)s of %(open)s) or its "
+                    "trains on the loading lines: it is not the database the checkpoint's run wrote to"
+                )
+                % {"found": found, "open": len(open_stays)}
             )
 
     def checkpoint_content(self) -> dict:
@@ -1622,8 +1626,11 @@ def checkpoint_settle(file: CheckpointFile) -> dict:
             file.discard_pending()
     if current is None:
         raise CheckpointError(
-            f"there is no checkpoint at {file.path}: nothing to resume (a run writes one at the end of every "
-            "simulated day; pass --checkpoint if it wrote it elsewhere)"
+            gettext(
+                "there is no checkpoint at %(path)s: nothing to resume (a run writes one at the end of every "
+                "simulated day; pass --checkpoint if it wrote it elsewhere)"
+            )
+            % {"path": file.path}
         )
     return current
 
@@ -1641,7 +1648,8 @@ def simulation_resume(
     content = checkpoint_settle(file)
     if content["database"] != database_label():
         raise CheckpointError(
-            f"the checkpoint is of a run on {content['database']}, not on this database ({database_label()})"
+            gettext("the checkpoint is of a run on %(database)s, not on this database (%(this)s)")
+            % {"database": content["database"], "this": database_label()}
         )
     codec = _header_codec()
     run, parameters = codec.decode(content["run"]), codec.decode(content["parameters"])
@@ -1649,17 +1657,25 @@ def simulation_resume(
     latest = latest_record_time()
     if not content["finished"] and latest is not None and latest >= reached:
         raise CheckpointError(
-            f"the database holds records from {latest.astimezone(AKTAU_TZ):%Y-%m-%d %H:%M}, after the checkpoint's "
-            f"last day (it ends {reached.astimezone(AKTAU_TZ):%Y-%m-%d %H:%M}): something wrote to it since (another "
-            "run, or the day that broke the yard's invariants, kept for inspection), so the run cannot go on from it"
+            gettext(
+                "the database holds records from %(latest)s, after the checkpoint's last day (it ends %(reached)s): "
+                "something wrote to it since (another run, or the day that broke the yard's invariants, kept for "
+                "inspection), so the run cannot go on from it"
+            )
+            % {
+                "latest": f"{latest.astimezone(AKTAU_TZ):%Y-%m-%d %H:%M}",
+                "reached": f"{reached.astimezone(AKTAU_TZ):%Y-%m-%d %H:%M}",
+            }
         )
     reference_ensure()
     traffic = traffic_generate(days=run["days"], seed=run["seed"], start=run["start"], parameters=parameters,
                                avoid_numbers=set(content["avoid_numbers"]))  # fmt: skip
     if traffic_digest(traffic) != content["traffic"]["digest"]:
         raise CheckpointError(
-            "the traffic generated again from the checkpoint's seed and parameters differs from the run's: the "
-            "traffic model (simulation/traffic.py) or its reference data changed since, so the run cannot go on"
+            gettext(
+                "the traffic generated again from the checkpoint's seed and parameters differs from the run's: the "
+                "traffic model (simulation/traffic.py) or its reference data changed since, so the run cannot go on"
+            )
         )
     header = {key: content[key] for key in HEADER}
     simulation = Simulation(traffic, strategy=run["strategy"], progress=progress, checkpoint=file, header=header)

@@ -237,7 +237,7 @@ class ListUploadForm(forms.Form):
 
 @admin.register(VesselCall)
 class VesselCallAdmin(SimpleHistoryAdmin):
-    list_display = ["__str__", "vessel", "line", "berth", "eta", "etb", "etd", "status"]
+    list_display = ["call", "vessel", "line", "berth", "eta", "etb", "etd", "status"]
     list_filter = ["carrier__status", "berth", "line"]
     list_select_related = ["carrier", "vessel", "berth"]
     search_fields = ["carrier__reference", "vessel__name", "vessel__imo", "voyage_in", "voyage_out"]
@@ -256,6 +256,10 @@ class VesselCallAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # a call that will not happen is cancelled, with a reason, and stays in the record
+
+    @admin.display(description=gettext_lazy("vessel call"), ordering="carrier__reference")
+    def call(self, call: VesselCall) -> str:
+        return str(call)
 
     @admin.display(description=gettext_lazy("status"), ordering="carrier__status")
     def status(self, call: VesselCall) -> str:
@@ -406,7 +410,8 @@ class VesselCallAdmin(SimpleHistoryAdmin):
             )
         if len(plan["left_out"]) > SHOWN_PROBLEMS:
             more = len(plan["left_out"]) - SHOWN_PROBLEMS
-            self.message_user(request, _("... and %(count)s more left out.") % {"count": more}, messages.WARNING)
+            text = ngettext("... and %(count)s more left out.", "... and %(count)s more left out.", more)
+            self.message_user(request, text % {"count": more}, messages.WARNING)
         self.message_user(request, plan["stability"], messages.INFO)
 
     def upload_view(self, request: HttpRequest, call_id: int, kind: str) -> HttpResponse:
@@ -477,7 +482,8 @@ class VesselCallAdmin(SimpleHistoryAdmin):
             )
         if len(problems) > SHOWN_PROBLEMS:
             more = len(problems) - SHOWN_PROBLEMS
-            self.message_user(request, _("... and %(count)s more problems.") % {"count": more}, messages.ERROR)
+            text = ngettext("... and %(count)s more problem.", "... and %(count)s more problems.", more)
+            self.message_user(request, text % {"count": more}, messages.ERROR)
 
     def sample_view(self, request: HttpRequest, kind: str) -> HttpResponse:
         if kind not in listfiles.KINDS:

@@ -110,7 +110,9 @@ class Berth(models.Model):
 class VesselCall(models.Model):
     """One call of a vessel: inbound voyage, work alongside, outbound voyage."""
 
-    carrier = models.OneToOneField(CarrierVisit, on_delete=models.PROTECT, related_name="vessel_call")
+    carrier = models.OneToOneField(
+        CarrierVisit, on_delete=models.PROTECT, related_name="vessel_call", verbose_name=_("carrier visit")
+    )
     vessel = models.ForeignKey(Vessel, on_delete=models.PROTECT, related_name="calls", verbose_name=_("vessel"))
     line = models.CharField(_("line"), max_length=20, blank=True)
     voyage_in = models.CharField(_("voyage in"), max_length=17)
@@ -130,8 +132,10 @@ class VesselCall(models.Model):
         help_text=_("Special areas (DG, reefer plugs, inspection) this call's boxes would find short: checked when "
                     "its lists come and again while it is expected."),
     )  # fmt: skip
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -167,19 +171,24 @@ class OnBoard(models.Model):
         THROUGH = "through", _("Through cargo")
         LOADED = "loaded", _("Loaded here")
 
-    call = models.ForeignKey(VesselCall, on_delete=models.CASCADE, related_name="on_board")
+    call = models.ForeignKey(VesselCall, on_delete=models.CASCADE, related_name="on_board", verbose_name=_("call"))
     cell = models.CharField(_("cell"), max_length=6)
     container = models.CharField(_("container"), max_length=11)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     iso_type = models.CharField(_("ISO size/type"), max_length=4)
-    length_ft = models.PositiveSmallIntegerField()
+    length_ft = models.PositiveSmallIntegerField(_("length (ft)"))
     gross_kg = models.PositiveIntegerField(_("gross mass (kg)"))
     pol = models.CharField(_("port of loading"), max_length=5, blank=True)
     pod = models.CharField(_("port of discharge"), max_length=5)
-    freight_kind = models.CharField(max_length=5, default=ContainerVisit.FreightKind.FULL)
-    temperature_c = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
-    dangerous_goods = models.JSONField(default=list, blank=True)
-    visit = models.ForeignKey(ContainerVisit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    freight_kind = models.CharField(_("full or empty"), max_length=5, default=ContainerVisit.FreightKind.FULL)
+    temperature_c = models.DecimalField(
+        _("set temperature (°C)"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    dangerous_goods = models.JSONField(_("dangerous goods"), default=list, blank=True)
+    visit = models.ForeignKey(
+        ContainerVisit, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("container stay"), help_text=_("Empty for through cargo that stays on board."),
+    )  # fmt: skip
     restow = models.BooleanField(_("restow"), default=False, help_text=_("Lifted off and back on during this call."))
     history = HistoricalRecords()
 
@@ -210,18 +219,22 @@ class Booking(models.Model):
         LOADED = "loaded", _("Loaded")
         CANCELLED = "cancelled", _("Cancelled")
 
-    call = models.ForeignKey(VesselCall, on_delete=models.CASCADE, related_name="bookings")
-    visit = models.ForeignKey(ContainerVisit, on_delete=models.PROTECT, related_name="+")
+    call = models.ForeignKey(VesselCall, on_delete=models.CASCADE, related_name="bookings", verbose_name=_("call"))
+    visit = models.ForeignKey(
+        ContainerVisit, on_delete=models.PROTECT, related_name="+", verbose_name=_("container stay")
+    )
     container = models.CharField(_("container"), max_length=11)
     pod = models.CharField(_("port of discharge"), max_length=5)
     vgm_kg = models.PositiveIntegerField(_("verified gross mass (kg)"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.BOOKED)
     cell = models.CharField(_("planned cell"), max_length=6, blank=True)
     sequence = models.PositiveIntegerField(_("place in the load sequence"), null=True, blank=True)
-    move = models.ForeignKey(YardMove, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    left_out_code = models.CharField(max_length=32, blank=True)
-    left_out_reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    move = models.ForeignKey(
+        YardMove, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("load move")
+    )
+    left_out_code = models.CharField(_("left out: code"), max_length=32, blank=True)
+    left_out_reason = models.CharField(_("left out: reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -248,7 +261,9 @@ class Tally(models.Model):
         RESTOW = "restow", _("Restow")
 
     call = models.ForeignKey(VesselCall, on_delete=models.CASCADE, related_name="tallies", verbose_name=_("call"))
-    visit = models.ForeignKey(ContainerVisit, on_delete=models.PROTECT, related_name="+")
+    visit = models.ForeignKey(
+        ContainerVisit, on_delete=models.PROTECT, related_name="+", verbose_name=_("container stay")
+    )
     move = models.ForeignKey(YardMove, on_delete=models.PROTECT, related_name="+", verbose_name=_("move"))
     container = models.CharField(_("container"), max_length=11)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)

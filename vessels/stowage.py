@@ -37,7 +37,8 @@ plan reports the bound and its gap honestly.
 Ship stability beyond these weight rules (GM, trim, heel in port, lashing forces, visibility) is the
 master's and the ship's loading computer's to check; this planner does not model it.
 
-Pure Python over plain data, no Django: the service feeds it and writes the plan.
+Pure Python over plain data, no Django: the service feeds it and writes the plan. The reasons a box is left out
+are for people: written through the `gettext` the service passes (English as written when none is given).
 """
 
 import math
@@ -78,6 +79,10 @@ class StowBox:
 
 def _no_dg_rule(a: tuple[str, ...], b: tuple[str, ...]) -> int | None:
     return 0
+
+
+def _as_written(message: str) -> str:
+    return message
 
 
 @dataclass(frozen=True)
@@ -153,8 +158,9 @@ def _solver(seconds: float) -> cp_model.CpSolver:
 class _Ship:
     """The geometry's cells with the look-ups the planner needs, and the rules."""
 
-    def __init__(self, geometry: Geometry, rules: Rules) -> None:
+    def __init__(self, geometry: Geometry, rules: Rules, gettext: Callable[[str], str] = _as_written) -> None:
         self.geometry, self.rules = geometry, rules
+        self.gettext = gettext  # the reasons' language (the rules below name their refusals by code)
         self.positions = geometry.cells_20()  # every 20' cell: the unit of stacks, weights and support
         self.long_cells = geometry.cells_40()
         self.bay_index = {bay: index for index, bay in enumerate(geometry.bay_numbers)}
@@ -224,7 +230,8 @@ class _Board:
         return [(box, self.cell_of[key]) for key, box in self.box_of.items() if box.dg_classes]
 
     def refusal(self, box: StowBox, cell: Cell, *, balance: bool = True) -> str | None:
-        """Why `box` may not be added in `cell` on top of what stands now (None: it may).
+        """Why `box` may not be added in `cell` on top of what stands now (None: it may), as a code that
+        `_refusal_texts` words for people.
 
         Without `balance` the port/starboard rule is not asked: a plan filled that way is balanced after."""
         ship, geometry = self.ship, self.ship.geometry
@@ -480,14 +487,16 @@ def stowage_solve(
     on_board: dict[str, StowBox] | None = None,
     rules: Rules,
     time_limit: float = 20.0,
+    gettext: Callable[[str], str] = _as_written,
 ) -> StowagePlan:
     """The stowage plan and loading sequence for `boxes` (see the module for the rules and the method).
 
     `on_board` maps a cell label to a box that stays on board (through cargo). `time_limit` is the
-    solver's budget in its deterministic time, close to seconds on an ordinary machine.
+    solver's budget in its deterministic time, close to seconds on an ordinary machine. `gettext` translates
+    the reasons of the boxes left out (Django's, from the service).
     """
     started = time.perf_counter()
-    ship = _Ship(geometry, rules)
+    ship = _Ship(geometry, rules, gettext)
     boxes = sorted(boxes, key=lambda box: box.key)
     if len({box.key for box in boxes}) != len(boxes):
         raise ValueError("two boxes with the same key")
@@ -521,7 +530,7 @@ def stowage_solve(
             planned.add(box.key)
     for key in _balance_guard(ship, board, planned):
         planned.discard(key)
-        left_out[key] = "taken off to keep the port/starboard balance"
+        left_out[key] = gettext("taken off to keep the port/starboard balance")
     remaining = max(0.05, time_limit - (time.perf_counter() - started))
     sequence, sequence_proven = _sequence_solve(ship, board, planned, boxes, min(remaining, 0.2 * time_limit + 1))
     for box in candidates:
@@ -549,24 +558,28 @@ def stowage_solve(
 
 def _never_reason(ship: _Ship, box: StowBox, board: _Board) -> str | None:
     """Why a box cannot go on this ship whatever else is planned (None: it might)."""
-    geometry, rules = ship.geometry, ship.rules
+    geometry, rules, gettext = ship.geometry, ship.rules, ship.gettext
     if box.long and not ship.long_cells:
-        return f"this ship has no 40' bays for a {box.length_ft}' box"
+        return gettext("this ship has no 40' bays for a %(length)s' box") % {"length": box.length_ft}
     if box.half_mass_2 > 2 * rules.stack_max_kg:
-        return f"{box.gross_kg} kg is more than a stack may carry ({rules.stack_max_kg} kg a 20' stack)"
+        return gettext("%(mass)s kg is more than a stack may carry (%(limit)s kg a 20' stack)") % {
+            "mass": box.gross_kg,
+            "limit": rules.stack_max_kg,
+        }
     if box.reefer and not any(geometry.plugged(cell) for cell in (ship.long_cells if box.long else ship.positions)):
-        return f"a reefer, and no {box.length_ft}' cell of this ship has a plug"
+        return gettext("a reefer, and no %(length)s' cell of this ship has a plug") % {"length": box.length_ft}
     for other, cell in board.dangerous():
         if ship.dg_rule(box, other) is None:
-            return _dg_conflict(box, other, f"through cargo in {cell.label}")
+            return _dg_conflict(ship, box, other, gettext("through cargo in %(cell)s") % {"cell": cell.label})
     return None
 
 
-def _dg_conflict(box: StowBox, other: StowBox, where: str) -> str:
-    return (
-        f"DG class {'/'.join(box.dg_classes)} may not sail on one ship with class "
-        f"{'/'.join(other.dg_classes)} of {other.key} ({where})"
+def _dg_conflict(ship: _Ship, box: StowBox, other: StowBox, where: str) -> str:
+    message = ship.gettext(
+        "DG class %(classes)s may not sail on one ship with class %(other_classes)s of %(other)s (%(where)s)"
     )
+    classes = {"classes": "/".join(box.dg_classes), "other_classes": "/".join(other.dg_classes)}
+    return message % {**classes, "other": other.key, "where": where}
 
 
 def _columns_plan(ship: _Ship, candidates: list[StowBox], board: _Board, time_limit: float) -> int:
@@ -992,14 +1005,35 @@ def _sequence_greedy(needs: dict[str, set[str]], soft: list, bottom_up: Callable
 
 def _left_out_reason(ship: _Ship, box: StowBox, board: _Board) -> str:
     """A plain reason: the DG conflict, or the rules that refuse every free cell of its size."""
+    gettext = ship.gettext
     for other, cell in board.dangerous():
         if ship.dg_rule(box, other) is None:
-            return _dg_conflict(box, other, f"planned in {cell.label}")
+            return _dg_conflict(ship, box, other, gettext("planned in %(cell)s") % {"cell": cell.label})
     refusals = set()
     for cell in ship.long_cells if box.long else ship.positions:
         refusals.add(board.refusal(box, cell))
     refusals.discard("taken")
     size = "40'" if box.long else "20'"
     if not refusals:
-        return f"no free {size} cell left"
-    return f"no free {size} cell takes it within the rules ({', '.join(sorted(refusals - {None}))})"
+        return gettext("no free %(size)s cell left") % {"size": size}
+    rules = _refusal_texts(gettext)
+    return gettext("no free %(size)s cell takes it within the rules (%(rules)s)") % {
+        "size": size,
+        "rules": ", ".join(sorted(rules.get(code, code) for code in refusals - {None})),
+    }
+
+
+def _refusal_texts(gettext: Callable[[str], str]) -> dict[str, str]:
+    """The rules `_Board.refusal` names by code, as a reason lists them."""
+    return {
+        # Translators: the stowage rules that refuse a box every free cell, listed after "within the rules".
+        "size": gettext("size"),
+        "no reefer plug": gettext("no reefer plug"),
+        "nothing to stand on": gettext("nothing to stand on"),
+        "a 20' box may not stand on a 40'": gettext("a 20' box may not stand on a 40'"),
+        "heavier below lighter": gettext("heavier below lighter"),
+        "port order": gettext("port order"),
+        "stack weight": gettext("stack weight"),
+        "DG segregation": gettext("DG segregation"),
+        "port/starboard balance": gettext("port/starboard balance"),
+    }

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -70,7 +71,7 @@ class TrainAdviceDetailOutput(TrainAdviceOutput):
 
 
 class TrainAdviceArriveInput(serializers.Serializer):
-    line = serializers.CharField(max_length=8, help_text="The loading line the train stands on, e.g. L1.")
+    line = serializers.CharField(max_length=8, help_text=gettext_lazy("The loading line the train stands on, e.g. L1."))
     category = serializers.ChoiceField(
         choices=[ContainerVisit.Category.TRANSIT, ContainerVisit.Category.IMPORT, ContainerVisit.Category.EMPTY],
         default=ContainerVisit.Category.TRANSIT,

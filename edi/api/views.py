@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -65,7 +66,7 @@ def acting_for(request: Request) -> Partner | None:
         return None
     partner = request.user.edi_partners.filter(active=True).first()
     if partner is None:
-        raise PermissionDenied("This user acts for no EDI partner.")
+        raise PermissionDenied(_("This user acts for no EDI partner."))
     return partner
 
 

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -31,7 +32,7 @@ from yard.models import CarrierVisit
 class VesselCallFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(
         field_name="carrier__status", choices=CarrierVisit.Status.choices,
-        help_text="expected, arrived, departed or cancelled; repeat it for several.",
+        help_text=_("expected, arrived, departed or cancelled; repeat it for several."),
     )  # fmt: skip
 
     class Meta:

@@ -83,7 +83,7 @@ def berth_get(code: str) -> Berth:
 
 def _window_free(berth: Berth, start: datetime, end: datetime, *, exclude: VesselCall | None = None) -> None:
     """Refuses a window that overlaps another live call's on this berth (the berth row locked first)."""
-    with lock_wait(f"berth {berth.code}"):
+    with lock_wait(_("berth %(berth)s") % {"berth": berth.code}):
         Berth.objects.select_for_update().filter(pk=berth.pk).first()
     others = (
         VesselCall.objects.filter(berth=berth, etd__gt=start)
@@ -138,7 +138,7 @@ def call_create(
 
 
 def call_locked(call_id: int) -> VesselCall:
-    with lock_wait(f"vessel call {call_id}"):
+    with lock_wait(_("vessel call %(id)s") % {"id": call_id}):
         call = VesselCall.objects.select_for_update(of=("self",)).select_related("carrier", "vessel__profile", "berth")
         call = call.filter(pk=call_id).first()
     if call is None:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aktau_tos.audit import audited
 from aktau_tos.locking import lock_wait
@@ -23,7 +24,7 @@ from yard import selectors as yard_selectors
 from yard import services as yard_services
 from yard.models import ContainerVisit, IsoSizeType, Occupancy, YardMove
 
-STABILITY_NOTE = _(
+STABILITY_NOTE = gettext_lazy(
     "The plan keeps stack weights, heavy under light, port order, reefer plugs, DG segregation and the port/starboard "
     "balance; ship stability beyond these (GM, trim, lashing forces) is the master's to check."
 )
@@ -152,6 +153,7 @@ def stowage_plan_build(*, call_id: int, actor: AbstractBaseUser, time_limit: flo
         on_board=on_board,
         rules=rules,
         time_limit=settings.VESSEL_PLAN_SECONDS if time_limit is None else time_limit,
+        gettext=_,  # the reasons of the boxes left out, in the reader's language
     )
     with transaction.atomic():
         replaced = YardMove.objects.filter(
@@ -160,7 +162,7 @@ def stowage_plan_build(*, call_id: int, actor: AbstractBaseUser, time_limit: flo
             status__in=[YardMove.Status.PLANNED, YardMove.Status.DISPATCHED],
         ).order_by("pk")
         # The moves before the call: a driver confirming a load holds its move, then asks for the call.
-        with lock_wait(f"the load moves of {call.reference}"):
+        with lock_wait(_("the load moves of %(call)s") % {"call": call.reference}):
             replaced = list(replaced.select_for_update(of=("self",)))
         call = call_locked(call_id)
         if _fingerprint(call) != fingerprint:

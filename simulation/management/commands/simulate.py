@@ -17,6 +17,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from tqdm import tqdm
 
 from simulation.checkpoint import CheckpointError
@@ -83,18 +85,25 @@ class Command(BaseCommand):
                no_checkpoint: bool, resume: bool, start: date | None, **options) -> None:  # fmt: skip
         given = {name: options[name] for name in DEFAULTS if options.get(name) is not None}
         if given.get("days", 1) < 1:
-            raise CommandError("--days must be at least 1.")
+            raise CommandError(_("--days must be at least 1."))
         if given.get("teu_per_year", 1) <= 0:
-            raise CommandError("--teu-per-year must be positive.")
+            raise CommandError(_("--teu-per-year must be positive."))
         if no_checkpoint and (resume or checkpoint):
-            raise CommandError("--no-checkpoint cannot be combined with --resume or --checkpoint.")
+            raise CommandError(_("--no-checkpoint cannot be combined with --resume or --checkpoint."))
         path = None if no_checkpoint else (checkpoint or default_checkpoint())
         real = real_traffic_count()
         if real and not force:
             raise CommandError(
-                f"This database holds {real} container stay(s) that no simulation made. The simulation writes "
-                "its records in simulated time and would mix them with real traffic: run it on a database of "
-                "its own (or one an earlier simulation made), or pass --force if this one may be spoilt."
+                ngettext(
+                    "This database holds %(count)s container stay that no simulation made. The simulation writes "
+                    "its records in simulated time and would mix them with real traffic: run it on a database of "
+                    "its own (or one an earlier simulation made), or pass --force if this one may be spoilt.",
+                    "This database holds %(count)s container stays that no simulation made. The simulation writes "
+                    "its records in simulated time and would mix them with real traffic: run it on a database of "
+                    "its own (or one an earlier simulation made), or pass --force if this one may be spoilt.",
+                    real,
+                )
+                % {"count": real}
             )
         if resume:
             run = self._resumable(path, given, start)
@@ -103,8 +112,8 @@ class Command(BaseCommand):
                 self._not_overwriting(path)
             run = {**DEFAULTS, **given, "start": self._first_day(start, force), "day": 0}
         days, first = run["days"], run["start"]
-        bar = tqdm(total=days * 24, initial=run["day"] * 24, unit=" simulated h", desc="simulating", file=sys.stderr,
-                   disable=no_progress)  # fmt: skip
+        bar = tqdm(total=days * 24, initial=run["day"] * 24, unit=" " + _("simulated h"), desc=_("simulating"),
+                   file=sys.stderr, disable=no_progress)  # fmt: skip
         reached = {"day": run["day"]}
 
         def progress(at: datetime, simulation: Simulation) -> None:
@@ -114,11 +123,15 @@ class Command(BaseCommand):
                 bar.update(hours - bar.n)
                 util = simulation.result.utilisation
                 day = min(simulation.day + 1, days)
-                bar.set_description(f"day {day}/{days} {simulation.date_of(day)}", refresh=False)
+                description = _("day %(day)s/%(days)s %(date)s")
+                bar.set_description(description % {"day": day, "days": days, "date": simulation.date_of(day)},
+                                    refresh=False)  # fmt: skip
                 bar.set_postfix(
-                    boxes=simulation.result.visits,
-                    yard=f"{util[-1][2]:.0%}" if util else "-",
-                    refusals=sum(simulation.result.refusals.values()),
+                    {
+                        _("boxes"): simulation.result.visits,
+                        _("refusals"): sum(simulation.result.refusals.values()),
+                        _("yard"): f"{util[-1][2]:.0%}" if util else "-",
+                    },
                     refresh=False,
                 )
 
@@ -131,34 +144,35 @@ class Command(BaseCommand):
                     start=first, progress=progress, checkpoint=path,
                 )  # fmt: skip
         except CheckpointError as error:
-            raise CommandError(f"Cannot resume: {error}.") from None
+            raise CommandError(_("Cannot resume: %(reason)s.") % {"reason": error}) from None
         except InvariantViolation as violation:
-            raise CommandError(
-                f"The yard breaks its invariants at the end of day {violation.day} ({violation.date}); the run "
-                f"stops. The day's records are kept for inspection; the checkpoint stays at the day before.\n"
-                + "\n".join(f"  - {problem}" for problem in violation.problems)
-            ) from None
+            stops = _(
+                "The yard breaks its invariants at the end of day %(day)s (%(date)s); the run stops. The day's "
+                "records are kept for inspection; the checkpoint stays at the day before."
+            ) % {"day": violation.day, "date": violation.date}
+            raise CommandError("\n".join([stops, *(f"  - {problem}" for problem in violation.problems)])) from None
         except KeyboardInterrupt:
             bar.close()
             day = reached["day"]
-            resume_hint = (
-                f"continue with --resume{f' --checkpoint {path}' if checkpoint else ''}"
-                if path and day
-                else "nothing to resume"
-            )
+            if path and day:
+                option = f"--resume --checkpoint {path}" if checkpoint else "--resume"
+                resume_hint = _("continue with %(option)s") % {"option": option}
+            else:
+                resume_hint = _("nothing to resume")
             raise CommandError(
-                f"Interrupted during day {day + 1}: the database is at the end of day {day} ({resume_hint}).",
+                _("Interrupted during day %(day)s: the database is at the end of day %(done)s (%(hint)s).")
+                % {"day": day + 1, "done": day, "hint": resume_hint},
                 returncode=130,
             ) from None
         finally:
             bar.close()
         if resume and run["finished"]:
-            self.stdout.write(f"The run of {path} finished already: its figures.")
+            self.stdout.write(_("The run of %(path)s finished already: its figures.") % {"path": path})
         self.stdout.write(summary(result))
         if json_file:
             Path(json_file).parent.mkdir(parents=True, exist_ok=True)
             Path(json_file).write_text(json.dumps(result.as_dict(), indent=2, default=str))
-            self.stdout.write(f"Figures written to {json_file}")
+            self.stdout.write(_("Figures written to %(file)s") % {"file": json_file})
 
     def _first_day(self, start: date | None, force: bool) -> datetime:
         latest = latest_record_time()
@@ -167,30 +181,40 @@ class Command(BaseCommand):
         first = datetime(start.year, start.month, start.day, tzinfo=AKTAU_TZ)
         if latest and first < latest and not force:
             raise CommandError(
-                f"--start {start} is before the latest record ({latest.astimezone(AKTAU_TZ):%Y-%m-%d %H:%M}): "
-                "simulated records would come before existing ones. Choose a later day, or --force."
+                _(
+                    "--start %(start)s is before the latest record (%(latest)s): simulated records would come "
+                    "before existing ones. Choose a later day, or --force."
+                )
+                % {"start": start, "latest": f"{latest.astimezone(AKTAU_TZ):%Y-%m-%d %H:%M}"}
             )
         return first
 
     def _resumable(self, path: Path, given: dict, start: date | None) -> dict:
         """The checkpoint's run, once what the command line says agrees with it."""
         if start is not None:
-            raise CommandError("--start cannot be combined with --resume: the run goes on from its checkpoint.")
+            raise CommandError(_("--start cannot be combined with --resume: the run goes on from its checkpoint."))
         try:
             run = checkpoint_peek(path)
         except CheckpointError as error:
-            raise CommandError(f"Cannot resume: {error}.") from None
+            raise CommandError(_("Cannot resume: %(reason)s.") % {"reason": error}) from None
         if run is None:
             raise CommandError(
-                f"There is no checkpoint at {path}: nothing to resume. A run writes one at the end of every "
-                "simulated day; pass --checkpoint FILE if it was written elsewhere."
+                _(
+                    "There is no checkpoint at %(path)s: nothing to resume. A run writes one at the end of every "
+                    "simulated day; pass --checkpoint FILE if it was written elsewhere."
+                )
+                % {"path": path}
             )
         for name, value in given.items():
             if value != run[name]:
                 option = "--" + name.replace("_", "-")
                 raise CommandError(
-                    f"{option} {value} differs from the checkpoint's run ({option} {run[name]}): a resumed run "
-                    f"goes on as it started. Leave {option} out, or start a new run with another --checkpoint."
+                    _(
+                        "%(option)s %(value)s differs from the checkpoint's run (%(option)s %(theirs)s): a resumed "
+                        "run goes on as it started. Leave %(option)s out, or start a new run with another "
+                        "--checkpoint."
+                    )
+                    % {"option": option, "value": value, "theirs": run[name]}
                 )
         return run
 
@@ -201,16 +225,30 @@ class Command(BaseCommand):
             return  # unreadable or of another version: nothing that could be resumed anyway
         if run and not run["finished"]:
             raise CommandError(
-                f"{path} holds the checkpoint of an unfinished run (day {run['day']} of {run['days']}, seed "
-                f"{run['seed']}, from {run['start'].astimezone(AKTAU_TZ):%Y-%m-%d}): continue it with --resume, "
-                "or give another --checkpoint (or delete that file) to start a new run."
+                _(
+                    "%(path)s holds the checkpoint of an unfinished run (day %(day)s of %(days)s, seed %(seed)s, "
+                    "from %(start)s): continue it with --resume, or give another --checkpoint (or delete that file) "
+                    "to start a new run."
+                )
+                % {
+                    "path": path,
+                    "day": run["day"],
+                    "days": run["days"],
+                    "seed": run["seed"],
+                    "start": f"{run['start'].astimezone(AKTAU_TZ):%Y-%m-%d}",
+                }
             )
 
 
 def _counts(counter: dict, limit: int = 8) -> str:
+    """`code count, ...`: the keys are the figures' own (service names, refusal codes), as in the JSON."""
     items = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+    if not items:
+        return _("none")
     text = ", ".join(f"{key} {value:,}" for key, value in items[:limit])
-    return text + (f", ... ({len(items) - limit} more)" if len(items) > limit else "") if items else "none"
+    if len(items) > limit:
+        text += ", " + _("... (%(count)s more)") % {"count": len(items) - limit}
+    return text
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
@@ -248,16 +286,48 @@ def monthly_tables(result: SimulationResult) -> list[str]:
             *(_turnaround(m["turnaround_hours"][kind]) for kind in ("trains_in", "trains_out", "vessels")),
         ])  # fmt: skip
     return [
-        "By month (Aktau time): boxes and TEU in and out, boxes turned away, boxes that waited for a slot and "
-        "their hours, rehandles per retrieval:",
+        _(
+            "By month (Aktau time): boxes and TEU in and out, boxes turned away, boxes that waited for a slot and "
+            "their hours, rehandles per retrieval:"
+        ),
         *_table(
-            ["month", "boxes in", "TEU in", "boxes out", "TEU out", "turned away", "slot waits", "hours", "rehandles"],
+            [
+                _("month"),
+                _("boxes in"),
+                _("TEU in"),
+                _("boxes out"),
+                _("TEU out"),
+                _("turned away"),
+                _("slot waits"),
+                _("hours"),
+                _("rehandles"),
+            ],
             flows,
         ),
-        "Peak occupancy (share of places) of the busiest block, the DG, reefer and inspection areas; turnaround "
-        "from arrival to departure in hours (median/max):",
-        *_table(["month", "busiest block", "DG", "reefer", "inspection", "trains in", "trains out", "vessels"], peaks),
+        _(
+            "Peak occupancy (share of places) of the busiest block, the DG, reefer and inspection areas; turnaround "
+            "from arrival to departure in hours (median/max):"
+        ),
+        *_table(
+            [
+                _("month"),
+                _("busiest block"),
+                _("DG"),
+                _("reefer"),
+                _("inspection"),
+                _("trains in"),
+                _("trains out"),
+                _("vessels"),
+            ],
+            peaks,
+        ),
     ]
+
+
+def _labelled(rows: list[tuple[str, str]]) -> list[str]:
+    """`Label:  text` lines, the texts aligned after the longest label (whatever language the labels are in)."""
+    width = max(len(label) for label, _text in rows)
+    return [f"{label.ljust(width)}  {text}" for label, text in rows]
 
 
 def summary(result: SimulationResult) -> str:
@@ -266,33 +336,100 @@ def summary(result: SimulationResult) -> str:
     dwell = figures["dwell_hours_departed"]
     per_day = result.wall_seconds / result.days if result.days else 0.0
     services = sorted(result.service_seconds.items(), key=lambda item: -item[1])[:5]
-    lines = [
-        f"Simulated {result.days} day(s) from {result.start.astimezone(AKTAU_TZ):%Y-%m-%d %H:%M} (Aktau) at "
-        f"{result.teu_per_year:,.0f} TEU a year, seed {result.seed}, allocation strategy {result.strategy}.",
-        f"Traffic:    {result.visits:,} container stays opened ({result.teu_in:,.0f} TEU), {result.departed:,} left "
-        f"({result.teu_out:,.0f} TEU), {result.turned_away:,} turned away.",
-        f"Carriers:   {_counts(figures['carriers'])}.",
-        f"Waits:      {_counts(figures['waits'])}.",
-        f"Moves:      {result.moves:,} done ({_counts(figures['moves_by_kind'])}), "
-        f"{result.moves_per_container:.2f} per container stay.",
-        f"Rehandles:  {result.rehandles:,} for {result.retrievals:,} retrievals "
-        f"({result.rehandles_per_retrieval:.3f} per retrieval); "
-        f"{result.deviations:,} moves put elsewhere than planned.",
-        f"Yard:       ground slots used {util['ground_slots_mean']:.1%} on average, {util['ground_slots_peak']:.1%} at "
-        f"peak; places (slot x tier) {util['places_mean']:.1%} and {util['places_peak']:.1%}.",
-        "Peak by block (share of places): "
-        + ", ".join(f"{code} {share:.0%}" for code, share in figures["block_peaks"].items())
-        + ".",
-        f"Dwell:      of the boxes that left, {dwell['mean'] or 0:.1f} h on average "
-        f"(median {dwell['median'] or 0:.1f} h).",
-        f"Customs:    {_counts(figures['customs'])}.",
-        f"Refusals:   {_counts(figures['refusals'])}.",
-        f"Given up:   {_counts(figures['given_up'])}.",
-        f"Wall time:  {result.wall_seconds:,.1f} s ({per_day:,.1f} s per simulated day; by day: "
-        + ", ".join(f"{seconds:.0f}" for seconds in result.wall_seconds_by_day)
-        + f"; finishing what was under way {result.drain_wall_seconds:.0f} s), "
-        f"{result.events_per_second:.1f} traffic events a second.",
-        "Slowest:    " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in services) + ".",
-        *monthly_tables(result),
+    simulated = ngettext(
+        "Simulated %(days)s day from %(start)s (Aktau) at %(volume)s TEU a year, seed %(seed)s, allocation strategy "
+        "%(strategy)s.",
+        "Simulated %(days)s days from %(start)s (Aktau) at %(volume)s TEU a year, seed %(seed)s, allocation strategy "
+        "%(strategy)s.",
+        result.days,
+    ) % {
+        "days": result.days,
+        "start": f"{result.start.astimezone(AKTAU_TZ):%Y-%m-%d %H:%M}",
+        "volume": f"{result.teu_per_year:,.0f}",
+        "seed": result.seed,
+        "strategy": result.strategy,
+    }
+    rows = [
+        (
+            _("Traffic:"),
+            _(
+                "%(visits)s container stays opened (%(teu_in)s TEU), %(departed)s left (%(teu_out)s TEU), "
+                "%(turned_away)s turned away."
+            )
+            % {
+                "visits": f"{result.visits:,}",
+                "teu_in": f"{result.teu_in:,.0f}",
+                "departed": f"{result.departed:,}",
+                "teu_out": f"{result.teu_out:,.0f}",
+                "turned_away": f"{result.turned_away:,}",
+            },
+        ),
+        (_("Carriers:"), f"{_counts(figures['carriers'])}."),
+        (_("Waits:"), f"{_counts(figures['waits'])}."),
+        (
+            _("Moves:"),
+            _("%(moves)s done (%(kinds)s), %(per_stay)s per container stay.")
+            % {
+                "moves": f"{result.moves:,}",
+                "kinds": _counts(figures["moves_by_kind"]),
+                "per_stay": f"{result.moves_per_container:.2f}",
+            },
+        ),
+        (
+            _("Rehandles:"),
+            _(
+                "%(rehandles)s for %(retrievals)s retrievals (%(per_retrieval)s per retrieval); %(deviations)s moves "
+                "put elsewhere than planned."
+            )
+            % {
+                "rehandles": f"{result.rehandles:,}",
+                "retrievals": f"{result.retrievals:,}",
+                "per_retrieval": f"{result.rehandles_per_retrieval:.3f}",
+                "deviations": f"{result.deviations:,}",
+            },
+        ),
+        (
+            _("Yard:"),
+            _(
+                "ground slots used %(slots_mean)s on average, %(slots_peak)s at peak; places (slot x tier) "
+                "%(places_mean)s and %(places_peak)s."
+            )
+            % {
+                "slots_mean": f"{util['ground_slots_mean']:.1%}",
+                "slots_peak": f"{util['ground_slots_peak']:.1%}",
+                "places_mean": f"{util['places_mean']:.1%}",
+                "places_peak": f"{util['places_peak']:.1%}",
+            },
+        ),
     ]
+    by_block = _("Peak by block (share of places): %(blocks)s.") % {
+        "blocks": ", ".join(f"{code} {share:.0%}" for code, share in figures["block_peaks"].items())
+    }
+    more = [
+        (
+            _("Dwell:"),
+            _("of the boxes that left, %(mean)s h on average (median %(median)s h).")
+            % {"mean": f"{dwell['mean'] or 0:.1f}", "median": f"{dwell['median'] or 0:.1f}"},
+        ),
+        (_("Customs:"), f"{_counts(figures['customs'])}."),
+        (_("Refusals:"), f"{_counts(figures['refusals'])}."),
+        (_("Given up:"), f"{_counts(figures['given_up'])}."),
+        (
+            _("Wall time:"),
+            _(
+                "%(seconds)s s (%(per_day)s s per simulated day; by day: %(by_day)s; finishing what was under way "
+                "%(drain)s s), %(events)s traffic events a second."
+            )
+            % {
+                "seconds": f"{result.wall_seconds:,.1f}",
+                "per_day": f"{per_day:,.1f}",
+                "by_day": ", ".join(f"{seconds:.0f}" for seconds in result.wall_seconds_by_day),
+                "drain": f"{result.drain_wall_seconds:.0f}",
+                "events": f"{result.events_per_second:.1f}",
+            },
+        ),
+        (_("Slowest:"), ", ".join(f"{name} {seconds:.1f} s" for name, seconds in services) + "."),
+    ]
+    labelled = _labelled(rows + more)
+    lines = [simulated, *labelled[: len(rows)], by_block, *labelled[len(rows) :], *monthly_tables(result)]
     return "\n".join(lines)
