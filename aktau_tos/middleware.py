@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from aktau_tos.api import PROBLEM_CONTENT_TYPE, problem
+from aktau_tos.languages import SESSION_LANGUAGE
 
 API_PREFIX = "/api/"
 
@@ -86,18 +87,15 @@ class ApiProblemMiddleware:
 class UserLanguageMiddleware:
     """A signed-in user's own language (their preference) wins over the browser's, in the admin and pages.
 
-    Not under /api/: there the request's Accept-Language alone chooses the language of a problem's title and
-    detail, so that a scanner shows what its user reads whoever is logged in on it."""
+    Read from the session (copied there at log-in and when they choose it), so a page costs no query for it. Not
+    under /api/: there the request's Accept-Language alone chooses the language of a problem's title and detail,
+    so that a scanner shows what its user reads whoever is logged in on it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith(API_PREFIX) and request.user.is_authenticated:
-            from aktau_tos.models import UserPreference  # models load after the middleware is imported
-
-            language = UserPreference.objects.filter(user=request.user).values_list("language", flat=True).first()
-            if language:
-                translation.activate(language)
-                request.LANGUAGE_CODE = translation.get_language()
+        if not request.path.startswith(API_PREFIX) and (language := request.session.get(SESSION_LANGUAGE)):
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)

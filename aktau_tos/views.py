@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from aktau_tos import services
 from aktau_tos.api import PROBLEM_CONTENT_TYPE, ApiView, RoleMapMixin, problem
+from aktau_tos.languages import SESSION_LANGUAGE
 from aktau_tos.models import ApiToken
 from aktau_tos.roles import ROLES, user_roles
 
@@ -120,6 +121,10 @@ def language_set(request: HttpRequest) -> HttpResponse:
     if language and language not in dict(settings.LANGUAGES):
         return HttpResponse(status=400)
     services.user_language_set(user=request.user, language=language)
+    if language:
+        request.session[SESSION_LANGUAGE] = language
+    else:
+        request.session.pop(SESSION_LANGUAGE, None)
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

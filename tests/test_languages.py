@@ -8,7 +8,6 @@ from django.utils.translation import gettext
 
 from aktau_tos import roles
 from aktau_tos.models import UserPreference
-from tests.factories.accounts import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +41,7 @@ def test_an_api_request_without_accept_language_gets_the_installations_language(
 
 def test_the_users_own_language_wins_over_the_browsers_in_the_admin(client, user_with_role):
     operator = user_with_role(roles.OPERATOR, is_staff=True)
-    client.login(username=operator.username, password=PASSWORD)
+    client.force_login(operator)
     russian_browser = {"HTTP_ACCEPT_LANGUAGE": "ru"}
     assert client.get("/admin/", **russian_browser)["Content-Language"] == "ru"
 
@@ -53,6 +52,11 @@ def test_the_users_own_language_wins_over_the_browsers_in_the_admin(client, user
     assert _in("kk", "Terminal operations") in page.content.decode()
     preference = UserPreference.objects.get(user=operator)
     assert (preference.language, preference.history.first().history_user) == ("kk", operator)
+    # It follows the user to the next log-in, from another browser too.
+    client.logout()
+    client.cookies.clear()
+    client.force_login(operator)
+    assert client.get("/admin/", **russian_browser)["Content-Language"] == "kk"
 
     # Back to the browser's language; a language the installation does not have is refused.
     client.post("/admin/language/", {"language": ""}, **russian_browser)

@@ -316,7 +316,8 @@ def test_the_page_carries_the_layout_the_script_and_its_words_and_no_inline_styl
     html = page.content.decode()
     assert '<script id="plan-layout" type="application/json">' in html
     assert 'type="module" src="/static/yard/plan.js"' in html and "/static/yard/plan.css" in html
-    assert 'data-t-tier="Tier"' in html and "data-stacks-url=" in html
+    assert '<script id="plan-texts" type="application/json">' in html and "data-stacks-url=" in html
+    assert page.context["plan_texts"]["tier"] == "Tier"  # the script's words, in the reader's language
     assert " style=" not in html and "<script>" not in html
     layout = page.context["layout"]
     assert [block["code"] for block in layout["blocks"]] == ["A", "DG", "RF"]
