@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -33,17 +33,52 @@ from yard.models import (
 )
 
 
-def _run_each(modeladmin, request: HttpRequest, objects, call, done: str) -> None:
-    """Calls a service per selected row; reports successes and each refusal with its reason."""
+def _run_each(modeladmin, request: HttpRequest, objects, call, done) -> None:
+    """Calls a service per selected row; reports successes and each refusal with its reason. `done(count)` words
+    the successes (with ngettext: the sentence agrees with the count in every language)."""
     succeeded = 0
     for obj in objects:
         try:
             call(obj)
             succeeded += 1
         except DomainError as error:
-            modeladmin.message_user(request, f"{obj}: {error.detail}", messages.ERROR)
+            refused = _("%(object)s: %(reason)s") % {"object": obj, "reason": error.detail}
+            modeladmin.message_user(request, refused, messages.ERROR)
     if succeeded:
-        modeladmin.message_user(request, f"{done}: {succeeded}.", messages.SUCCESS)
+        modeladmin.message_user(request, done(succeeded) % {"count": succeeded}, messages.SUCCESS)
+
+
+def _plan_texts() -> dict[str, str]:
+    """What the yard plan's script says, translated here (plan.js holds no wording of its own): whole phrases with
+    {name} placeholders that the script fills in, so that a translation may put them in any order."""
+    return {
+        "tier": _("Tier"),
+        "container_type": _("Container · size/type"),
+        "line_destination": _("Line · destination"),
+        "dwell": _("Dwell"),
+        "dwell_days": pgettext("dwell in days, short", "{days} d"),
+        "dg_title": _("Dangerous goods"),
+        "dg_line": _("DG {dg_class} · UN {un_number}"),
+        "empty_stack": _("No box stands here."),
+        "stack_meta": _("height {used}/{max_tier} · {area}"),
+        "stack_meta_powered": _("height {used}/{max_tier} · {area} · power point"),
+        "from_bay": _("a 40' written at bay {bay}"),
+        "leaves_with": _("leaves with {carrier}"),
+        "reefer": pgettext("a box in a stack", "reefer"),
+        "empty_box": pgettext("a box in a stack", "empty"),
+        "awaiting_move": _("{kind}, waiting {minutes} min, for {blocks}"),
+        "waiting_here": _("{count} waiting for this area"),
+        "matching": _("{count} stacks match"),
+        "found": _("{number} stands at {position}"),
+        "status": _("Updated {time} · {boxes} boxes in the yard"),
+        "paused": _("Updates paused while the page is hidden."),
+        "offline": _("Cannot reach the server; trying again."),
+        "north": pgettext("compass point, short", "N"),
+        "gate": _("Gate"),
+        "berth": _("Berth {berth}"),
+        "rail_lines": _("{lines} — {gauge} mm"),
+        "metres": _("{metres} m"),
+    }
 
 
 class IsoTypeAliasInline(admin.TabularInline):
@@ -60,7 +95,11 @@ class IsoSizeTypeAdmin(SimpleHistoryAdmin):
 
 
 class ContainerForm(forms.ModelForm):
-    number = forms.CharField(max_length=20, help_text="As printed on the box; case and spaces do not matter.")
+    number = forms.CharField(
+        label=gettext_lazy("Number"),
+        max_length=20,
+        help_text=gettext_lazy("As printed on the box; case and spaces do not matter."),
+    )
 
     class Meta:
         model = Container
@@ -84,11 +123,11 @@ class ContainerAdmin(SimpleHistoryAdmin):
     readonly_fields = ["created_at"]
     show_full_result_count = False
 
-    @admin.display(description="Length (ft)", ordering="iso_type__length_ft")
+    @admin.display(description=gettext_lazy("Length (ft)"), ordering="iso_type__length_ft")
     def length_ft(self, container: Container) -> int:
         return container.iso_type.length_ft
 
-    @admin.display(description="Type group", ordering="iso_type__group")
+    @admin.display(description=gettext_lazy("Type group"), ordering="iso_type__group")
     def iso_group(self, container: Container) -> str:
         return container.iso_type.get_group_display()
 
@@ -148,6 +187,7 @@ class BlockAdmin(SimpleHistoryAdmin):
             "awaiting_url": reverse("admin:yard_yardmove_changelist") + "?awaiting_slot=yes",
             "visit_url": reverse("admin:yard_containervisit_change", args=[0]),
             "move_url": reverse("admin:yard_yardmove_change", args=[0]),
+            "plan_texts": _plan_texts(),
         }
         return TemplateResponse(request, "admin/yard/plan.html", context)
 
@@ -203,11 +243,15 @@ class BlockAdmin(SimpleHistoryAdmin):
 
 @admin.register(Slot)
 class SlotAdmin(SimpleHistoryAdmin):
-    list_display = ["__str__", "block", "bay", "row", "reefer_power"]
+    list_display = ["place", "block", "bay", "row", "reefer_power"]
     list_filter = ["block", "reefer_power"]
     list_select_related = ["block"]
     search_fields = ["block__code"]
     show_full_result_count = False
+
+    @admin.display(description=gettext_lazy("Slot"))
+    def place(self, slot: Slot) -> str:
+        return str(slot)
 
 
 @admin.register(Equipment)
@@ -216,7 +260,7 @@ class EquipmentAdmin(SimpleHistoryAdmin):
     list_filter = ["kind", "active"]
     filter_horizontal = ["blocks"]
 
-    @admin.display(description="Blocks")
+    @admin.display(description=gettext_lazy("Blocks"))
     def blocks_served(self, machine: Equipment) -> str:
         return ", ".join(block.code for block in machine.blocks.all())
 
@@ -266,7 +310,7 @@ class ContainerVisitAdmin(SimpleHistoryAdmin):
             return True
         return super().lookup_allowed(lookup, value, request)
 
-    @admin.display(description="Position")
+    @admin.display(description=gettext_lazy("Position"))
     def position(self, visit: ContainerVisit) -> str:
         primary = [occupancy for occupancy in visit.occupancies.all() if occupancy.primary]
         if not primary:
@@ -274,14 +318,14 @@ class ContainerVisitAdmin(SimpleHistoryAdmin):
         slot = primary[0].slot
         return f"{slot.block.code}-{slot.bay:02d}-{slot.row:02d}-{primary[0].tier}"
 
-    @admin.action(description="Plan delivery to the gate (truck)")
+    @admin.action(description=gettext_lazy("Plan delivery to the gate (truck)"))
     def deliver_to_gate(self, request: HttpRequest, queryset: QuerySet[ContainerVisit]) -> None:
         _run_each(
             self,
             request,
             queryset.select_related("container"),
             lambda visit: services.move_create_adhoc(container=visit.container.number, to="GATE", actor=request.user),
-            "Deliveries planned",
+            lambda count: ngettext("%(count)d delivery planned.", "%(count)d deliveries planned.", count),
         )
 
 
@@ -289,9 +333,15 @@ class HoldPlaceForm(forms.ModelForm):
     """Placing a hold in the admin goes through the service; its refusals (not your authority, no such
     container) show on the form. The admin's add view is one transaction, so nothing is half done."""
 
-    container = forms.CharField(max_length=20, help_text="Container number as printed.")
+    container = forms.CharField(
+        label=gettext_lazy("Container"), max_length=20, help_text=gettext_lazy("Container number as printed.")
+    )
     blocked_move_kinds = forms.MultipleChoiceField(
-        choices=YardMove.Kind.choices, initial=["load", "delivery"], widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("Blocked move kinds"),
+        choices=YardMove.Kind.choices,
+        initial=["load", "delivery"],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("The moves this hold refuses."),
     )
     actor = None  # set by HoldAdmin.get_form
 
@@ -340,23 +390,43 @@ class HoldAdmin(SimpleHistoryAdmin):
         if not change:  # placed by the form's service call; the admin only needs to know which row it is
             obj.pk = form.placed.pk
 
-    @admin.display(description="Container", ordering="visit__container__number")
+    @admin.display(description=gettext_lazy("Reference"), ordering="pk")
+    def reference(self, hold: Hold) -> str:
+        return hold.reference
+
+    @admin.display(description=gettext_lazy("Container"), ordering="visit__container__number")
     def container(self, hold: Hold) -> str:
         return hold.visit.container.number
 
-    @admin.display(boolean=True)
+    @admin.display(description=gettext_lazy("Active"), boolean=True)
     def active(self, hold: Hold) -> bool:
         return hold.active
 
-    @admin.action(description="Release selected holds")
+    @admin.action(description=gettext_lazy("Release selected holds"))
     def release(self, request: HttpRequest, queryset: QuerySet[Hold]) -> None:
         _run_each(
             self,
             request,
             queryset,
             lambda hold: services.hold_release(hold_id=hold.pk, actor=request.user),
-            "Holds released",
+            lambda count: ngettext("%(count)d hold released.", "%(count)d holds released.", count),
         )
+
+
+# The costs allocation names (yard.allocation), as the admin shows them; another app's rule shows its own name.
+_COST_LABELS = {
+    "rehandle": pgettext_lazy("allocation cost", "rehandle"),
+    "grouping": pgettext_lazy("allocation cost", "grouping"),
+    "weight": pgettext_lazy("allocation cost", "weight"),
+    "height": pgettext_lazy("allocation cost", "height"),
+    "distance": pgettext_lazy("allocation cost", "distance"),
+    "workload": pgettext_lazy("allocation cost", "workload"),
+    "rule": pgettext_lazy("allocation cost", "rule"),
+}
+
+
+def _cost_label(name: str) -> str:
+    return str(_COST_LABELS.get(name, name))
 
 
 class AwaitingSlotFilter(admin.SimpleListFilter):
@@ -430,10 +500,15 @@ class YardMoveAdmin(SimpleHistoryAdmin):
                 "<p>{}</p>", _("No place yet: %(refusal)s") % {"refusal": move.allocation.get("refusal", "")}
             )
         rows = [move.allocation["chosen"], *move.allocation.get("runners_up", [])]
-        considered = _("%(count)s legal places considered (%(strategy)s strategy).") % {
-            "count": move.allocation.get("considered", "?"),
-            "strategy": move.allocation.get("strategy", "?"),
-        }
+        count, strategy = move.allocation.get("considered"), move.allocation.get("strategy", "?")
+        if isinstance(count, int):
+            considered = ngettext(
+                "%(count)d legal place considered (%(strategy)s strategy).",
+                "%(count)d legal places considered (%(strategy)s strategy).",
+                count,
+            ) % {"count": count, "strategy": strategy}
+        else:
+            considered = _("Legal places considered: unknown (%(strategy)s strategy).") % {"strategy": strategy}
         return format_html(
             "<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table><p>{}</p>",
             _("position"),
@@ -442,11 +517,10 @@ class YardMoveAdmin(SimpleHistoryAdmin):
             format_html(
                 "".join(
                     format_html(
-                        "<tr><td>{}{}</td><td>{}</td><td>{}</td></tr>",
-                        row["position"],
-                        _(" (chosen)") if index == 0 else "",
+                        "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        _("%(position)s (chosen)") % {"position": row["position"]} if index == 0 else row["position"],
                         row["score"],
-                        ", ".join(f"{name} {value:+g}" for name, value in row["costs"].items()),
+                        ", ".join(f"{_cost_label(name)} {value:+g}" for name, value in row["costs"].items()),
                     )
                     for index, row in enumerate(rows)
                 )
@@ -461,13 +535,14 @@ class YardMoveAdmin(SimpleHistoryAdmin):
             request,
             queryset,
             lambda move: services.move_cancel(move_id=move.pk, actor=request.user, reason=_("cancelled in the admin")),
-            _("Moves cancelled"),
+            lambda count: ngettext("%(count)d move cancelled.", "%(count)d moves cancelled.", count),
         )
 
     @admin.action(description=gettext_lazy("Dispatch planned moves now"))
     def dispatch_now(self, request: HttpRequest, queryset: QuerySet[YardMove]) -> None:
         dispatched = services.moves_dispatch()
-        self.message_user(request, _("Dispatched %(count)d planned moves.") % {"count": dispatched}, messages.SUCCESS)
+        words = ngettext("Dispatched %(count)d planned move.", "Dispatched %(count)d planned moves.", dispatched)
+        self.message_user(request, words % {"count": dispatched}, messages.SUCCESS)
 
     @admin.action(description=gettext_lazy("Send to the overflow area (moves awaiting a slot)"))
     def send_to_overflow(self, request: HttpRequest, queryset: QuerySet[YardMove]) -> None:
@@ -476,13 +551,16 @@ class YardMoveAdmin(SimpleHistoryAdmin):
             request,
             queryset,
             lambda move: services.move_send_to_overflow(move_id=move.pk, actor=request.user),
-            _("Sent to the overflow area"),
+            lambda count: ngettext(
+                "%(count)d move sent to the overflow area.", "%(count)d moves sent to the overflow area.", count
+            ),
         )
 
     @admin.action(description=gettext_lazy("Look for places for the moves awaiting a slot now"))
     def look_for_places(self, request: HttpRequest, queryset: QuerySet[YardMove]) -> None:
         found = services.awaiting_slots_allocate()
-        self.message_user(request, _("%(count)d waiting moves got a place.") % {"count": found}, messages.SUCCESS)
+        words = ngettext("%(count)d waiting move got a place.", "%(count)d waiting moves got a place.", found)
+        self.message_user(request, words % {"count": found}, messages.SUCCESS)
 
     def board_view(self, request: HttpRequest) -> HttpResponse:
         """Each machine's work queue side by side (idle machines too), what no machine has taken yet, and what awaits
@@ -524,10 +602,14 @@ class YardMoveAdmin(SimpleHistoryAdmin):
 class OccupancyAdmin(SimpleHistoryAdmin):
     """Read-only: positions change only by completing moves."""
 
-    list_display = ["__str__", "visit", "primary"]
+    list_display = ["position", "visit", "primary"]
     list_select_related = ["slot__block", "visit__container"]
     search_fields = ["visit__container__number"]
     show_full_result_count = False
+
+    @admin.display(description=gettext_lazy("Position"))
+    def position(self, occupancy: Occupancy) -> str:
+        return str(occupancy)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aktau_tos.locking import lock_wait
 from yard.errors import NoSlotAvailable
@@ -322,7 +324,7 @@ def allocation_turn_take() -> None:
     train list allocates in several areas, and locks taken in whichever order could deadlock. The terminal
     allocates a few hundred boxes a day, each in milliseconds, so taking turns costs nothing a user notices."""
     if connection.vendor == "postgresql" and connection.in_atomic_block:
-        with lock_wait("the yard's allocation"), connection.cursor() as cursor:
+        with lock_wait(gettext_lazy("the yard's allocation")), connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ALLOCATION_LOCK])
 
 
@@ -367,7 +369,7 @@ def slot_allocate(
         rng=rng,
     )
     if allocation is None:
-        names = ", ".join(sorted(block.code for block in blocks)) or "no block of its kind"
+        names = ", ".join(sorted(block.code for block in blocks)) or _("no block of its kind")
         raise NoSlotAvailable(container=box.number, area=names)
     if batch is not None:  # the box stands in its place for the rest of the batch
         _batch_place(batch, box, area.snapshot.slots[allocation.chosen.slot_id], allocation.chosen.tier)

@@ -4,80 +4,85 @@ from aktau_tos.errors import DomainError
 
 
 class InvalidContainerNumber(DomainError):
-    code, status, title = "invalid_container_number", 400, "Invalid container number"
-    detail_template = "{number!r} is not a valid ISO 6346 container number: {reason}."
+    code, status, title = "invalid_container_number", 400, _("Invalid container number")
+    detail_template = _("{number!r} is not a valid ISO 6346 container number: {reason}.")
 
 
 class ContainerNotFound(DomainError):
-    code, status, title = "container_not_found", 404, "Container not found"
-    detail_template = "No container {number} is known to the terminal."
+    code, status, title = "container_not_found", 404, _("Container not found")
+    detail_template = _("No container {number} is known to the terminal.")
 
 
 class ContainerExists(DomainError):
-    code, title = "container_exists", "Container already registered"
-    detail_template = "Container {number} is already registered."
+    code, title = "container_exists", _("Container already registered")
+    detail_template = _("Container {number} is already registered.")
 
 
 class UnknownIsoType(DomainError):
-    code, status, title = "invalid_iso_type", 400, "Unknown ISO size/type code"
-    detail_template = "{code!r} is not a known ISO 6346 size/type code."
+    code, status, title = "invalid_iso_type", 400, _("Unknown ISO size/type code")
+    detail_template = _("{code!r} is not a known ISO 6346 size/type code.")
 
 
 class InvalidContainerMass(DomainError):
-    code, status, title = "invalid_container_mass", 400, "Invalid container mass"
-    detail_template = "Tare {tare_kg} kg must be less than maximum gross mass {max_gross_kg} kg."
+    code, status, title = "invalid_container_mass", 400, _("Invalid container mass")
+    detail_template = _("Tare {tare_kg} kg must be less than maximum gross mass {max_gross_kg} kg.")
 
 
 class PositionInvalid(DomainError):
     """No such slot, or a stacking rule says no (support, tier limit, 20' on 40', reefer power, DG area)."""
 
-    code, title = "position_invalid", "Position not allowed"
-    detail_template = "{position}: {reason}."
+    code, title = "position_invalid", _("Position not allowed")
+    # Translators: {reason} is a refusal from the stacking rules, already translated.
+    detail_template = _("{position}: {reason}.")
 
 
 class PositionOccupied(DomainError):
-    code, title = "position_occupied", "Position occupied"
-    detail_template = "{position} already holds {occupant}."
+    code, title = "position_occupied", _("Position occupied")
+    detail_template = _("{position} already holds {occupant}.")
 
 
 class ContainerNotOnTop(DomainError):
-    code, title = "container_not_on_top", "Container is buried"
-    detail_template = "{container} at {position} has {above} on top of it; move that first."
+    code, title = "container_not_on_top", _("Container is buried")
+    detail_template = _("{container} at {position} has {above} on top of it; move that first.")
 
 
 class ContainerMismatch(DomainError):
-    code, title = "container_mismatch", "Wrong container"
-    detail_template = "Move {move} is for {expected}, but {scanned} was scanned."
+    code, title = "container_mismatch", _("Wrong container")
+    detail_template = _("Move {move} is for {expected}, but {scanned} was scanned.")
 
 
 class ContainerOnHold(DomainError):
-    code, title = "container_on_hold", "Container on hold"
-    detail_template = "{container} is held by {authority} ({hold}: {kind}); the hold blocks {move_kind} moves."
+    code, title = "container_on_hold", _("Container on hold")
+    # Translators: {hold} is a reference (H-000042), {kind} the hold's kind as typed, {move_kind} a move kind code
+    # (load, delivery, ...).
+    detail_template = _("{container} is held by {authority} ({hold}: {kind}); the hold blocks {move_kind} moves.")
 
 
 class ContainerNotInTerminal(DomainError):
-    code, title = "container_not_in_terminal", "Container not in the terminal"
-    detail_template = "{container} has no open visit at the terminal."
+    code, title = "container_not_in_terminal", _("Container not in the terminal")
+    detail_template = _("{container} has no open visit at the terminal.")
 
 
 class ContainerAlreadyInTerminal(DomainError):
-    code, title = "container_already_in_terminal", "Container already in the terminal"
-    detail_template = "{container} already has an open visit ({state})."
+    code, title = "container_already_in_terminal", _("Container already in the terminal")
+    detail_template = _("{container} already has an open visit ({state}).")
 
 
 class MoveNotOpen(DomainError):
-    code, title = "move_not_open", "Move not open"
-    detail_template = "Move {move} is {status}."
+    code, title = "move_not_open", _("Move not open")
+    # Translators: {status} is a status code: done, cancelled or failed.
+    detail_template = _("Move {move} is {status}.")
 
 
 class MoveAlreadyOpen(DomainError):
-    code, title = "move_already_open", "Container already has an open move"
-    detail_template = "{container} already has open move {move} ({kind}, {status}); finish or cancel it first."
+    code, title = "move_already_open", _("Container already has an open move")
+    # Translators: {kind} and {status} are codes (load, planned, ...).
+    detail_template = _("{container} already has open move {move} ({kind}, {status}); finish or cancel it first.")
 
 
 class HoldNotActive(DomainError):
-    code, title = "hold_not_active", "Hold not active"
-    detail_template = "Hold {hold} was already released."
+    code, title = "hold_not_active", _("Hold not active")
+    detail_template = _("Hold {hold} was already released.")
 
 
 class MoveNotAwaitingSlot(DomainError):
@@ -102,20 +107,20 @@ class OverflowNotForInspection(DomainError):
 
 
 class NoSlotAvailable(DomainError):
-    code, title = "no_slot_available", "No slot available"
-    detail_template = "No legal slot for {container} in {area}."
+    code, title = "no_slot_available", _("No slot available")
+    detail_template = _("No legal slot for {container} in {area}.")
 
 
 class EquipmentNotFound(DomainError):
-    code, status, title = "equipment_not_found", 404, "Equipment not found"
-    detail_template = "No equipment {code}."
+    code, status, title = "equipment_not_found", 404, _("Equipment not found")
+    detail_template = _("No equipment {code}.")
 
 
 class PlacementRefused(DomainError):
     """A placement rule said no; the code is the rule's (position_invalid, position_occupied, segregation_conflict)."""
 
-    title = "Placement refused"
-    detail_template = "{position}: {reason}."
+    title = _("Placement refused")
+    detail_template = _("{position}: {reason}.")
 
     def __init__(self, *, code: str, position: str, reason: str) -> None:
         self.code = code
@@ -123,22 +128,22 @@ class PlacementRefused(DomainError):
 
 
 class MoveNotFound(DomainError):
-    code, status, title = "move_not_found", 404, "Move not found"
-    detail_template = "No move {move}."
+    code, status, title = "move_not_found", 404, _("Move not found")
+    detail_template = _("No move {move}.")
 
 
 class HoldNotFound(DomainError):
-    code, status, title = "hold_not_found", 404, "Hold not found"
-    detail_template = "No hold {hold}."
+    code, status, title = "hold_not_found", 404, _("Hold not found")
+    detail_template = _("No hold {hold}.")
 
 
 class InvalidMoveKinds(DomainError):
-    code, status, title = "invalid_move_kinds", 400, "Unknown move kinds"
-    detail_template = "Unknown move kinds {kinds}; use {allowed}."
+    code, status, title = "invalid_move_kinds", 400, _("Unknown move kinds")
+    detail_template = _("Unknown move kinds {kinds}; use {allowed}.")
 
 
 class HoldNotYours(DomainError):
-    code, status, title = "permission_denied", 403, "Not your hold"
+    code, status, title = "permission_denied", 403, _("Not your hold")
     detail_template = _("Only officers of this authority ({authority}) place or release its holds.")
 
 

@@ -2,6 +2,8 @@
 
 import re
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from stdnum import iso6346
 
 from yard.errors import InvalidContainerNumber
@@ -16,12 +18,14 @@ def container_number_normalise(raw: str) -> str:
     """'csqu 305438-3' -> 'CSQU3054383', or InvalidContainerNumber naming what is wrong."""
     number = _SEPARATORS_RE.sub("", str(raw)).upper()
     if len(number) != 11:
-        raise InvalidContainerNumber(number=raw, reason=f"it has {len(number)} characters, not 11")
+        count = len(number)
+        reason = ngettext("it has %(count)d character, not 11", "it has %(count)d characters, not 11", count)
+        raise InvalidContainerNumber(number=raw, reason=reason % {"count": count})
     if not _NUMBER_RE.match(number):
         raise InvalidContainerNumber(
-            number=raw, reason="the form is 3 letters, U, J or Z, then 7 digits (e.g. CSQU3054383)"
+            number=raw, reason=_("the form is 3 letters, U, J or Z, then 7 digits (e.g. CSQU3054383)")
         )
     expected = iso6346.calc_check_digit(number[:10])
     if number[10] != expected:
-        raise InvalidContainerNumber(number=raw, reason=f"the check digit should be {expected}")
+        raise InvalidContainerNumber(number=raw, reason=_("the check digit should be %(digit)s") % {"digit": expected})
     return number

@@ -260,7 +260,11 @@ def moves_awaiting_slot(*, now: datetime) -> list[dict]:
 
 
 def _hold_label(hold: Hold) -> str:
-    return f"{hold.get_authority_display()}: {hold.kind.replace('_', ' ')}"
+    # Translators: a hold in the plan's stack panel, e.g. "Customs: scan required" (the kind as its authority typed it).
+    return _("%(authority)s: %(kind)s") % {
+        "authority": hold.get_authority_display(),
+        "kind": hold.kind.replace("_", " "),
+    }
 
 
 def stack_boxes(*, block: str, bay: int, row: int, now: datetime | None = None) -> dict | None:

@@ -3,6 +3,8 @@
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from yard.errors import PositionInvalid
 
 GATE = "GATE"
@@ -28,6 +30,6 @@ def position_parse(text: str) -> Position:
     """'a-7-3-2' -> Position('A', 7, 3, 2); anything else is position_invalid."""
     match = _POSITION_RE.match(str(text).strip().upper())
     if not match:
-        raise PositionInvalid(position=text, reason="write positions as BLOCK-BB-RR-T, e.g. A-07-03-2, or GATE")
+        raise PositionInvalid(position=text, reason=_("write positions as BLOCK-BB-RR-T, e.g. A-07-03-2, or GATE"))
     block, bay, row, tier = match.groups()
     return Position(block, int(bay), int(row), int(tier))

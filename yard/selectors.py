@@ -197,7 +197,7 @@ def visit_placement_verdict(visit: ContainerVisit) -> tuple[Verdict | None, str 
     if occupancy is None:
         return None, None
     snapshot = snapshot_around(occupancy.slot).without(visit.pk)
-    verdict, _ = placement_check(Box.of(visit), snapshot.slots[occupancy.slot_id], occupancy.tier, snapshot)
+    verdict, _costs = placement_check(Box.of(visit), snapshot.slots[occupancy.slot_id], occupancy.tier, snapshot)
     return verdict, snapshot.position(occupancy.slot, occupancy.tier)
 
 

@@ -13,6 +13,8 @@ from typing import NamedTuple
 
 from django.db.models import FloatField, Func, Q, TextField
 from django.db.models.functions import Cast, Coalesce
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from yard import hooks
 from yard.models import Block, ContainerVisit, Occupancy, Slot
@@ -194,7 +196,7 @@ def snapshot_load(*, blocks: Iterable[Block], bays: tuple[int, int] | None = Non
     primary_of = {row[3]: row[0] for row in rows if row[2]}
     boxes: dict[int, Box] = {}
     departures: dict[float, datetime] = {}  # boxes leaving on one carrier share its departure
-    for slot_id, tier, _, visit_id, *fields in rows:
+    for slot_id, tier, _primary, visit_id, *fields in rows:
         if visit_id not in boxes:
             boxes[visit_id] = _box_of_row(visit_id, *fields, departures=departures)
         snapshot.boxes[(slot_id, tier)] = (boxes[visit_id], primary_of.get(visit_id, slot_id))
@@ -238,6 +240,8 @@ class Verdict:
     """A rule's answer: refused (with the error code and reason), or allowed at a cost (lower is better)."""
 
     allowed: bool
+    # For people: lazy (gettext_lazy, format_lazy), so that allocation's thousands of refusals translate nothing;
+    # it becomes text in the reader's language where it is shown (an error's detail, an alert).
     reason: str = ""
     code: str = "position_invalid"
     cost: float = 0.0
@@ -260,11 +264,14 @@ def placement_check(box: Box, slot: Slot, tier: int, snapshot: YardSnapshot) -> 
     block = snapshot.blocks[slot.block_id]
     slots = snapshot.covered(slot, box)
     if slots is None:
-        return Verdict.refuse(
-            f"a {box.length_ft}' container needs bay {slot.bay + 1} as well, and it does not exist"
-        ), []
+        reason = format_lazy(
+            _("a {length}' container needs bay {bay} as well, and it does not exist"),
+            length=box.length_ft,
+            bay=slot.bay + 1,
+        )
+        return Verdict.refuse(reason), []
     if any(covered.pk in snapshot.closed for covered in slots):
-        return Verdict.refuse("a box is on its way to this stack, or it is kept free", code="position_reserved"), []
+        return Verdict.refuse(_("a box is on its way to this stack, or it is kept free"), code="position_reserved"), []
     verdict = _stacking_check(box, block, slots, tier, snapshot)
     if not verdict.allowed:
         return verdict, []
@@ -280,26 +287,29 @@ def placement_check(box: Box, slot: Slot, tier: int, snapshot: YardSnapshot) -> 
 
 def _stacking_check(box: Box, block: Block, slots: list[Slot], tier: int, snapshot: YardSnapshot) -> Verdict:
     if tier > block.max_tier:
-        return Verdict.refuse(f"block {block.code} stacks at most {block.max_tier} high")
+        return Verdict.refuse(
+            format_lazy(_("block {block} stacks at most {tiers} high"), block=block.code, tiers=block.max_tier)
+        )
     for slot in slots:
         occupant = snapshot.box_at(slot.pk, tier)
         if occupant:
-            return Verdict.refuse(f"it already holds {occupant[0].number}", code="position_occupied")
+            reason = format_lazy(_("it already holds {container}"), container=occupant[0].number)
+            return Verdict.refuse(reason, code="position_occupied")
     if tier > 1:
         below = [snapshot.box_at(slot.pk, tier - 1) for slot in slots]
         if any(entry is None for entry in below):
-            return Verdict.refuse("nothing stands below: a container may not float")
+            return Verdict.refuse(_("nothing stands below: a container may not float"))
         if not box.long and below[0][0].long:
-            return Verdict.refuse("a 20' container may not stand on a 40'")
+            return Verdict.refuse(_("a 20' container may not stand on a 40'"))
         if box.long:
             aligned = below[0][0].long and below[0][1] == slots[0].pk
             two_twenties = not below[0][0].long and not below[1][0].long
             if not (aligned or two_twenties):
-                return Verdict.refuse("a 40' must stand on a 40' in the same bays or on two 20's")
+                return Verdict.refuse(_("a 40' must stand on a 40' in the same bays or on two 20's"))
     if box.reefer and not all(slot.reefer_power for slot in slots):
-        return Verdict.refuse("a reefer needs a powered slot")
+        return Verdict.refuse(_("a reefer needs a powered slot"))
     if box.dangerous_goods and block.kind != Block.Kind.DANGEROUS_GOODS:
-        return Verdict.refuse("dangerous goods stand only in the DG area")
+        return Verdict.refuse(_("dangerous goods stand only in the DG area"))
     return ALLOWED
 
 

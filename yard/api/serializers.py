@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from yard import capacity, selectors
@@ -7,9 +8,9 @@ from yard.models import Container, ContainerVisit, Hold, YardMove
 
 
 class ContainerRegisterInput(serializers.Serializer):
-    number = serializers.CharField(max_length=20, help_text="ISO 6346; case and spaces do not matter.")
+    number = serializers.CharField(max_length=20, help_text=_("ISO 6346; case and spaces do not matter."))
     iso_type = serializers.CharField(
-        max_length=4, help_text="ISO 6346 size/type, e.g. 45G1 (1984 codes such as 4510 are mapped)."
+        max_length=4, help_text=_("ISO 6346 size/type, e.g. 45G1 (1984 codes such as 4510 are mapped).")
     )
     tare_kg = serializers.IntegerField(min_value=1000, max_value=15000, required=False)
     max_gross_kg = serializers.IntegerField(min_value=1000, max_value=50000, required=False)
@@ -100,7 +101,7 @@ class MoveOutput(serializers.ModelSerializer):
     container = serializers.CharField(source="visit.container.number")
     from_ = serializers.SerializerMethodField(method_name="get_from")  # "from" in JSON: see get_fields
     to = serializers.SerializerMethodField()
-    position = serializers.SerializerMethodField(help_text="Where the container was put down, once done.")
+    position = serializers.SerializerMethodField(help_text=_("Where the container was put down, once done."))
     equipment = serializers.CharField(source="equipment.code", allow_null=True, default=None)
 
     class Meta:
@@ -125,7 +126,7 @@ class MoveOutput(serializers.ModelSerializer):
 
 
 class MoveDetailOutput(MoveOutput):
-    allocation = serializers.JSONField(help_text="Why the target was chosen: score, costs and the runners-up.")
+    allocation = serializers.JSONField(help_text=_("Why the target was chosen: score, costs and the runners-up."))
 
     class Meta(MoveOutput.Meta):
         fields = [*MoveOutput.Meta.fields, "allocation"]
@@ -139,8 +140,8 @@ class DangerousGoodsLineInput(serializers.Serializer):
     def get_fields(self) -> dict:
         # "class" is a Python keyword, so the fields are named here rather than as attributes.
         return {
-            "un_number": serializers.RegexField(r"^\d{4}$", help_text="Four digits, e.g. 1203."),
-            "class": serializers.RegexField(r"^[1-9](\.[1-6])?[A-S]?$", help_text="IMDG class or division: 3, 5.1"),
+            "un_number": serializers.RegexField(r"^\d{4}$", help_text=_("Four digits, e.g. 1203.")),
+            "class": serializers.RegexField(r"^[1-9](\.[1-6])?[A-S]?$", help_text=_("IMDG class or division: 3, 5.1")),
             "packing_group": serializers.ChoiceField(choices=["I", "II", "III"], required=False, allow_blank=True),
             # What the emergency list needs besides the UN entry, when the shipper's papers give it at arrival.
             "net_mass_kg": serializers.DecimalField(
@@ -148,11 +149,11 @@ class DangerousGoodsLineInput(serializers.Serializer):
                 decimal_places=2,
                 min_value=Decimal("0.01"),
                 required=False,
-                help_text="Net mass of the dangerous goods (kg).",
+                help_text=_("Net mass of the dangerous goods (kg)."),
             ),
             "limited_quantity": serializers.BooleanField(required=False),
             "ems": serializers.RegexField(
-                EMS_PATTERN, required=False, help_text="IMDG emergency schedules, fire and spillage: F-E,S-D."
+                EMS_PATTERN, required=False, help_text=_("IMDG emergency schedules, fire and spillage: F-E,S-D.")
             ),
         }
 
@@ -163,14 +164,14 @@ class GateInInput(serializers.Serializer):
     gross_kg = serializers.IntegerField(min_value=1000, max_value=50000, required=False)
     freight_kind = serializers.ChoiceField(choices=ContainerVisit.FreightKind.choices)
     seal = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    truck = serializers.CharField(max_length=20, help_text="Plate of the truck that brought it.")
+    truck = serializers.CharField(max_length=20, help_text=_("Plate of the truck that brought it."))
     dangerous_goods = DangerousGoodsLineInput(many=True, required=False, default=list)
     category = serializers.ChoiceField(
-        choices=ContainerVisit.Category.choices, required=False, help_text="Default: export (empty for empties)."
+        choices=ContainerVisit.Category.choices, required=False, help_text=_("Default: export (empty for empties).")
     )
     line = serializers.CharField(
         max_length=10, required=False, allow_blank=True, default="",
-        help_text="The shipping line's carrier code, when the box travels with one (its CODECO goes to that line).",
+        help_text=_("The shipping line's carrier code, when the box travels with one (its CODECO goes to that line)."),
     )  # fmt: skip
 
 
@@ -182,17 +183,19 @@ class GateInOutput(serializers.Serializer):
 
 class MoveCreateInput(serializers.Serializer):
     container = serializers.CharField(max_length=20)
-    to = serializers.CharField(max_length=20, help_text="A yard position BLOCK-BB-RR-T, or GATE for delivery by truck.")
+    to = serializers.CharField(
+        max_length=20, help_text=_("A yard position BLOCK-BB-RR-T, or GATE for delivery by truck.")
+    )
 
 
 class MoveCompleteInput(serializers.Serializer):
-    container = serializers.CharField(max_length=20, help_text="The container as scanned.")
-    position = serializers.CharField(max_length=40, help_text="Where it was put down: BLOCK-BB-RR-T or GATE.")
+    container = serializers.CharField(max_length=20, help_text=_("The container as scanned."))
+    position = serializers.CharField(max_length=40, help_text=_("Where it was put down: BLOCK-BB-RR-T or GATE."))
 
 
 class MoveCancelInput(serializers.Serializer):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    failed = serializers.BooleanField(default=False, help_text="True: the machine could not do it.")
+    failed = serializers.BooleanField(default=False, help_text=_("True: the machine could not do it."))
 
 
 class HoldPlaceInput(serializers.Serializer):
@@ -208,15 +211,15 @@ class CapacityWarningOutput(serializers.Serializer):
     """A special area a pre-advice would find short (yard/capacity.py); counts are 20' places. `subject` in the
     context names the pre-advice in `detail` ("this train")."""
 
-    area = serializers.ChoiceField(choices=capacity.AREAS, help_text="dg, reefer (plugs) or inspection.")
-    date = serializers.DateField(help_text="The busiest day of the window, local time.")
-    places = serializers.IntegerField(help_text="The area's places (reefer: powered places).")
-    capacity = serializers.IntegerField(help_text="The places usable (CAPACITY_EFFECTIVE_SHARE).")
-    on_hand = serializers.IntegerField(help_text="Taken on that day by boxes in the yard now.")
-    announced = serializers.IntegerField(help_text="Taken on that day by other boxes announced.")
-    demand = serializers.IntegerField(help_text="This pre-advice's places in the area.")
-    boxes = serializers.IntegerField(help_text="This pre-advice's boxes that need the area.")
-    short = serializers.IntegerField(help_text="This pre-advice's places that will not fit.")
+    area = serializers.ChoiceField(choices=capacity.AREAS, help_text=_("dg, reefer (plugs) or inspection."))
+    date = serializers.DateField(help_text=_("The busiest day of the window, local time."))
+    places = serializers.IntegerField(help_text=_("The area's places (reefer: powered places)."))
+    capacity = serializers.IntegerField(help_text=_("The places usable (CAPACITY_EFFECTIVE_SHARE)."))
+    on_hand = serializers.IntegerField(help_text=_("Taken on that day by boxes in the yard now."))
+    announced = serializers.IntegerField(help_text=_("Taken on that day by other boxes announced."))
+    demand = serializers.IntegerField(help_text=_("This pre-advice's places in the area."))
+    boxes = serializers.IntegerField(help_text=_("This pre-advice's boxes that need the area."))
+    short = serializers.IntegerField(help_text=_("This pre-advice's places that will not fit."))
     detail = serializers.SerializerMethodField()
 
     def get_detail(self, warning: dict) -> str:

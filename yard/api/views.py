@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
@@ -24,10 +25,10 @@ from yard.models import Container, Hold, YardMove
 
 
 class ContainerFilter(filters.FilterSet):
-    owner = filters.CharFilter(field_name="number", lookup_expr="startswith", help_text="Owner code, e.g. MSK.")
+    owner = filters.CharFilter(field_name="number", lookup_expr="startswith", help_text=_("Owner code, e.g. MSK."))
     iso_type = filters.CharFilter(field_name="iso_type_id")
     length_ft = filters.NumberFilter(field_name="iso_type__length_ft")
-    group = filters.CharFilter(field_name="iso_type__group", help_text="ISO type group letter, e.g. R for reefers.")
+    group = filters.CharFilter(field_name="iso_type__group", help_text=_("ISO type group letter, e.g. R for reefers."))
 
     class Meta:
         model = Container
@@ -94,7 +95,7 @@ class MoveViewSet(ApiViewSet):
     }
 
     @extend_schema(
-        parameters=[OpenApiParameter("equipment", str, description="Machine code, e.g. RS-01: its queue only.")],
+        parameters=[OpenApiParameter("equipment", str, description=_("Machine code, e.g. RS-01: its queue only."))],
         responses=MoveOutput(many=True),
     )
     def list(self, request: Request) -> Response:

@@ -13,13 +13,14 @@ from itertools import pairwise
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
 from aktau_tos.audit import fields_update
 from yard.models import AccessPoint, Block, Equipment, Slot
 
 AKTAU_LAYOUT = Path(__file__).resolve().parent / "aktau.toml"
-REASON = "layout file applied"
+REASON = _("layout file applied")  # the history's reason for each row the file changed (vessels' berths too)
 _BLOCK_FIELDS = ("name", "kind", "equipment_kind", "bays", "rows", "max_tier", "x_m", "y_m", "angle_deg")
 TRACK_BED_M = 3.2  # a track's bed (ballast and sleepers) is wider than its gauge: blocks keep clear of it
 
@@ -296,7 +297,7 @@ def layout_apply(path: Path = AKTAU_LAYOUT) -> LayoutSummary:
     data = _file_read(path)
     _blocks_check(data.get("block", []), _features_read(data))  # nothing is written from a file that does not fit
     for point in data.get("access_point", []):
-        obj, _ = AccessPoint.objects.get_or_create(kind=point["kind"], defaults={"x_m": 0, "y_m": 0})
+        obj, _created = AccessPoint.objects.get_or_create(kind=point["kind"], defaults={"x_m": 0, "y_m": 0})
         fields_update(obj, {"x_m": point["x_m"], "y_m": point["y_m"]}, REASON)
     created_slots = 0
     blocks: dict[str, Block] = {}
@@ -320,7 +321,7 @@ def layout_apply(path: Path = AKTAU_LAYOUT) -> LayoutSummary:
         bulk_create_with_history(new_slots, Slot, batch_size=500)
         created_slots += len(new_slots)
     for spec in data.get("equipment", []):
-        machine, _ = Equipment.objects.get_or_create(
+        machine, _created = Equipment.objects.get_or_create(
             code=spec["code"], defaults={"kind": spec["kind"], "max_tier": spec["max_tier"]}
         )
         fields_update(machine, {"kind": spec["kind"], "max_tier": spec["max_tier"]}, REASON)

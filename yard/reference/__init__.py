@@ -5,6 +5,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from aktau_tos.audit import fields_update
 from yard.models import IsoSizeType, IsoTypeAlias
@@ -21,7 +22,7 @@ def _sync(model, lookup: dict, values: dict) -> None:
     """Creates the row, or updates the fields that differ (an unchanged row writes no history)."""
     obj, created = model.objects.get_or_create(**lookup, defaults=values)
     if not created:
-        fields_update(obj, values, "reference data load")
+        fields_update(obj, values, _("reference data load"))
 
 
 @transaction.atomic

@@ -10,7 +10,9 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aktau_tos.audit import audited
 from aktau_tos.locking import lock_wait
@@ -41,7 +43,7 @@ def carrier_visit_open(
 
 
 def _locked(carrier_id: int) -> CarrierVisit:
-    with lock_wait(f"carrier visit {carrier_id}"):
+    with lock_wait(format_lazy(gettext_lazy("carrier visit {carrier}"), carrier=carrier_id)):
         carrier = CarrierVisit.objects.select_for_update().filter(pk=carrier_id).first()
     if carrier is None:
         raise CarrierVisitNotFound(carrier=carrier_id)

@@ -103,7 +103,7 @@ def _announced_stay_arrived(
     box = visit.container
     if box.iso_type_id != size_type.code:  # the code read off the box wins, as for a new stay
         box.iso_type = size_type
-        audited(box, actor, "size/type as declared on arrival").save(update_fields=["iso_type"])
+        audited(box, actor, _("size/type as declared on arrival")).save(update_fields=["iso_type"])
     placeholder = visit.inbound_carrier
     visit.inbound_carrier, visit.freight_kind = carrier, freight_kind
     visit.gross_kg = gross_kg or visit.gross_kg

@@ -3,6 +3,8 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from aktau_tos import roles
 from aktau_tos.audit import SYSTEM_USERNAME, audited
@@ -44,7 +46,7 @@ def hold_place(
     _authority_check(actor, authority)
     found = selectors.container_get_by_number(number=container)
     # The visit row is the meeting point with move completion: a hold and a departure never cross.
-    with lock_wait(f"container {found.number}"):
+    with lock_wait(format_lazy(_("container {container}"), container=found.number)):
         visit = (
             ContainerVisit.objects.select_for_update()
             .exclude(state=ContainerVisit.State.DEPARTED)
@@ -65,7 +67,7 @@ def hold_place(
 @transaction.atomic
 def hold_release(*, hold_id: int, actor: AbstractBaseUser, authority: str | None = None) -> Hold:
     """Releases an active hold; `authority` restricts which holds the caller may release."""
-    with lock_wait(f"hold {hold_id}"):
+    with lock_wait(format_lazy(_("hold {hold}"), hold=hold_id)):
         holds = Hold.objects.select_for_update().filter(pk=hold_id)
         if authority is not None:
             holds = holds.filter(authority=authority)

@@ -11,7 +11,9 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aktau_tos.audit import audited, system_user
 from aktau_tos.locking import lock_wait, on_commit_registered
@@ -75,13 +77,13 @@ def slot_at(position: Position) -> Slot:
         .first()
     )
     if slot is None:
-        raise PositionInvalid(position=str(position), reason="there is no such slot in the yard")
+        raise PositionInvalid(position=str(position), reason=_("there is no such slot in the yard"))
     return slot
 
 
 def slots_lock(slot_ids: set[int]) -> list[Slot]:
     """Locks slots in primary-key order, so two movers never wait on each other in a cycle."""
-    with lock_wait("these yard slots"):
+    with lock_wait(gettext_lazy("these yard slots")):
         return list(Slot.objects.filter(pk__in=slot_ids).order_by("pk").select_for_update())
 
 
@@ -135,7 +137,7 @@ def move_plan(
         with transaction.atomic():
             audited(move, actor).save()
     except IntegrityError:  # a concurrent planner opened a move for the same container first
-        raise MoveAlreadyOpen(container=visit.container.number, move="(new)", kind=kind, status="planned") from None
+        raise MoveAlreadyOpen(container=visit.container.number, move=_("(new)"), kind=kind, status="planned") from None
     if to_slot is not None:
         _reserve(move, visit, to_slot, to_tier)
     return move
@@ -321,14 +323,14 @@ def move_create_adhoc(*, container: str, to: str, actor: AbstractBaseUser) -> Ya
 
 def _placement_verify(visit: ContainerVisit, slot: Slot, tier: int) -> None:
     snapshot = snapshot_around(slot).without(visit.pk)
-    verdict, _ = placement_check(Box.of(visit), snapshot.slots[slot.pk], tier, snapshot)
+    verdict, _costs = placement_check(Box.of(visit), snapshot.slots[slot.pk], tier, snapshot)
     if not verdict.allowed:
         raise PlacementRefused(code=verdict.code, position=snapshot.position(slot, tier), reason=verdict.reason)
 
 
 def move_locked(move_id: int) -> YardMove:
     """The move, locked for this transaction, with everything a scanner's answer about it shows."""
-    with lock_wait(f"move {move_id}"):
+    with lock_wait(format_lazy(gettext_lazy("move {move}"), move=move_id)):
         found = list(
             YardMove.objects.select_for_update(of=("self",))
             # everything the scanner's answer shows, too: the view serialises this move without reading it again
@@ -443,7 +445,9 @@ def _move_complete(*, move_id: int, container: str, position: str, actor: Abstra
         raise MoveNotOpen(move=move.pk, status=move.status)
     if move.visit.container.number != number:
         raise ContainerMismatch(move=move.pk, expected=move.visit.container.number, scanned=number)
-    with lock_wait(f"container {number}"):  # holds are placed under this lock too: checked, they stay checked
+    with lock_wait(
+        format_lazy(gettext_lazy("container {container}"), container=number)
+    ):  # holds are placed under this lock too: checked, they stay checked
         ContainerVisit.objects.select_for_update().filter(pk=move.visit_id).first()
     hold_check(move.visit, move.kind)
 
@@ -454,7 +458,8 @@ def _move_complete(*, move_id: int, container: str, position: str, actor: Abstra
         if move.to_carrier_id and move.to_place:
             move.to_place = _carrier_place(move, target)
         elif target != expected:
-            raise PositionInvalid(position=target, reason=f"move {move.pk} goes to {expected}")
+            reason = _("move %(move)s goes to %(target)s") % {"move": move.pk, "target": expected}
+            raise PositionInvalid(position=target, reason=reason)
         _occupancy_end(visit, actor)
         visit.state, visit.departed_at = ContainerVisit.State.DEPARTED, now
         visit.outbound_mode = move.to_carrier.mode if move.to_carrier_id else CarrierVisit.Mode.TRUCK
@@ -486,7 +491,8 @@ def _carrier_place(move: YardMove, target: str) -> str:
     accepts (a free, legal stowage cell: a deviation). Anything on another carrier is refused."""
     prefix = selectors.carrier_label(move.to_carrier) + "/"
     if not target.startswith(prefix) or len(target) == len(prefix):
-        raise PositionInvalid(position=target, reason=f"move {move.pk} goes to {selectors.move_to(move)}")
+        reason = _("move %(move)s goes to %(target)s") % {"move": move.pk, "target": selectors.move_to(move)}
+        raise PositionInvalid(position=target, reason=reason)
     return hooks.carrier_place_checked(move=move, place=target[len(prefix) :])
 
 
@@ -524,20 +530,21 @@ def _occupancy_move(visit: ContainerVisit, slot: Slot, tier: int, actor: Abstrac
             covered_ids.add(following.pk)
     if slot.block.kind == Block.Kind.DANGEROUS_GOODS:
         # DG rules look at neighbours, not just these slots: one placement at a time in a DG block.
-        with lock_wait(f"block {slot.block.code}"):
+        with lock_wait(format_lazy(gettext_lazy("block {block}"), block=slot.block.code)):
             Block.objects.select_for_update().filter(pk=slot.block_id).first()
     slots_lock(covered_ids | {occupancy.slot_id for occupancy in current})
     if current:
         _removal_verify(visit, current)
     snapshot = snapshot_around(slot).without(visit.pk)
-    verdict, _ = placement_check(box, snapshot.slots[slot.pk], tier, snapshot)
+    verdict, _costs = placement_check(box, snapshot.slots[slot.pk], tier, snapshot)
     position = snapshot.position(slot, tier)
     if not verdict.allowed:
         raise PlacementRefused(code=verdict.code, position=position, reason=verdict.reason)
     covered = snapshot.covered(snapshot.slots[slot.pk], box)
     other = SlotReservation.objects.filter(slot_id__in=[c.pk for c in covered], tier=tier).exclude(move__visit=visit)
     if holder := other.first():  # another box is on its way here: this one is put down elsewhere
-        raise PlacementRefused(code="position_reserved", position=position, reason=f"move {holder.move_id} goes there")
+        reason = _("move %(move)s goes there") % {"move": holder.move_id}
+        raise PlacementRefused(code="position_reserved", position=position, reason=reason)
     for occupancy in current:
         audited(occupancy, actor).delete()
     try:
@@ -546,4 +553,4 @@ def _occupancy_move(visit: ContainerVisit, slot: Slot, tier: int, actor: Abstrac
                 occupancy = Occupancy(slot_id=covered_slot.pk, tier=tier, visit=visit, primary=index == 0)
                 audited(occupancy, actor).save()
     except IntegrityError:
-        raise PlacementRefused(code="position_occupied", position=position, reason="it is already taken") from None
+        raise PlacementRefused(code="position_occupied", position=position, reason=_("it is already taken")) from None

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from aktau_tos.audit import audited
 from yard import hooks, selectors
@@ -39,7 +40,7 @@ def visit_unbook_outbound(*, visit: ContainerVisit, actor: AbstractBaseUser, rea
 def visit_dangerous_goods_set(*, visit: ContainerVisit, lines: list[dict], actor: AbstractBaseUser) -> ContainerVisit:
     """Replaces the dangerous-goods lines the yard's rules work from (the DG office's declaration)."""
     visit.dangerous_goods = lines
-    audited(visit, actor, "dangerous-goods declaration changed").save(update_fields=["dangerous_goods"])
+    audited(visit, actor, _("dangerous-goods declaration changed")).save(update_fields=["dangerous_goods"])
     return visit
 
 
@@ -77,7 +78,7 @@ def visit_open(
         box = container_register(number=number, iso_type=size_type, actor=actor)
     if box.iso_type_id != size_type.code:  # the code read off the box wins over old records
         box.iso_type = size_type
-        audited(box, actor, "size/type as declared on arrival").save(update_fields=["iso_type"])
+        audited(box, actor, _("size/type as declared on arrival")).save(update_fields=["iso_type"])
     if open_visit := ContainerVisit.objects.exclude(state=ContainerVisit.State.DEPARTED).filter(container=box).first():
         raise ContainerAlreadyInTerminal(container=number, state=open_visit.get_state_display().lower())
     visit = ContainerVisit(

@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from yard.relocation import RelocationPlan, bay_read, relocations_plan
 
@@ -27,7 +29,7 @@ class Command(BaseCommand):
         try:
             text = Path(file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
-            raise CommandError(f"cannot read {file}: {error}") from None
+            raise CommandError(_("cannot read %(file)s: %(error)s") % {"file": file, "error": error}) from None
         try:
             stacks = bay_read(text)
             height = max_height if max_height is not None else max(map(len, stacks)) + 2
@@ -38,10 +40,22 @@ class Command(BaseCommand):
         if as_json:
             self.stdout.write(_json_dumps(plan))
             return
-        optimal = " (proven optimal)" if plan.proven_optimal else f" (lower bound {plan.lower_bound})"
-        self.stdout.write(f"{plan.relocations} relocations{optimal}")
+        if plan.proven_optimal:
+            summary = ngettext(
+                "%(count)d relocation (proven optimal)", "%(count)d relocations (proven optimal)", plan.relocations
+            )
+        else:
+            summary = ngettext(
+                "%(count)d relocation (lower bound %(bound)d)",
+                "%(count)d relocations (lower bound %(bound)d)",
+                plan.relocations,
+            )
+        self.stdout.write(summary % {"count": plan.relocations, "bound": plan.lower_bound})
         for move in plan.moves:
-            self.stdout.write(f"move {move.container}: stack {move.from_stack + 1} -> stack {move.to_stack + 1}")
+            line = _("move %(container)s: stack %(from)d -> stack %(to)d")
+            self.stdout.write(
+                line % {"container": move.container, "from": move.from_stack + 1, "to": move.to_stack + 1}
+            )
 
 
 def _json_dumps(plan: RelocationPlan) -> str:

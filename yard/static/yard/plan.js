@@ -27,8 +27,14 @@ const pad2 = (n) => String(n).padStart(2, "0");
 const positionOf = (block, bay, row) => `${block}-${pad2(bay)}-${pad2(row)}`;
 const pointsAttribute = (points) => points.map(([x, y]) => `${x},${-y}`).join(" ");
 
+// The page's words, translated on the server (yard.admin._plan_texts): whole phrases with {name} placeholders.
+const TEXTS = JSON.parse(document.getElementById("plan-texts")?.textContent || "{}");
+function text(key, params = {}) {
+  return (TEXTS[key] || key).replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+}
+
 function planStart(config, layout) {
-  const t = config.dataset; // translated words (data-t-*) and URLs
+  const urls = config.dataset; // the URLs the script asks (its words are in TEXTS)
   const svg = document.getElementById("plan-svg");
   const slot = layout.slot;
   const FLAGS = layout.flags;
@@ -70,7 +76,7 @@ function planStart(config, layout) {
     const [x, y] = ends.reduce((north, end) => (end[1] > north[1] ? end : north));
     const gauge = Math.round(layout.rail_lines[0].gauge * 1000);
     svgAdd(ground, "text", { class: "track-label", x, y: -y - 4, "data-px": 11, "text-anchor": "end" },
-      `${layout.rail_lines.map((track) => track.code).join(" · ")} — ${gauge} mm`);
+      text("rail_lines", { lines: layout.rail_lines.map((track) => track.code).join(" · "), gauge }));
   }
   for (const quay of layout.quays) {
     const points = pointsAttribute(quay.line);
@@ -80,7 +86,7 @@ function planStart(config, layout) {
     const [mx, my] = [(x1 + x2) / 2, (y1 + y2) / 2];
     const angle = (Math.atan2(-(y2 - y1), x2 - x1) * 180) / Math.PI;
     svgAdd(ground, "text", { class: "berth-label", x: mx, y: -my, "data-px": 12, "text-anchor": "middle",
-      transform: `rotate(${angle > 90 || angle < -90 ? angle + 180 : angle} ${mx} ${-my}) translate(0 -4)` }, `${t.tBerth} ${quay.berth}`);
+      transform: `rotate(${angle > 90 || angle < -90 ? angle + 180 : angle} ${mx} ${-my}) translate(0 -4)` }, text("berth", { berth: quay.berth }));
   }
   if (layout.gate) {
     const gate = layout.gate;
@@ -90,7 +96,7 @@ function planStart(config, layout) {
       const x = left + (lane * gate.width) / gate.lanes;
       svgAdd(ground, "line", { class: "gate-lane", x1: x, x2: x, y1: -gate.y, y2: -(gate.y + gate.depth) });
     }
-    svgAdd(ground, "text", { class: "gate-label", x: gate.x, y: -gate.y, dy: "1.1em", "data-px": 12, "text-anchor": "middle" }, gate.name || t.tGate);
+    svgAdd(ground, "text", { class: "gate-label", x: gate.x, y: -gate.y, dy: "1.1em", "data-px": 12, "text-anchor": "middle" }, gate.name || text("gate"));
   }
   scaleBarDraw();
 
@@ -166,11 +172,11 @@ function planStart(config, layout) {
       svgAdd(bar, "rect", { class: step % 2 ? "light" : "dark", x: minX + step * 25, y: y - 3, width: 25, height: 3 });
     }
     for (const metres of [0, 50, 100]) {
-      svgAdd(bar, "text", { x: minX + metres, y, dy: "1.1em", "data-px": 10, "text-anchor": "middle" }, metres === 100 ? "100 m" : String(metres));
+      svgAdd(bar, "text", { x: minX + metres, y, dy: "1.1em", "data-px": 10, "text-anchor": "middle" }, metres === 100 ? text("metres", { metres }) : String(metres));
     }
     const north = svgAdd(ground, "g", { class: "north", transform: `translate(${minX + 130} ${y})` });
     svgAdd(north, "path", { d: "M0,-18 L5,0 L0,-5 L-5,0 Z" });
-    svgAdd(north, "text", { x: 0, y: 7, "font-size": 7, "text-anchor": "middle" }, t.tNorth);
+    svgAdd(north, "text", { x: 0, y: 7, "font-size": 7, "text-anchor": "middle" }, text("north"));
   }
 
   // ---- Zoom and pan: the viewBox, kept at the element's aspect ratio -----------------------------------------
@@ -303,11 +309,11 @@ function planStart(config, layout) {
       used.textContent = `${data.used[code] || 0}/${capacity}`;
     }
     svg.classList.toggle("filtering", data.filtering);
-    filterMessage.textContent = data.filtering ? `${data.matching} ${t.tMatching}` : "";
+    filterMessage.textContent = data.filtering ? text("matching", { count: data.matching }) : "";
     filterMessage.classList.remove("error");
     optionsUpdate(data.options);
     awaitingShow(data.awaiting);
-    statusLine.textContent = `${t.tUpdated} ${new Date().toLocaleTimeString()} · ${data.boxes} ${t.tBoxes}`;
+    statusLine.textContent = text("status", { time: new Date().toLocaleTimeString(), boxes: data.boxes });
     // The open stack is read again only if something in it changed.
     if (state.selected && String(previous.get(state.selected)) !== String(state.stacks.get(state.selected))) {
       stackOpen(state.selected, { quiet: true });
@@ -373,10 +379,10 @@ function planStart(config, layout) {
     const perBlock = new Map();
     for (const move of moves) {
       const item = htmlAdd(list, "li", { "data-move": move.move });
-      htmlAdd(item, "a", { href: config.dataset.moveUrl.replace("/0/", `/${move.move}/`) }, `#${move.move}`);
+      htmlAdd(item, "a", { href: urls.moveUrl.replace("/0/", `/${move.move}/`) }, `#${move.move}`);
       item.append(" ");
-      htmlAdd(item, "a", { class: "number", href: config.dataset.visitUrl.replace("/0/", `/${move.visit}/`) }, move.container);
-      item.append(` — ${move.kind}, ${t.tWaiting} ${move.minutes} ${t.tMinutes}, ${t.tForBlocks} ${move.blocks.join(", ")}`);
+      htmlAdd(item, "a", { class: "number", href: urls.visitUrl.replace("/0/", `/${move.visit}/`) }, move.container);
+      item.append(` — ${text("awaiting_move", { kind: move.kind, minutes: move.minutes, blocks: move.blocks.join(", ") })}`);
       for (const code of move.blocks) perBlock.set(code, (perBlock.get(code) || 0) + 1);
     }
     for (const block of blockLayer.querySelectorAll(".block")) {
@@ -384,13 +390,13 @@ function planStart(config, layout) {
     }
     for (const [code, { badge }] of titles) {
       const count = perBlock.get(code) || 0;
-      badge.textContent = count ? `⧗ ${count} ${t.tWaitingHere}` : "";
+      badge.textContent = count ? `⧗ ${text("waiting_here", { count })}` : "";
       badge.classList.toggle("some", count > 0);
     }
   }
 
   // ---- Live updates --------------------------------------------------------------------------------------------
-  const pollMs = Math.max(1, Number(config.dataset.pollSeconds) || 10) * 1000;
+  const pollMs = Math.max(1, Number(urls.pollSeconds) || 10) * 1000;
   let pollTimer = null;
 
   async function refresh() {
@@ -398,7 +404,7 @@ function planStart(config, layout) {
     const request = new AbortController();
     state.request = request;
     try {
-      const response = await fetch(`${config.dataset.stacksUrl}?${filterQuery()}`, {
+      const response = await fetch(`${urls.stacksUrl}?${filterQuery()}`, {
         signal: request.signal, headers: { Accept: "application/json" }, credentials: "same-origin",
       });
       const data = await response.json();
@@ -410,7 +416,7 @@ function planStart(config, layout) {
       }
       stacksApply(data);
     } catch (error) {
-      if (error.name !== "AbortError") statusLine.textContent = t.tOffline;
+      if (error.name !== "AbortError") statusLine.textContent = text("offline");
     } finally {
       if (state.request === request) state.request = null;
     }
@@ -429,7 +435,7 @@ function planStart(config, layout) {
   document.addEventListener("visibilitychange", () => {
     if (document.hidden) {
       clearTimeout(pollTimer);
-      statusLine.textContent = t.tPaused;
+      statusLine.textContent = text("paused");
     } else {
       poll();
     }
@@ -454,14 +460,14 @@ function planStart(config, layout) {
     const cell = cells.get(position);
     if (!cell) return;
     cellMark(position, "selected");
-    const url = config.dataset.stackUrl.replace(/BLOCK\/1\/1\/$/, `${encodeURIComponent(cell.dataset.block)}/${cell.dataset.bay}/${cell.dataset.row}/`);
+    const url = urls.stackUrl.replace(/BLOCK\/1\/1\/$/, `${encodeURIComponent(cell.dataset.block)}/${cell.dataset.bay}/${cell.dataset.row}/`);
     let response;
     let data;
     try {
       response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
       data = await response.json();
     } catch {
-      statusLine.textContent = t.tOffline;
+      statusLine.textContent = text("offline");
       return;
     }
     if (state.selected !== position) return; // another stack was opened meanwhile
@@ -477,16 +483,16 @@ function planStart(config, layout) {
     htmlAdd(panel, "h2", {}, stack.position);
     const block = blocks.get(stack.block);
     const used = stack.boxes.length ? Math.max(...stack.boxes.map((box) => box.tier)) : 0;
-    let meta = `${t.tHeight} ${used}/${stack.max_tier} · ${block.name || block.kind_label}`;
-    if (stack.reefer_power) meta += ` · ${t.tPowered}`;
+    const meta = text(stack.reefer_power ? "stack_meta_powered" : "stack_meta",
+      { used, max_tier: stack.max_tier, area: block.name || block.kind_label });
     htmlAdd(panel, "p", { class: "meta" }, meta);
     if (!stack.boxes.length) {
-      htmlAdd(panel, "p", { class: "plan-hint" }, t.tEmptyStack);
+      htmlAdd(panel, "p", { class: "plan-hint" }, text("empty_stack"));
     } else {
       // One <tbody> a box, top tier first as the stack stands: its main row, then its DG lines and holds if any.
       const table = htmlAdd(panel, "table", { class: "stack-boxes" });
       const head = htmlAdd(htmlAdd(table, "thead"), "tr");
-      for (const label of [t.tTier, `${t.tContainer} · ${t.tType}`, `${t.tLine} · ${t.tDestination}`, t.tDwell]) {
+      for (const label of [text("tier"), text("container_type"), text("line_destination"), text("dwell")]) {
         htmlAdd(head, "th", { scope: "col" }, label);
       }
       for (const box of [...stack.boxes].sort((a, b) => b.tier - a.tier)) {
@@ -495,19 +501,20 @@ function planStart(config, layout) {
         const row = htmlAdd(body, "tr");
         htmlAdd(row, "td", { rowspan: box.dg.length || box.holds.length ? 2 : 1 }, String(box.tier));
         const numberCell = htmlAdd(row, "td");
-        htmlAdd(numberCell, "a", { class: "number", href: config.dataset.visitUrl.replace("/0/", `/${box.visit}/`) }, box.number);
+        htmlAdd(numberCell, "a", { class: "number", href: urls.visitUrl.replace("/0/", `/${box.visit}/`) }, box.number);
         let type = `${box.iso_type} · ${box.length_ft}′`;
-        if (box.reefer) type += ` · ${t.tReefer}`;
-        if (box.freight === "empty") type += ` · ${t.tEmptyBox}`;
+        if (box.reefer) type += ` · ${text("reefer")}`;
+        if (box.freight === "empty") type += ` · ${text("empty_box")}`;
         htmlAdd(numberCell, "div", { class: "plan-hint", title: box.group }, type);
-        if (box.from_bay) htmlAdd(numberCell, "div", { class: "plan-hint" }, `${t.tFromBay} ${pad2(box.from_bay)}`);
+        if (box.from_bay) htmlAdd(numberCell, "div", { class: "plan-hint" }, text("from_bay", { bay: pad2(box.from_bay) }));
         const goes = htmlAdd(row, "td", {}, [box.line, box.destination].filter(Boolean).join(" · ") || "–");
-        if (box.leaves_with) htmlAdd(goes, "div", { class: "plan-hint" }, `${t.tLeavesWith} ${box.leaves_with}`);
-        htmlAdd(row, "td", {}, `${box.dwell_days} ${t.tDays}`);
+        if (box.leaves_with) htmlAdd(goes, "div", { class: "plan-hint" }, text("leaves_with", { carrier: box.leaves_with }));
+        htmlAdd(row, "td", {}, text("dwell_days", { days: box.dwell_days }));
         if (box.dg.length || box.holds.length) {
           const notes = htmlAdd(htmlAdd(body, "tr", { class: "box-notes" }), "td", { colspan: 3 });
           for (const line of box.dg) {
-            htmlAdd(notes, "span", { class: "dg-class", title: t.tDg }, `${t.tDg} ${line.class} · UN ${line.un_number}`);
+            htmlAdd(notes, "span", { class: "dg-class", title: text("dg_title") },
+              text("dg_line", { dg_class: line.class, un_number: line.un_number }));
           }
           for (const hold of box.holds) {
             htmlAdd(notes, "span", { class: "hold-name", "data-authority": hold.authority }, `${hold.name} (${hold.reference})`);
@@ -533,12 +540,12 @@ function planStart(config, layout) {
     let response;
     let data;
     try {
-      response = await fetch(`${config.dataset.findUrl}?${new URLSearchParams({ number })}`, {
+      response = await fetch(`${urls.findUrl}?${new URLSearchParams({ number })}`, {
         headers: { Accept: "application/json" }, credentials: "same-origin",
       });
       data = await response.json();
     } catch {
-      findMessage.textContent = t.tOffline;
+      findMessage.textContent = text("offline");
       findMessage.classList.add("error");
       return;
     }
@@ -548,7 +555,7 @@ function planStart(config, layout) {
       return;
     }
     findMessage.classList.remove("error");
-    findMessage.textContent = `${data.number} ${t.tFound} ${data.position}`;
+    findMessage.textContent = text("found", { number: data.number, position: data.position });
     const position = positionOf(data.block, data.bay, data.row);
     state.foundNumber = data.number;
     cellMark(position, "found");
