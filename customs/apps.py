@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CustomsConfig(AppConfig):
     name = "customs"
-    verbose_name = "Customs"
+    verbose_name = _("Customs")
 
     def ready(self) -> None:
         from customs import services

@@ -13,6 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from aktau_tos.audit import audited, system_user
 from customs.errors import (
@@ -66,7 +67,7 @@ def control_on_arrival(*, visit: ContainerVisit, actor: AbstractBaseUser) -> Hol
         container=visit.container.number,
         authority=Hold.Authority.CUSTOMS,
         kind=CONTROL_KIND,
-        reason="Under customs control on arrival until its declaration is released",
+        reason=gettext("Under customs control on arrival until its declaration is released"),
         actor=system_user(),
     )
 
@@ -103,7 +104,7 @@ def declaration_release(*, declaration_id: int, actor: AbstractBaseUser) -> Cust
     if declaration is None:
         raise DeclarationNotFound(declaration=declaration_id)
     if declaration.status != CustomsDeclaration.Status.SUBMITTED:
-        raise DeclarationNotOpen(number=declaration.number, status=declaration.status)
+        raise DeclarationNotOpen(number=declaration.number, status=declaration.get_status_display().lower())
     declaration.status, declaration.released_at, declaration.released_by = "released", timezone.now(), actor
     audited(declaration, actor).save(update_fields=["status", "released_at", "released_by"])
     control_holds = Hold.objects.filter(
@@ -123,12 +124,13 @@ def inspection_order(
     if visit.state != ContainerVisit.State.IN_YARD:
         raise ContainerNotInTerminal(container=visit.container.number)
     if open_order := InspectionOrder.objects.filter(visit=visit, status__in=InspectionOrder.OPEN_STATUSES).first():
-        raise InspectionAlreadyOpen(container=visit.container.number, kind=open_order.kind, order=open_order.pk)
+        raise InspectionAlreadyOpen(container=visit.container.number, kind=_kind_text(open_order), order=open_order.pk)
     hold = yard_services.hold_place(
         container=visit.container.number,
         authority=Hold.Authority.CUSTOMS,
         kind=HOLD_FOR_INSPECTION[kind],
-        reason=f"{InspectionOrder.Kind(kind).label} ordered",
+        # Translators: a hold's reason; kind is the inspection, e.g. "X-ray scan".
+        reason=gettext("%(kind)s ordered") % {"kind": InspectionOrder.Kind(kind).label},
         actor=actor,
     )
     order = InspectionOrder(
@@ -144,6 +146,12 @@ def inspection_order(
         )  # fmt: skip
     audited(order, actor).save()
     return order
+
+
+def _kind_text(order: InspectionOrder) -> str:
+    """The order's kind as it reads inside a sentence: "physical examination", but "X-ray scan" kept as written."""
+    label = order.get_kind_display()
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
 
 def inspected_where_it_stands(visit: ContainerVisit) -> bool:
@@ -196,7 +204,10 @@ def inspection_result(
     visit = order.visit
     if seals:
         yard_services.visit_seals_set(
-            visit=visit, seals=seals, actor=actor, reason=f"sealed after inspection {order.pk}"
+            visit=visit,
+            seals=seals,
+            actor=actor,
+            reason=gettext("sealed after inspection %(order)s") % {"order": order.pk},
         )
     order.result, order.findings, order.seals_after = result, findings, list(visit.seals)
     order.status, order.recorded_by, order.recorded_at = InspectionOrder.Status.DONE, actor, timezone.now()
@@ -206,7 +217,9 @@ def inspection_result(
         hold_release(hold_id=order.hold_id, actor=actor)  # the examination's own hold takes over
         exam_hold = yard_services.hold_place(
             container=visit.container.number, authority=Hold.Authority.CUSTOMS, kind="physical_exam",
-            reason=f"Suspicion at {order.get_kind_display().lower()} {order.pk}", actor=actor,
+            # Translators: kind is the inspection, e.g. "X-ray scan"; order its number.
+            reason=gettext("Suspicion at %(kind)s (order %(order)s)") % {"kind": _kind_text(order), "order": order.pk},
+            actor=actor,
         )  # fmt: skip
         exam = InspectionOrder(
             visit=visit, kind=InspectionOrder.Kind.PHYSICAL_EXAM, status=InspectionOrder.Status.AT_INSPECTION,

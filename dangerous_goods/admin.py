@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -46,7 +47,7 @@ class DeclarationAdmin(SimpleHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("lines__un_entry")
 
-    @admin.display(description="Goods")
+    @admin.display(description=_("Goods"))
     def line_summary(self, declaration: Declaration) -> str:
         return ", ".join(f"UN{line.un_entry.un_number} ({line.class_division})" for line in declaration.lines.all())
 
@@ -64,7 +65,9 @@ class DeclarationAdmin(SimpleHistoryAdmin):
             audited(line, request.user).delete()
         alert = services.declaration_synced(declaration=form.instance, actor=request.user)
         if alert:
-            self.message_user(request, f"Segregation alert: {alert.detail}", messages.ERROR)
+            self.message_user(
+                request, gettext("Segregation alert: %(detail)s") % {"detail": alert.detail}, messages.ERROR
+            )
 
     def get_urls(self):
         inventory = path("inventory/", self.admin_site.admin_view(self.inventory_view), name="dg_inventory")
@@ -106,8 +109,10 @@ class SegregationAlertAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.action(description="Mark resolved (the containers were moved apart)")
+    @admin.action(description=_("Mark resolved (the containers were moved apart)"))
     def resolve(self, request: HttpRequest, queryset: QuerySet[SegregationAlert]) -> None:
         for alert in queryset:
             services.alert_resolve(alert_id=alert.pk, actor=request.user)
-        self.message_user(request, f"Resolved {queryset.count()} alert(s).", messages.SUCCESS)
+        count = queryset.count()
+        message = ngettext("Resolved %(count)d alert.", "Resolved %(count)d alerts.", count) % {"count": count}
+        self.message_user(request, message, messages.SUCCESS)

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DangerousGoodsConfig(AppConfig):
     name = "dangerous_goods"
-    verbose_name = "Dangerous goods"
+    verbose_name = _("Dangerous goods")
 
     def ready(self) -> None:
         from dangerous_goods import rules, services, trains

@@ -1,26 +1,40 @@
+from django.utils.translation import gettext_lazy as _
+
 from aktau_tos.errors import DomainError
 
 
 class DangerousGoodsLineInvalid(DomainError):
-    code, status, title = "dg_line_invalid", 400, "Dangerous-goods line does not match the UN list"
-    detail_template = "Line {line}: {reason}."
+    code, status, title = "dg_line_invalid", 400, _("Dangerous-goods line does not match the UN list")
+    # Translators: {line} is the line's number in the declaration; {reason} a whole clause saying what is wrong.
+    detail_template = _("Line {line}: {reason}.")
 
 
 class DangerousGoodsNotAdmitted(DomainError):
-    code, title = "dg_not_admitted", "Dangerous goods not admitted for storage"
-    detail_template = "Class {hazard_class} {reason}."
+    """The port's admission rules do not let the class be stored; the subclasses say which rule (one `code`)."""
+
+    code, title = "dg_not_admitted", _("Dangerous goods not admitted for storage")
+    detail_template = _("Class {hazard_class} is not admitted for storage.")
+
+
+class DangerousGoodsRefused(DangerousGoodsNotAdmitted):
+    detail_template = _("Class {hazard_class} is not accepted at the terminal.")
+
+
+class DangerousGoodsDirectDeliveryOnly(DangerousGoodsNotAdmitted):
+    detail_template = _("Class {hazard_class} goes by direct delivery only: it may not be stored in the yard.")
 
 
 class UnknownHazardClass(DomainError):
-    code, status, title = "invalid_class", 400, "Unknown IMDG class"
-    detail_template = "{value!r} is not an IMDG class or division (e.g. 3, 5.1, 1.4S)."
+    code, status, title = "invalid_class", 400, _("Unknown IMDG class")
+    detail_template = _("{value!r} is not an IMDG class or division (e.g. 3, 5.1, 1.4S).")
 
 
 class SegregationConflict(DomainError):
-    code, title = "segregation_conflict", "Segregation conflict"
-    detail_template = "{detail}"
+    code, title = "segregation_conflict", _("Segregation conflict")
+    # Translators: {detail} is the placement rule's reason, already translated; keep it as it is.
+    detail_template = _("{detail}")
 
 
 class NoDeclaration(DomainError):
-    code, status, title = "dg_declaration_not_found", 404, "No dangerous-goods declaration"
-    detail_template = "{container} has no dangerous-goods declaration in its current stay."
+    code, status, title = "dg_declaration_not_found", 404, _("No dangerous-goods declaration")
+    detail_template = _("{container} has no dangerous-goods declaration in its current stay.")

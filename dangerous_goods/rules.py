@@ -7,17 +7,19 @@
 """
 
 from django.conf import settings
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from dangerous_goods.segregation import Hazard, hazards_segregation, parse_subsidiary_risks
 from yard.models import Block, Slot
 from yard.stacking import ALLOWED, Box, Verdict, YardSnapshot
 
 LEVEL_NAMES = {
-    "1": "away from",
-    "2": "separated from",
-    "3": "separated by a complete compartment from",
-    "4": "separated longitudinally from",
-    "*": "class 1 against class 1 (compatibility groups)",
+    # Translators: the IMDG segregation terms (table 7.2.4), worded as the IMDG Code in your language words them.
+    "1": gettext_lazy("away from"),
+    "2": gettext_lazy("separated from"),
+    "3": gettext_lazy("separated by a complete compartment from"),
+    "4": gettext_lazy("separated longitudinally from"),
+    "*": gettext_lazy("class 1 against class 1 (compatibility groups)"),
 }
 
 
@@ -81,9 +83,12 @@ def segregation_rule(box: Box, block: Block, slots: list[Slot], tier: int, snaps
             continue
         distance = _distance(slots, other_slots)
         if distance == 0 and not _may_stack(box, other):
+            reason = gettext(
+                "%(container)s at %(position)s is in the same stack; dangerous goods are stacked only on the same "
+                "class (and never two different class 8 cargoes)"
+            ) % {"container": other.number, "position": snapshot.position(other_slots[0], other_tier)}
             return Verdict.refuse(
-                f"{other.number} at {snapshot.position(other_slots[0], other_tier)} is in the same stack; dangerous "
-                "goods are stacked only on the same class (and never two different class 8 cargoes)",
+                reason,
                 code="segregation_conflict",
                 neighbour_visit_id=other.visit_id,
             )
@@ -93,10 +98,28 @@ def segregation_rule(box: Box, block: Block, slots: list[Slot], tier: int, snaps
         level = levels[pair]
         needed = required_slots(level)
         if needed is None or distance < needed:
-            need = "another block" if needed is None else f"at least {needed} slots apart"
+            values = {
+                "container": other.number, "position": snapshot.position(other_slots[0], other_tier),
+                "distance": distance, "level": level, "level_name": LEVEL_NAMES.get(level, level), "needed": needed,
+            }  # fmt: skip
+            if needed is None:
+                reason = ngettext(
+                    "%(container)s at %(position)s is %(distance)d slot away; IMDG level %(level)s (%(level_name)s) "
+                    "needs another block",
+                    "%(container)s at %(position)s is %(distance)d slots away; IMDG level %(level)s (%(level_name)s) "
+                    "needs another block",
+                    distance,
+                )
+            else:
+                reason = ngettext(
+                    "%(container)s at %(position)s is %(distance)d slot away; IMDG level %(level)s (%(level_name)s) "
+                    "needs at least %(needed)d slots apart",
+                    "%(container)s at %(position)s is %(distance)d slots away; IMDG level %(level)s (%(level_name)s) "
+                    "needs at least %(needed)d slots apart",
+                    distance,
+                )
             return Verdict.refuse(
-                f"{other.number} at {snapshot.position(other_slots[0], other_tier)} is {distance} slot(s) away; "
-                f"IMDG level {level} ({LEVEL_NAMES.get(level, level)}) needs {need}",
+                reason % values,
                 code="segregation_conflict",
                 neighbour_visit_id=other.visit_id,
             )

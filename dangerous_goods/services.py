@@ -5,9 +5,15 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from aktau_tos.audit import audited
-from dangerous_goods.errors import DangerousGoodsLineInvalid, DangerousGoodsNotAdmitted, NoDeclaration
+from dangerous_goods.errors import (
+    DangerousGoodsDirectDeliveryOnly,
+    DangerousGoodsLineInvalid,
+    DangerousGoodsRefused,
+    NoDeclaration,
+)
 from dangerous_goods.models import Declaration, DeclarationLine, SegregationAlert, UnNumber
 from dangerous_goods.segregation import class_column, parse_subsidiary_risks
 from yard import selectors as yard_selectors
@@ -22,7 +28,8 @@ def _entry_for(index: int, line: dict) -> UnNumber:
     un_number = str(line.get("un_number", "")).strip().upper().removeprefix("UN")
     entries = list(UnNumber.objects.filter(un_number=un_number))
     if not entries:
-        raise DangerousGoodsLineInvalid(line=index + 1, reason=f"UN {un_number} is not in the dangerous goods list")
+        reason = gettext("UN %(un_number)s is not in the dangerous goods list") % {"un_number": un_number}
+        raise DangerousGoodsLineInvalid(line=index + 1, reason=reason)
     declared_class = str(line.get("class", "")).strip().upper()
     group = str(line.get("packing_group") or "").strip().upper()
 
@@ -33,14 +40,21 @@ def _entry_for(index: int, line: dict) -> UnNumber:
 
     matching = [entry for entry in entries if same_class(entry) and (not group or entry.packing_group == group)]
     if not matching:
-        allowed = ", ".join(sorted({f"class {e.class_division}" + (f" PG {e.packing_group}" if e.packing_group else "")
-                                    for e in entries}))  # fmt: skip
-        raise DangerousGoodsLineInvalid(
-            line=index + 1,
-            reason=f"UN {un_number} is listed as {allowed}, not class {declared_class} PG {group or '-'}",
-        )
+        allowed = ", ".join(sorted({_class_text(e.class_division, e.packing_group) for e in entries}))
+        # Translators: allowed lists the UN list's readings, e.g. "class 3 PG II"; PG is the packing group.
+        reason = gettext("UN %(un_number)s is listed as %(allowed)s, not class %(class)s PG %(group)s") % {
+            "un_number": un_number, "allowed": allowed, "class": declared_class, "group": group or "-",
+        }  # fmt: skip
+        raise DangerousGoodsLineInvalid(line=index + 1, reason=reason)
     # Rows differ by concentration too; without it, the stricter reading (more subsidiary risks) is the safe one.
     return max(matching, key=lambda entry: (len(entry.subsidiary), -entry.source_row))
+
+
+def _class_text(class_division: str, packing_group: str) -> str:
+    """A UN list entry's class and packing group as people write them: "class 3 PG II"."""
+    values = {"class": class_division, "group": packing_group}
+    # Translators: PG is the packing group (I, II or III).
+    return gettext("class %(class)s PG %(group)s") % values if packing_group else gettext("class %(class)s") % values
 
 
 def _checked_line(index: int, line: dict) -> tuple[UnNumber, dict]:
@@ -50,8 +64,9 @@ def _checked_line(index: int, line: dict) -> tuple[UnNumber, dict]:
         for hazard in (entry.class_division, *subsidiary):
             class_column(hazard)
     except ValueError as error:
+        reason = gettext("the UN list entry for UN %(un_number)s is unreadable (%(error)s); correct it")
         raise DangerousGoodsLineInvalid(
-            line=index + 1, reason=f"the UN list entry for UN {entry.un_number} is unreadable ({error}); correct it"
+            line=index + 1, reason=reason % {"un_number": entry.un_number, "error": error}
         ) from None
     return entry, {
         "un_number": entry.un_number,
@@ -80,12 +95,10 @@ def admission_check(lines: list[dict]) -> None:
         hazard = line["class"]
         primary = hazard.split(".")[0]
         if hazard in settings.DG_REFUSED_CLASSES or primary in settings.DG_REFUSED_CLASSES:
-            raise DangerousGoodsNotAdmitted(hazard_class=hazard, reason="is not accepted at the terminal")
+            raise DangerousGoodsRefused(hazard_class=hazard)
         direct = hazard in settings.DG_DIRECT_DELIVERY_CLASSES or primary in settings.DG_DIRECT_DELIVERY_CLASSES
         if direct and hazard not in settings.DG_DIRECT_DELIVERY_EXCEPT:
-            raise DangerousGoodsNotAdmitted(
-                hazard_class=hazard, reason="goes by direct delivery only: it may not be stored in the yard"
-            )
+            raise DangerousGoodsDirectDeliveryOnly(hazard_class=hazard)
 
 
 def declared_goods_check(lines: list[dict]) -> list[dict]:
@@ -118,12 +131,12 @@ def declaration_on_arrival_replace(*, visit: ContainerVisit, actor: AbstractBase
     if declaration is None:
         return declaration_record(visit=visit, actor=actor)
     for line in declaration.lines.all():
-        audited(line, actor, "declared anew on arrival").delete()
+        audited(line, actor, gettext("declared anew on arrival")).delete()
     for index, line in enumerate(visit.dangerous_goods or []):
         entry, checked = _checked_line(index, line)
         _line_create(declaration, entry, checked, checked, actor)
     declaration.declared_by = actor
-    audited(declaration, actor, "declared anew on arrival").save()
+    audited(declaration, actor, gettext("declared anew on arrival")).save()
     return declaration
 
 
@@ -157,7 +170,7 @@ def declaration_replace(*, container: str, lines: list[dict], actor: AbstractBas
     checked = [_checked_line(index, line) for index, line in enumerate(lines)]
     declaration, _ = Declaration.objects.get_or_create(visit=visit, defaults={"declared_by": actor})
     for line in declaration.lines.all():
-        audited(line, actor, "declaration replaced").delete()
+        audited(line, actor, gettext("declaration replaced")).delete()
     for (entry, line), details in zip(checked, lines, strict=True):
         _line_create(declaration, entry, line, details, actor)
     declaration.declared_by = actor

@@ -7,6 +7,8 @@
 The levels come from the same table and reading of subsidiary risks as in the yard.
 """
 
+from django.utils.translation import gettext
+
 from dangerous_goods.rules import hazards_of
 from dangerous_goods.segregation import hazards_segregation, strictness
 from yard.models import CarrierVisit
@@ -23,8 +25,13 @@ def train_dangerous_goods_warnings(*, mode: str, units: list[dict]) -> list[str]
     for wagon in wagons:
         for box in wagon["containers"]:
             if any(str(line["class"]).startswith("1") for line in box["dangerous_goods"]):
-                warnings.append(f"Wagon {wagon['position']} ({wagon['unit']}): {box['container']} carries class 1; "
-                                "the railway's cover from the locomotive applies.")  # fmt: skip
+                warning = gettext(
+                    "Wagon %(position)s (%(wagon)s): %(container)s carries class 1; the railway's cover from the "
+                    "locomotive applies."
+                )
+                warnings.append(
+                    warning % {"position": wagon["position"], "wagon": wagon["unit"], "container": box["container"]}
+                )
     ordered = sorted(wagons, key=lambda wagon: wagon["position"])
     for index, wagon in enumerate(ordered):
         near = [other for other in ordered[index : index + 2] if other["position"] - wagon["position"] <= 1]
@@ -37,8 +44,12 @@ def train_dangerous_goods_warnings(*, mode: str, units: list[dict]) -> list[str]
                         continue
                     level = hazards_segregation(hazards_of(a["dangerous_goods"]), hazards_of(b["dangerous_goods"]))
                     if strictness(level) >= STRICT_FROM:
-                        warnings.append(
-                            f"Wagons {wagon['position']} and {other['position']}: {a['container']} and "
-                            f"{b['container']} need IMDG segregation level {level}; check the railway's separation."
+                        warning = gettext(
+                            "Wagons %(first)s and %(second)s: %(container)s and %(other)s need IMDG segregation "
+                            "level %(level)s; check the railway's separation."
                         )
+                        warnings.append(warning % {
+                            "first": wagon["position"], "second": other["position"], "container": a["container"],
+                            "other": b["container"], "level": level,
+                        })  # fmt: skip
     return warnings

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -27,21 +27,35 @@ class TrainListUploadForm(forms.Form):
     """Columns: wagon_position, wagon_number, container, iso_type, gross_kg, seal, freight_kind, un_number, class,
     packing_group, override_check_digit (yes/no). One row per container; an empty wagon has no container."""
 
-    train_number = forms.CharField(max_length=20)
-    line = forms.ModelChoiceField(LoadingLine.objects.all(), to_field_name="code")
-    origin = forms.CharField(max_length=60, required=False)
-    category = forms.ChoiceField(choices=[("transit", "Transit"), ("import", "Import"), ("empty", "Empty")])
-    file = forms.FileField(help_text="CSV, UTF-8, with a header row.")
+    train_number = forms.CharField(label=_("Train number"), max_length=20)
+    line = forms.ModelChoiceField(LoadingLine.objects.all(), to_field_name="code", label=_("Loading line"))
+    origin = forms.CharField(label=_("Origin"), max_length=60, required=False)
+    category = forms.ChoiceField(
+        label=_("Category"),
+        choices=[
+            ("transit", _("Transit")),
+            ("import", _("Import")),
+            ("empty", pgettext_lazy("container category", "Empty")),
+        ],
+    )
+    file = forms.FileField(label=_("File"), help_text=_("CSV, UTF-8, with a header row."))
 
     def clean_file(self):
         try:
             text = self.cleaned_data["file"].read().decode("utf-8-sig")
             self.rows = list(csv.DictReader(io.StringIO(text)))
         except (UnicodeDecodeError, csv.Error) as error:
-            raise forms.ValidationError(f"Not a readable CSV file: {error}") from None
+            raise forms.ValidationError(
+                _("Not a readable CSV file: %(error)s"), code="unreadable", params={"error": error}
+            ) from None
         missing = {"wagon_position", "wagon_number", "container"} - set(self.rows[0] if self.rows else [])
         if missing:
-            raise forms.ValidationError(f"Missing columns: {', '.join(sorted(missing))}")
+            raise forms.ValidationError(
+                # Translators: the columns are named as in the file's header row (wagon_position, ...); keep them.
+                _("Missing columns: %(columns)s"),
+                code="columns_missing",
+                params={"columns": ", ".join(sorted(missing))},
+            )
         return self.cleaned_data["file"]
 
     def train_list(self) -> dict:
@@ -79,7 +93,7 @@ class WagonModelAdmin(SimpleHistoryAdmin):
 
 @admin.register(Wagon)
 class WagonAdmin(SimpleHistoryAdmin):
-    list_display = ["number", "model", "check_digit_ok"]
+    list_display = ["number", "model__code", "check_digit_ok"]  # "model" alone would name ModelAdmin.model
     list_filter = ["check_digit_ok", "model"]
     search_fields = ["number"]
     autocomplete_fields = ["model"]
@@ -138,11 +152,11 @@ class TrainVisitAdmin(SimpleHistoryAdmin):
             }
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.display(description="Status")
+    @admin.display(description=_("Status"))
     def status(self, train: TrainVisit) -> str:
         return train.carrier.get_status_display()
 
-    @admin.action(description="Build the load plan (outbound)")
+    @admin.action(description=_("Build the load plan (outbound)"))
     def build_load_plan(self, request: HttpRequest, queryset) -> None:
         for train in queryset:
             try:
@@ -150,11 +164,22 @@ class TrainVisitAdmin(SimpleHistoryAdmin):
             except DomainError as error:
                 self.message_user(request, f"{train}: {error.detail}", messages.ERROR)
                 continue
-            left = ", ".join(f"{row['container']} ({row['reason']})" for row in plan["excluded"]) or "none"
-            summary = (
-                f"{train}: {plan['entries']} containers, {plan['loaded_teu']} TEU planned (optimal: {plan['optimal']})"
-            )
-            self.message_user(request, f"{summary}; left out: {left}.", messages.SUCCESS)
+            left_out = [
+                gettext("%(container)s (%(reason)s)") % {"container": row["container"], "reason": row["reason"]}
+                for row in plan["excluded"]
+            ]
+            summary = ngettext(
+                "%(train)s: %(count)d container, %(teu)d TEU planned (optimal: %(optimal)s); left out: %(left)s.",
+                "%(train)s: %(count)d containers, %(teu)d TEU planned (optimal: %(optimal)s); left out: %(left)s.",
+                plan["entries"],
+            ) % {
+                "train": train,
+                "count": plan["entries"],
+                "teu": plan["loaded_teu"],
+                "optimal": gettext("yes") if plan["optimal"] else gettext("no"),
+                "left": ", ".join(left_out) or gettext("none"),
+            }
+            self.message_user(request, summary, messages.SUCCESS)
             for warning in plan["warnings"]:
                 self.message_user(request, warning, messages.WARNING)
 
@@ -197,9 +222,14 @@ class TrainVisitAdmin(SimpleHistoryAdmin):
             except TrainListInvalid as error:
                 problems = sorted(error.errors.items())
             else:
-                self.message_user(request, f"{train}: {len(moves)} discharge moves planned.", messages.SUCCESS)
+                message = ngettext(
+                    "%(train)s: %(count)d discharge move planned.",
+                    "%(train)s: %(count)d discharge moves planned.",
+                    len(moves),
+                ) % {"train": train, "count": len(moves)}
+                self.message_user(request, message, messages.SUCCESS)
                 return redirect("admin:rail_trainvisit_change", train.pk)
-        context = {**self.admin_site.each_context(request), "title": "Upload a train list", "form": form,
+        context = {**self.admin_site.each_context(request), "title": _("Upload a train list"), "form": form,
                    "problems": problems}  # fmt: skip
         return TemplateResponse(request, "admin/rail/train_upload.html", context)
 

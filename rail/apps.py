@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RailConfig(AppConfig):
     name = "rail"
-    verbose_name = "Rail"
+    verbose_name = _("Rail")
 
     def ready(self) -> None:
         from rail import services

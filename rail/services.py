@@ -11,6 +11,7 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from aktau_tos.audit import audited
 from aktau_tos.errors import DomainError
@@ -65,9 +66,9 @@ def _check_list(
     if line_code is not None:
         line = LoadingLine.objects.filter(code=str(line_code).strip().upper()).first()
         if line is None:
-            problems.add("line", f"no loading line {line_code!r}")
+            problems.add("line", gettext("no loading line '%(line)s'") % {"line": line_code})
         elif _line_busy(line):
-            problems.add("line", f"line {line.code} holds another train")
+            problems.add("line", _line_busy_message(line))
     positions = Counter(wagon.get("position") for wagon in wagons)
     wagon_numbers = Counter(str(wagon.get("number", "")).strip() for wagon in wagons)
     containers_seen: Counter = Counter()
@@ -76,16 +77,29 @@ def _check_list(
         path = f"wagons.{index}"
         number = str(wagon.get("number", "")).strip()
         if not (len(number) == 8 and number.isdigit()):
-            problems.add(f"{path}.number", f"{number!r} is not an 8-digit wagon number")
+            problems.add(f"{path}.number", gettext("'%(number)s' is not an 8-digit wagon number") % {"number": number})
         elif number[7] != wagon_check_digit(number) and not wagon.get("override_check_digit"):
-            problems.add(f"{path}.number", f"check digit should be {wagon_check_digit(number)} (set "
-                                           "override_check_digit to accept the number as written)")  # fmt: skip
+            message = gettext(
+                # Translators: override_check_digit is a field name of the train list; keep it as it is.
+                "check digit should be %(digit)s (set override_check_digit to accept the number as written)"
+            )
+            problems.add(f"{path}.number", message % {"digit": wagon_check_digit(number)})
         if wagon_numbers[number] > 1:
-            problems.add(f"{path}.number", f"wagon {number} is listed {wagon_numbers[number]} times")
+            count = wagon_numbers[number]
+            message = ngettext(
+                "wagon %(number)s is listed %(count)d time", "wagon %(number)s is listed %(count)d times", count
+            )
+            problems.add(f"{path}.number", message % {"number": number, "count": count})
         if positions[wagon.get("position")] > 1:
-            problems.add(f"{path}.position", f"position {wagon.get('position')} is used twice")
+            message = gettext("position %(position)s is used twice")
+            problems.add(f"{path}.position", message % {"position": wagon.get("position")})
         if line and isinstance(wagon.get("position"), int) and wagon["position"] > line.length_wagons:
-            problems.add(f"{path}.position", f"line {line.code} has {line.length_wagons} wagon positions")
+            message = ngettext(
+                "line %(line)s has %(count)d wagon position",
+                "line %(line)s has %(count)d wagon positions",
+                line.length_wagons,
+            )
+            problems.add(f"{path}.position", message % {"line": line.code, "count": line.length_wagons})
         gross = 0
         for slot, box in enumerate(wagon.get("containers", [])):
             box_path = f"{path}.containers.{slot}"
@@ -102,8 +116,9 @@ def _check_list(
             gross += box.get("gross_kg") or 0
         known = Wagon.objects.filter(number=number).select_related("model").first()
         if known and known.model and known.model.payload_kg and gross > known.model.payload_kg:
-            problems.add(f"{path}.containers", f"{gross} kg exceeds the {known.model.code} payload of "
-                                               f"{known.model.payload_kg} kg")  # fmt: skip
+            message = gettext("%(gross)s kg exceeds the %(model)s payload of %(payload)s kg")
+            values = {"gross": gross, "model": known.model.code, "payload": known.model.payload_kg}
+            problems.add(f"{path}.containers", message % values)
     in_terminal = set(
         ContainerVisit.objects.exclude(state=ContainerVisit.State.DEPARTED)
         .filter(container__number__in=set(numbers.values()))
@@ -111,9 +126,13 @@ def _check_list(
     )
     for path, compact in numbers.items():
         if compact in in_terminal:
-            present.add(path, f"{compact} is already in the terminal")
+            present.add(path, gettext("%(container)s is already in the terminal") % {"container": compact})
         if containers_seen[compact] > 1:
-            problems.add(path, f"{compact} is listed {containers_seen[compact]} times")
+            count = containers_seen[compact]
+            message = ngettext(
+                "%(container)s is listed %(count)d time", "%(container)s is listed %(count)d times", count
+            )
+            problems.add(path, message % {"container": compact, "count": count})
     return line, problems, numbers
 
 
@@ -128,6 +147,10 @@ def train_list_check(*, wagons: list[dict]) -> tuple[dict[str, list[str]], dict[
 
 def _line_busy(line: LoadingLine) -> bool:
     return TrainVisit.objects.filter(line=line).exclude(carrier__status=CarrierVisit.Status.DEPARTED).exists()
+
+
+def _line_busy_message(line: LoadingLine) -> str:
+    return gettext("line %(line)s holds another train") % {"line": line.code}
 
 
 @transaction.atomic
@@ -148,7 +171,7 @@ def train_list_register(
     with transaction.atomic():
         LoadingLine.objects.select_for_update().filter(pk=loading_line.pk).first()  # one train per line, even racing
         if _line_busy(loading_line):
-            raise TrainListInvalid(problems={"line": [f"line {loading_line.code} holds another train"]})
+            raise TrainListInvalid(problems={"line": [_line_busy_message(loading_line)]})
     carrier = yard_services.carrier_visit_open(
         mode=CarrierVisit.Mode.RAIL,
         reference=train_number.strip().upper(),
@@ -286,7 +309,7 @@ def _outbound(train_id: int) -> TrainVisit:
     if train is None:
         raise TrainNotFound(train=train_id)
     if train.direction != TrainVisit.Direction.OUTBOUND:
-        raise TrainNotOutbound(train=train.train_number, direction=train.direction)
+        raise TrainNotOutbound(train=train.train_number, direction=train.get_direction_display().lower())
     return train
 
 
@@ -307,9 +330,9 @@ def load_plan_build(*, train_id: int, actor: AbstractBaseUser, time_limit: float
         if any(
             hold.released_at is None and YardMove.Kind.LOAD in hold.blocked_move_kinds for hold in visit.holds.all()
         ):
-            excluded.append({"container": visit.container.number, "reason": "a hold blocks loading"})
+            excluded.append({"container": visit.container.number, "reason": gettext("a hold blocks loading")})
         elif not visit.gross_kg:
-            excluded.append({"container": visit.container.number, "reason": "no verified gross mass"})
+            excluded.append({"container": visit.container.number, "reason": gettext("no verified gross mass")})
         else:
             candidates.append(visit)
     wagons = list(train.wagons.select_related("wagon__model"))
@@ -331,7 +354,8 @@ def load_plan_build(*, train_id: int, actor: AbstractBaseUser, time_limit: float
     for position, wagon in by_position.items():
         for place, box in enumerate(loading_order([boxes[key] for key in plan.boxes_on(position)]), start=1):
             entries.append(LoadPlanEntry(train=train, train_wagon=wagon, place=place, visit=visits[box.key]))
-    excluded += [{"container": visits[key].container.number, "reason": "no room on the train"}
+    no_room = gettext("no room on the train")
+    excluded += [{"container": visits[key].container.number, "reason": no_room}
                  for key in boxes if key not in plan.wagon_of]  # fmt: skip
 
     def stack_height(entry: LoadPlanEntry) -> int:
@@ -405,7 +429,7 @@ def container_roll(*, train_id: int, container: str, reason: str, actor: Abstrac
 def _roll(entry: LoadPlanEntry, train: TrainVisit, reason: str, actor: AbstractBaseUser) -> None:
     if entry.loaded_at:
         raise ContainerAlreadyLoaded(container=entry.visit.container.number, train=train.train_number)
-    why = f"rolled off train {train.train_number}: {reason}"
+    why = gettext("rolled off train %(train)s: %(reason)s") % {"train": train.train_number, "reason": reason}
     if entry.move_id and entry.move.status in YardMove.OPEN_STATUSES:
         yard_services.move_cancel(move_id=entry.move_id, actor=actor, reason=why)
     audited(entry, actor, why).delete()
@@ -425,7 +449,7 @@ def train_depart(*, train_id: int, actor: AbstractBaseUser, roll_unloaded: bool 
     train.rolled = []
     if roll_unloaded and train.direction == TrainVisit.Direction.OUTBOUND:
         for entry in train.load_plan.filter(loaded_at__isnull=True).select_related("visit__container", "move"):
-            _roll(entry, train, "not loaded when the train left", actor)
+            _roll(entry, train, gettext("not loaded when the train left"), actor)
             train.rolled.append(entry.visit.container.number)
     if train.direction == TrainVisit.Direction.OUTBOUND:
         waiting = train.load_plan.filter(loaded_at__isnull=True).count()
@@ -440,13 +464,15 @@ def train_depart(*, train_id: int, actor: AbstractBaseUser, roll_unloaded: bool 
 def consist_rows(train: TrainVisit) -> list[dict]:
     """The consist document: wagons in order, and the containers on each with mass, seals and DG lines."""
     rows = []
+    dg_line = gettext("UN%(un_number)s class %(class)s")
     for entry in train.load_plan.select_related("train_wagon__wagon", "visit__container__iso_type"):
         visit = entry.visit
         rows.append({
             "wagon_position": entry.train_wagon.position, "wagon": entry.train_wagon.wagon.number,
             "place": entry.place, "container": visit.container.number, "iso_type": visit.container.iso_type_id,
             "gross_kg": visit.gross_kg, "seals": " ".join(visit.seals),
-            "dangerous_goods": "; ".join(f"UN{g['un_number']} class {g['class']}" for g in visit.dangerous_goods),
+            "dangerous_goods": "; ".join(dg_line % {"un_number": g["un_number"], "class": g["class"]}
+                                         for g in visit.dangerous_goods),
             "loaded": bool(entry.loaded_at),
         })  # fmt: skip
     return rows

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from customs.models import CustomsDeclaration, InspectionOrder
@@ -7,7 +8,7 @@ from customs.services import HOLD_KINDS
 class CustomsHoldInput(serializers.Serializer):
     container = serializers.CharField(max_length=20)
     kind = serializers.ChoiceField(choices=HOLD_KINDS)
-    reason = serializers.CharField(max_length=500, help_text="Always required: it is kept in the hold's history.")
+    reason = serializers.CharField(max_length=500, help_text=_("Always required: it is kept in the hold's history."))
 
 
 class CustomsDeclarationInput(serializers.Serializer):
@@ -37,7 +38,7 @@ class InspectionResultInput(serializers.Serializer):
     result = serializers.ChoiceField(choices=InspectionOrder.Result.choices)
     findings = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
     seals = serializers.ListField(
-        child=serializers.CharField(max_length=40), required=False, help_text="New seal numbers put on the box."
+        child=serializers.CharField(max_length=40), required=False, help_text=_("New seal numbers put on the box.")
     )
 
 

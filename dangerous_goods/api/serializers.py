@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from dangerous_goods.models import Declaration, DeclarationLine, SegregationAlert
@@ -9,8 +10,8 @@ class DgDeclarationLineInput(serializers.Serializer):
     def get_fields(self) -> dict:
         # "class" is a Python keyword, so the fields are named here rather than as attributes.
         return {
-            "un_number": serializers.RegexField(r"^(UN)?\d{4}$", help_text="Four digits, e.g. 1203."),
-            "class": serializers.CharField(max_length=8, help_text="IMDG class or division, e.g. 3, 5.1, 1.4S."),
+            "un_number": serializers.RegexField(r"^(UN)?\d{4}$", help_text=_("Four digits, e.g. 1203.")),
+            "class": serializers.CharField(max_length=8, help_text=_("IMDG class or division, e.g. 3, 5.1, 1.4S.")),
             "packing_group": serializers.ChoiceField(choices=["I", "II", "III"], required=False, allow_blank=True),
             "net_mass_kg": serializers.DecimalField(
                 max_digits=9, decimal_places=2, min_value=Decimal("0.01"), required=False

@@ -4,6 +4,7 @@ import json
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -23,6 +24,21 @@ INVENTORY_COLUMNS = [
     "block", "position", "container", "un_number", "class", "subsidiary_risks", "packing_group",
     "proper_shipping_name", "net_mass_kg", "limited_quantity", "ems",
 ]  # fmt: skip
+# The spreadsheet the admin's printable page offers is read by people (the fire brigade): its header row says the
+# columns in the reader's language. The API's spreadsheet keeps INVENTORY_COLUMNS, its contract.
+INVENTORY_HEADINGS = {
+    "block": _("Block"),
+    "position": _("Position"),
+    "container": _("Container"),
+    "un_number": _("UN number"),
+    "class": _("Class"),
+    "subsidiary_risks": _("Subsidiary risks"),
+    "packing_group": _("Packing group"),
+    "proper_shipping_name": _("Proper shipping name"),
+    "net_mass_kg": _("Net mass (kg)"),
+    "limited_quantity": _("Limited quantity"),
+    "ems": _("EmS (fire, spillage)"),
+}
 
 
 class SegregationView(ApiView):
@@ -32,8 +48,12 @@ class SegregationView(ApiView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("a", str, required=True, pattern=HAZARD_CLASS, description="Class or division, e.g. 5.1"),
-            OpenApiParameter("b", str, required=True, pattern=HAZARD_CLASS, description="Class or division, e.g. 1.4S"),
+            OpenApiParameter(
+                "a", str, required=True, pattern=HAZARD_CLASS, description=_("Class or division, e.g. 5.1")
+            ),
+            OpenApiParameter(
+                "b", str, required=True, pattern=HAZARD_CLASS, description=_("Class or division, e.g. 1.4S")
+            ),
         ],
         responses=inline_serializer(
             "SegregationOutput",
@@ -100,16 +120,22 @@ def _csv_name() -> str:
     return f"dg-inventory-{timezone.localtime().strftime('%Y%m%d-%H%M')}.csv"
 
 
-def inventory_csv_text(rows: list[dict]) -> str:
+def inventory_csv_text(rows: list[dict], headings: dict | None = None) -> str:
+    """The rows as CSV; the header row holds the field names, or `headings` (field -> text) when given."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=INVENTORY_COLUMNS)
-    writer.writeheader()
+    if headings is None:
+        writer.writeheader()
+    else:
+        writer.writerow({field: str(headings[field]) for field in INVENTORY_COLUMNS})
     writer.writerows(rows)
     return buffer.getvalue()
 
 
 def inventory_csv(rows: list[dict]) -> HttpResponse:
-    """The same spreadsheet for the admin's printable page."""
-    response = HttpResponse(inventory_csv_text(rows), content_type="text/csv; charset=utf-8")
+    """The same spreadsheet for the admin's printable page, its header row in the reader's language (with a byte
+    order mark, so that a spreadsheet program opening it reads Cyrillic and Chinese as UTF-8)."""
+    text = "\ufeff" + inventory_csv_text(rows, INVENTORY_HEADINGS)
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_csv_name()}"'
     return response

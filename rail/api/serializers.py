@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from rail.models import TrainVisit, TrainWagon, WagonContainer
@@ -15,10 +16,10 @@ class TrainListContainerInput(serializers.Serializer):
 
 
 class TrainListWagonInput(serializers.Serializer):
-    number = serializers.CharField(max_length=12, help_text="8-digit 1520 mm wagon number.")
-    position = serializers.IntegerField(min_value=1, max_value=120, help_text="Place in the train, from 1.")
+    number = serializers.CharField(max_length=12, help_text=_("8-digit 1520 mm wagon number."))
+    position = serializers.IntegerField(min_value=1, max_value=120, help_text=_("Place in the train, from 1."))
     override_check_digit = serializers.BooleanField(
-        default=False, help_text="Accept a number whose check digit does not match (the rule is single-source)."
+        default=False, help_text=_("Accept a number whose check digit does not match (the rule is single-source).")
     )
     containers = TrainListContainerInput(many=True, max_length=3, required=False, default=list)
 
@@ -26,11 +27,11 @@ class TrainListWagonInput(serializers.Serializer):
 class TrainListInput(serializers.Serializer):
     train_number = serializers.CharField(max_length=20)
     direction = serializers.ChoiceField(choices=TrainVisit.Direction.choices)
-    line = serializers.CharField(max_length=8, help_text="Loading line code, e.g. L1.")
+    line = serializers.CharField(max_length=8, help_text=_("Loading line code, e.g. L1."))
     origin = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     eta = serializers.DateTimeField(required=False)
     destination = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
-    etd = serializers.DateTimeField(required=False, help_text="Outbound: expected departure.")
+    etd = serializers.DateTimeField(required=False, help_text=_("Outbound: expected departure."))
     category = serializers.ChoiceField(
         choices=[ContainerVisit.Category.TRANSIT, ContainerVisit.Category.IMPORT, ContainerVisit.Category.EMPTY],
         default=ContainerVisit.Category.TRANSIT,
@@ -78,17 +79,19 @@ class LoadInput(serializers.Serializer):
 
 class RollInput(serializers.Serializer):
     container = serializers.CharField(max_length=20)
-    reason = serializers.CharField(max_length=200, help_text="Why it does not go with this train (kept in the audit).")
+    reason = serializers.CharField(
+        max_length=200, help_text=_("Why it does not go with this train (kept in the audit).")
+    )
 
 
 class RollOutput(serializers.Serializer):
     container = serializers.CharField(source="visit.container.number")
     wagon_position = serializers.IntegerField(source="train_wagon.position")
     place = serializers.IntegerField()
-    move = serializers.IntegerField(source="move_id", allow_null=True, help_text="Its loading move, now cancelled.")
+    move = serializers.IntegerField(source="move_id", allow_null=True, help_text=_("Its loading move, now cancelled."))
 
 
 class DepartInput(serializers.Serializer):
     roll_unloaded = serializers.BooleanField(
-        default=False, help_text="Outbound: leave on time, rolling every container not loaded yet to a later train."
+        default=False, help_text=_("Outbound: leave on time, rolling every container not loaded yet to a later train.")
     )

@@ -4,6 +4,7 @@ import json
 
 from django.db.models import Prefetch
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -61,7 +62,8 @@ class ConsistCsvRenderer(BaseRenderer):
 class TrainVisitFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(
         field_name="carrier__status", choices=CarrierVisit.Status.choices,
-        help_text="expected, arrived, departed or cancelled; repeat it for several.",
+        # Translators: expected, arrived, departed and cancelled are the values a client sends; keep them.
+        help_text=_("expected, arrived, departed or cancelled; repeat it for several."),
     )  # fmt: skip
 
     class Meta:
@@ -194,7 +196,10 @@ class TrainVisitViewSet(ApiViewSet):
         return Response(TrainVisitOutput(self.get_queryset().get(pk=int(pk))).data)
 
     @extend_schema(
-        parameters=[OpenApiParameter("as", str, enum=["pdf"], description="pdf: the printable consist document.")],
+        parameters=[
+            # Translators: pdf is the value a client sends; keep it.
+            OpenApiParameter("as", str, enum=["pdf"], description=_("pdf: the printable consist document.")),
+        ],
         responses={
             (200, "application/json"): ConsistRow(many=True),
             (200, "text/csv"): ConsistRow(many=True),
