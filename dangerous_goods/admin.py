@@ -14,6 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from aktau_tos.audit import audited
 from dangerous_goods import selectors, services
 from dangerous_goods.api.views import inventory_csv
+from dangerous_goods.documents import emergency_list_pdf
 from dangerous_goods.models import Declaration, DeclarationLine, SegregationAlert, UnNumber
 
 
@@ -80,6 +81,11 @@ class DeclarationAdmin(SimpleHistoryAdmin):
             raise PermissionDenied
         if request.GET.get("format") == "csv":
             return inventory_csv(selectors.inventory())
+        if request.GET.get("format") == "pdf":
+            response = HttpResponse(emergency_list_pdf(selectors.emergency_list()), content_type="application/pdf")
+            stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+            response["Content-Disposition"] = f'inline; filename="dg-emergency-list-{stamp}.pdf"'
+            return response
         rows = selectors.emergency_list()
         blocks: dict[str, list[dict]] = {}
         for row in rows:
@@ -94,6 +100,7 @@ class DeclarationAdmin(SimpleHistoryAdmin):
             "lines_without_ems": sum(1 for row in rows if not row["ems"]),
             "now": timezone.localtime(),
             "csv_url": reverse("admin:dg_inventory") + "?format=csv",
+            "pdf_url": reverse("admin:dg_inventory") + "?format=pdf",
         }
         return TemplateResponse(request, "admin/dangerous_goods/inventory.html", context)
 
