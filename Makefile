@@ -22,6 +22,7 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
 	touch $@ $(RUN_STAMP)
 
 ## languages: the translations compiled (gettext's msgfmt) and the PDFs' fonts (Debian packages, installed if missing)
+languages: export DJANGO_SECRET_KEY ?= compilemessages-reads-no-secret
 languages: $(RUN_STAMP)
 	scripts/apt-install msgfmt gettext
 	scripts/apt-install /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core

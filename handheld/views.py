@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_safe
 
@@ -92,7 +93,7 @@ def _texts() -> dict[str, str]:
         "kind_discharge": _("Discharge"),
         "kind_receive": _("Receive"),
         "kind_load": _("Load"),
-        "kind_delivery": _("Delivery"),
+        "kind_delivery": pgettext("move kind", "Delivery"),
         "kind_inspection": _("Inspection"),
         "kind_dg": _("Dangerous goods"),
         "kind_housekeeping": _("Housekeeping"),

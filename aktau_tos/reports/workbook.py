@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -150,8 +150,8 @@ def workbook_bytes(kpis: DailyKpis) -> bytes:
                         row["per_machine_hour"], row["rehandle_ratio"]])  # fmt: skip
 
     sheet = _sheet(book, TRAINS)
-    _append(sheet, [_("period"), _("line"), _("direction"), _("trains"), _("mean turnaround (h)"), _("moves"),
-                    _("moves per hour")])  # fmt: skip
+    _append(sheet, [_("period"), pgettext("loading line", "line"), _("direction"), _("trains"),
+                    _("mean turnaround (h)"), _("moves"), _("moves per hour")])  # fmt: skip
     for row in kpis.trains:
         _append(sheet, [row["label"], row["line"], row["direction"], row["trains"], row["mean_hours"], row["moves"],
                         row["moves_per_hour"]])  # fmt: skip
