@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HandheldConfig(AppConfig):
     name = "handheld"
-    verbose_name = "Handheld client"
+    verbose_name = _("Handheld client")

@@ -107,6 +107,16 @@ def test_every_model_label_and_choice_is_marked():
     assert unmarked == []
 
 
+def test_every_apps_name_is_marked():
+    """The admin's section headings; "Aktau TOS" is the product's name, the same in every language."""
+    unmarked = [
+        config.label
+        for config in apps.get_app_configs()
+        if config.label in PRODUCT_APPS - {"aktau_tos"} and not isinstance(config.verbose_name, Promise)
+    ]
+    assert unmarked == []
+
+
 def _subclasses(cls):
     for sub in cls.__subclasses__():
         yield sub

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class YardConfig(AppConfig):
     name = "yard"
-    verbose_name = "Yard"
+    verbose_name = _("Yard")
