@@ -250,7 +250,9 @@ function checkInRefused(problem, number) {
     say(text("train_not_found"), "error");
     return toTrain();
   }
-  if (!problemShown(problem)) focusField($("checkin-container"));
+  // Any other refusal: the box is known, so the seal is what to scan again once it is put right.
+  const known = boxes().some((box) => box.container === number);
+  if (!problemShown(problem)) focusField(known ? $("checkin-seal") : $("checkin-container"));
 }
 
 async function checkIn(event) {
