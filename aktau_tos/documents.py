@@ -8,7 +8,7 @@ install (fonts-dejavu-core, fonts-wqy-microhei); settings.PDF_FONTS says where t
 
 import io
 from functools import cache
-from xml.sax.saxutils import escape
+from html import escape
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -53,7 +53,7 @@ def table_pdf(*, title: str, heading: str, lines: list[str], columns: list[str],
     header_style = ParagraphStyle("header", parent=cell_style, fontName=bold)
 
     def cells(values: list[str], style: ParagraphStyle) -> list[Paragraph]:
-        return [Paragraph(escape(str(value)), style) for value in values]
+        return [Paragraph(escape(str(value), quote=False), style) for value in values]
 
     table = Table([cells(columns, header_style)] + [cells(row, cell_style) for row in rows], repeatRows=1)
     table.setStyle(
@@ -63,6 +63,7 @@ def table_pdf(*, title: str, heading: str, lines: list[str], columns: list[str],
     )
     buffer = io.BytesIO()
     document = SimpleDocTemplate(buffer, pagesize=landscape(A4), title=title, lang=translation.get_language() or "")
-    story = [Paragraph(escape(heading), heading_style), *(Paragraph(escape(line), text_style) for line in lines)]
+    story = [Paragraph(escape(heading, quote=False), heading_style)]
+    story += [Paragraph(escape(line, quote=False), text_style) for line in lines]
     document.build([*story, Spacer(0, 12), table])
     return buffer.getvalue()
