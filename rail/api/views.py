@@ -30,8 +30,8 @@ from rail.api.serializers import (
 from rail.documents import consist_pdf
 from rail.models import TrainVisit, TrainWagon, WagonContainer
 from yard import selectors as yard_selectors
+from yard.api.filters import carrier_status_filter
 from yard.api.serializers import MoveOutput
-from yard.models import CarrierVisit
 
 
 class ConsistRow(serializers.Serializer):
@@ -60,11 +60,7 @@ class ConsistCsvRenderer(BaseRenderer):
 
 
 class TrainVisitFilter(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(
-        field_name="carrier__status", choices=CarrierVisit.Status.choices,
-        # Translators: expected, arrived, departed and cancelled are the values a client sends; keep them.
-        help_text=_("expected, arrived, departed or cancelled; repeat it for several."),
-    )  # fmt: skip
+    status = carrier_status_filter()
 
     class Meta:
         model = TrainVisit

@@ -1,4 +1,3 @@
-from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -25,15 +24,12 @@ from vessels.api.serializers import (
 from vessels.models import VesselCall
 from vessels.selectors import call_moves
 from yard import selectors as yard_selectors
+from yard.api.filters import carrier_status_filter
 from yard.api.serializers import CapacityWarningOutput, MoveOutput
-from yard.models import CarrierVisit
 
 
 class VesselCallFilter(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(
-        field_name="carrier__status", choices=CarrierVisit.Status.choices,
-        help_text=_("expected, arrived, departed or cancelled; repeat it for several."),
-    )  # fmt: skip
+    status = carrier_status_filter()
 
     class Meta:
         model = VesselCall

@@ -20,6 +20,7 @@ import {
   ui,
   write,
 } from "./core.js";
+import { damageNote, damageSet, wireDamage } from "./damage.js";
 import { success } from "./feedback.js";
 import { containerProblem } from "./gate.js";
 import { entryProblem } from "./outbox.js";
@@ -155,9 +156,7 @@ function formClear(container = "") {
   $("tally-cell-field").hidden = true;
   $("tally-move").hidden = true;
   $("tally-seal").value = "";
-  $("tally-damaged").checked = false;
-  $("tally-damage").value = "";
-  $("tally-damage-note").hidden = true;
+  damageSet("tally");
 }
 
 function showMove(move) {
@@ -262,11 +261,8 @@ async function confirm() {
     say(text(empty ? "scan_cell" : "cell_invalid"), empty ? "info" : "error");
     return focusField($("tally-cell"));
   }
-  const damage = $("tally-damaged").checked ? $("tally-damage").value.trim() : "";
-  if ($("tally-damaged").checked && !damage) {
-    say(text("damage_note_required"), "error");
-    return focusField($("tally-damage"));
-  }
+  const damage = damageNote("tally");
+  if (damage === null) return;
   const label = text("tally_label", { kind: kindLabel(move.kind), container: move.container });
   const body = { container: move.container, cell, seal: $("tally-seal").value.trim().toUpperCase(), damage };
   state.busy = true;
@@ -354,9 +350,7 @@ async function fixTally(entry) {
     showMove(move);
     $("tally-cell").value = entry.body.cell || "";
     $("tally-seal").value = entry.body.seal || "";
-    $("tally-damaged").checked = Boolean(entry.body.damage);
-    $("tally-damage").value = entry.body.damage || "";
-    $("tally-damage-note").hidden = !entry.body.damage;
+    damageSet("tally", entry.body.damage || "");
   }
   await tallyRefused(entryProblem(entry), move || { kind: "discharge", container: entry.body.container });
 }
@@ -372,11 +366,7 @@ export function wireTally() {
   onEnter($("tally-container"), containerEntered);
   onEnter($("tally-cell"), cellEntered);
   onEnter($("tally-seal"), confirm);
-  onEnter($("tally-damage"), confirm);
-  $("tally-damaged").addEventListener("change", () => {
-    $("tally-damage-note").hidden = !$("tally-damaged").checked;
-    if ($("tally-damaged").checked) focusField($("tally-damage"));
-  });
+  wireDamage("tally", confirm);
   $("tally-container").addEventListener("input", () => {
     if (state.current && compact($("tally-container").value) !== state.current.container) {
       state.current = null;

@@ -19,6 +19,7 @@ import {
   ui,
   write,
 } from "./core.js";
+import { damageNote, damageSet, wireDamage } from "./damage.js";
 import { success } from "./feedback.js";
 import { containerProblem } from "./gate.js";
 import { entryProblem } from "./outbox.js";
@@ -197,9 +198,7 @@ function toWagon(index) {
 function formClear(container = "") {
   $("checkin-container").value = container;
   $("checkin-seal").value = "";
-  $("checkin-damaged").checked = false;
-  $("checkin-damage").value = "";
-  $("checkin-damage-note").hidden = true;
+  damageSet("checkin");
 }
 
 /** The scanned box on this train (its wagon on show), or null after saying why not. */
@@ -265,11 +264,8 @@ async function checkIn(event) {
     say(text("scan_seal"), "error");
     return focusField($("checkin-seal"));
   }
-  const damage = $("checkin-damaged").checked ? $("checkin-damage").value.trim() : "";
-  if ($("checkin-damaged").checked && !damage) {
-    say(text("damage_note_required"), "error");
-    return focusField($("checkin-damage"));
-  }
+  const damage = damageNote("checkin");
+  if (damage === null) return;
   const train = state.train;
   const body = { container: box.container, seal, damage };
   const label = text("checkin_label", { container: box.container, train: train.train_number });
@@ -363,10 +359,6 @@ export function wireTrain() {
   $("checkin-form").addEventListener("submit", checkIn);
   onEnter($("checkin-container"), containerEntered);
   onEnter($("checkin-seal"), () => $("checkin-form").requestSubmit());
-  onEnter($("checkin-damage"), () => $("checkin-form").requestSubmit());
-  $("checkin-damaged").addEventListener("change", () => {
-    $("checkin-damage-note").hidden = !$("checkin-damaged").checked;
-    if ($("checkin-damaged").checked) focusField($("checkin-damage"));
-  });
+  wireDamage("checkin", () => $("checkin-form").requestSubmit());
   outbox.listen(outboxChanged);
 }
