@@ -138,7 +138,7 @@ class Message(models.Model):
     class Status(models.TextChoices):
         ACCEPTED = "accepted", _("Accepted")
         REJECTED = "rejected", _("Rejected")
-        OUTBOUND = "outbound", _("Outbound")
+        OUTBOUND = "outbound", pgettext_lazy("EDI message status", "Outbound")
 
     interchange = models.ForeignKey(
         Interchange, on_delete=models.CASCADE, related_name="messages", verbose_name=_("interchange")

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -87,8 +87,8 @@ class TrainVisit(models.Model):
     """The rail details of a carrier visit: train number, line and wagons in order."""
 
     class Direction(models.TextChoices):
-        INBOUND = "inbound", _("Inbound")
-        OUTBOUND = "outbound", _("Outbound")
+        INBOUND = "inbound", pgettext_lazy("train direction", "Inbound")
+        OUTBOUND = "outbound", pgettext_lazy("train direction", "Outbound")
 
     carrier = models.OneToOneField(
         CarrierVisit, on_delete=models.PROTECT, related_name="train", verbose_name=_("carrier visit")
