@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -34,9 +34,9 @@ class CustomsDeclaration(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     released_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("released by"),
+        verbose_name=pgettext_lazy("customs declaration", "released by"),
     )  # fmt: skip
-    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    released_at = models.DateTimeField(pgettext_lazy("customs declaration", "released at"), null=True, blank=True)
     history = HistoricalRecords(m2m_fields=[visits])
 
     class Meta:

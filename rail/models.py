@@ -126,7 +126,9 @@ class TrainWagon(models.Model):
     check_digit_override = models.BooleanField(
         _("check digit overridden"), default=False, help_text=_("Accepted despite a check-digit mismatch.")
     )
-    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    released_at = models.DateTimeField(
+        pgettext_lazy("wagon", "released at"), null=True, blank=True, help_text=_("Emptied and handed back.")
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -410,9 +410,9 @@ class Hold(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("released by"),
+        verbose_name=pgettext_lazy("hold", "released by"),
     )
-    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    released_at = models.DateTimeField(pgettext_lazy("hold", "released at"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
