@@ -118,9 +118,10 @@ def favicon(request: HttpRequest) -> HttpResponse:
 def language_set(request: HttpRequest) -> HttpResponse:
     """The language chooser in the admin's header: kept as the user's preference, which wins over the browser."""
     language = request.POST.get("language", "")
-    if language and language not in dict(settings.LANGUAGES):
+    try:
+        services.user_language_set(user=request.user, language=language)
+    except ValueError:  # not a language of this installation
         return HttpResponse(status=400)
-    services.user_language_set(user=request.user, language=language)
     if language:
         request.session[SESSION_LANGUAGE] = language
     else:

@@ -31,7 +31,7 @@ from yard import hooks as yard_hooks
 from yard import selectors as yard_selectors
 from yard import services as yard_services
 from yard.errors import ReasonRequired
-from yard.identity import container_number_normalise
+from yard.identity import container_number_normalise, seal_matches
 from yard.models import AccessPoint, CarrierVisit, ContainerVisit, YardMove
 
 
@@ -249,7 +249,7 @@ def container_check_in(
     if place is None:
         raise ContainerNotOnTrain(container=number, train=train.train_number)
     place.seal_scanned = seal.strip().upper()
-    place.seal_ok = place.seal_scanned == place.seal_declared.strip().upper()
+    place.seal_ok = seal_matches(seal, [place.seal_declared])
     place.damage, place.checked_in_by, place.checked_in_at = damage.strip(), actor, timezone.now()
     audited(place, actor).save()
     return place

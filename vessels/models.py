@@ -261,9 +261,6 @@ class Tally(models.Model):
         RESTOW = "restow", _("Restow")
 
     call = models.ForeignKey(VesselCall, on_delete=models.CASCADE, related_name="tallies", verbose_name=_("call"))
-    visit = models.ForeignKey(
-        ContainerVisit, on_delete=models.PROTECT, related_name="+", verbose_name=_("container stay")
-    )
     move = models.ForeignKey(YardMove, on_delete=models.PROTECT, related_name="+", verbose_name=_("move"))
     container = models.CharField(_("container"), max_length=11)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)

@@ -29,3 +29,11 @@ def container_number_normalise(raw: str) -> str:
     if number[10] != expected:
         raise InvalidContainerNumber(number=raw, reason=_("the check digit should be %(digit)s") % {"digit": expected})
     return number
+
+
+def seal_matches(scanned: str, declared: list[str]) -> bool:
+    """A seal as read off the door against the seals the list declares (any case, spaces around ignored): one of
+    them, or none read where none is declared. Rail check-in and the quay tally judge it alike."""
+    listed = {seal.strip().upper() for seal in declared if seal.strip()}
+    read = scanned.strip().upper()
+    return read in listed if listed else not read

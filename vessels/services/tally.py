@@ -15,7 +15,7 @@ from vessels.errors import CellMismatch, CellRequired, ContainerNotInCall, Tally
 from vessels.geometry import cell_parse
 from vessels.models import Tally, VesselCall
 from yard import selectors as yard_selectors
-from yard.identity import container_number_normalise
+from yard.identity import container_number_normalise, seal_matches
 from yard.models import YardMove
 from yard.services import move_complete
 
@@ -73,14 +73,12 @@ def tally_record(
 def _tally_write(call: VesselCall, move: YardMove, *, cell: str, seal: str, damage: str, actor) -> Tally:
     visit = move.visit
     declared = [str(item).strip().upper() for item in visit.seals or [] if str(item).strip()]
-    scanned = seal.strip().upper()
     values = {
-        "visit": visit,
         "move": move,
         "cell": cell,
         "seal_declared": ", ".join(declared)[:40],
-        "seal_scanned": scanned,
-        "seal_ok": scanned in declared if declared else not scanned,
+        "seal_scanned": seal.strip().upper(),
+        "seal_ok": seal_matches(seal, declared),
         "damage": damage.strip(),
         "tallied_by": actor,
         "tallied_at": timezone.now(),
