@@ -900,10 +900,10 @@ class Simulation:
                 "slot_allocate (rehandle)", slot_allocate, visit=blocker, blocks=blocks_for(blocker),
                 exclude_slot_ids=exclude,
             )  # fmt: skip
-            slot = Slot.objects.select_related("block").get(pk=allocation.chosen.slot_id)
             move = self.call(
                 "move_plan (rehandle)", yard_services.move_plan, visit=blocker, kind=YardMove.Kind.SHIFT,
-                to_slot=slot, to_tier=allocation.chosen.tier, allocation=allocation.explanation(), actor=self.clerk,
+                to_slot=allocation.slot, to_tier=allocation.chosen.tier, allocation=allocation.explanation(),
+                actor=self.clerk,
             )  # fmt: skip
         except Refused:
             return False

@@ -17,21 +17,22 @@ ranks the legal placements (`Strategy`); measurement registers others to compare
 benchmarks' baselines, `bench.allocation`), and a simulation may allocate inside `strategy_using(name)`.
 """
 
+import json
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aktau_tos.locking import lock_wait
 from yard.errors import NoSlotAvailable
-from yard.models import AccessPoint, Block, ContainerVisit, SlotReservation, YardMove
-from yard.stacking import Box, Verdict, YardSnapshot, boxes_of_visits, placement_check, snapshot_load
+from yard.models import AccessPoint, Block, ContainerVisit, Slot, SlotReservation, YardMove
+from yard.stacking import Box, SlotRef, Verdict, YardSnapshot, boxes_of_visits, placement_check, snapshot_load
 
 REHANDLE_EARLIER_BELOW = 1.0
 REHANDLE_UNKNOWN = 0.5
@@ -64,6 +65,11 @@ class Allocation:
     runners_up: list[Candidate]
     considered: int
     strategy: str
+    slots: tuple[Slot, ...] = ()  # the ground slots the chosen place fills (two for a 40'), with their block
+
+    @property
+    def slot(self) -> Slot:
+        return self.slots[0]
 
     def explanation(self) -> dict:
         return {
@@ -143,10 +149,11 @@ def blocks_for(visit: ContainerVisit, *, inspection: bool = False) -> list[Block
     return batch.blocks[tuple(kinds)]
 
 
-def candidates_scan(box: Box, snapshot: YardSnapshot) -> list[Placement]:
-    """(slot id, tier, rule costs) of every legal placement: one per stack (on its top), in a stable order."""
+def candidates_scan(box: Box, snapshot: YardSnapshot, slots: Iterable[SlotRef] | None = None) -> list[Placement]:
+    """(slot id, tier, rule costs) of every legal placement: one per stack (on its top), in a stable order.
+    Over `slots` only if given (in the snapshot's order)."""
     legal, max_tier = [], {block_id: block.max_tier for block_id, block in snapshot.blocks.items()}
-    for slot in snapshot.slots.values():  # in block code, bay, row order (snapshot_load reads them so)
+    for slot in snapshot.slots.values() if slots is None else slots:  # in block code, bay, row order (as read)
         if slot.pk in snapshot.closed:
             continue
         tier = snapshot.height(slot.pk) + 1
@@ -242,9 +249,12 @@ def slot_choose(
     distance_m: dict[int, int] | None = None,
     workload: dict[int, int] | None = None,
     rng: random.Random | None = None,
+    legal: list[Placement] | None = None,
 ) -> Allocation | None:
-    """The best legal position for a box on a snapshot (no database), or None if there is none."""
-    legal = candidates_scan(box, snapshot)
+    """The best legal position for a box on a snapshot (no database), or None if there is none. `legal`: the
+    box's legal placements on this snapshot, when the caller has them already (candidates_scan's)."""
+    if legal is None:
+        legal = candidates_scan(box, snapshot)
     if not legal:
         return None
     ranked = _strategies[strategy](box, snapshot, legal, ScoringContext(distance_m or {}, workload or {}, rng))
@@ -277,10 +287,35 @@ def _planned_arrivals(snapshot: YardSnapshot) -> set[int]:
 
 @dataclass
 class _Area:
-    """What allocation reads of an area: its snapshot with the boxes on their way, and its open moves."""
+    """What allocation reads of an area: its snapshot with the boxes on their way, and its open moves. Within a
+    list, also the legal placements found so far: per kind of box, per block (see _candidates_of_batch)."""
 
     snapshot: YardSnapshot
     workload: dict[int, int]
+    legal: dict[tuple, dict[int, list[Placement]]] = field(default_factory=dict)
+    slots_by_block: dict[int, list[SlotRef]] = field(default_factory=dict)
+
+
+def _box_kind(box: Box) -> tuple:
+    """What the rules judge a box by (yard.hooks.placement_rules): boxes of one kind are legal in the same places."""
+    return box.length_ft, box.reefer, json.dumps(box.dangerous_goods, sort_keys=True)
+
+
+def _candidates_of_batch(area: _Area, box: Box) -> list[Placement]:
+    """candidates_scan on the batch's own snapshot, block by block, reusing what an earlier box of the same kind
+    found in the blocks nothing was placed in since: a rule judges a stack by its block alone (yard.hooks), and
+    _batch_place forgets a block's placements once a box goes there. A 114-box list placed into a dozen blocks
+    scans each block a few times instead of every block for every box; the answer is the same."""
+    if not area.slots_by_block:
+        for slot in area.snapshot.slots.values():  # contiguous per block, in scan order
+            area.slots_by_block.setdefault(slot.block_id, []).append(slot)
+    found = area.legal.setdefault(_box_kind(box), {})
+    legal: list[Placement] = []
+    for block_id, slots in area.slots_by_block.items():
+        if block_id not in found:
+            found[block_id] = candidates_scan(box, area.snapshot, slots)
+        legal += found[block_id]
+    return legal
 
 
 def _area_load(blocks: list[Block]) -> _Area:
@@ -297,6 +332,9 @@ class _Batch:
     blocks: dict[tuple, list[Block]] = field(default_factory=dict)
     distances: dict[tuple, dict[int, int]] = field(default_factory=dict)
     turn_taken: bool = False
+    # Every place chosen so far (box, slot, tier): its move may not be written yet (a list writes its moves after
+    # choosing them all), so an area read later must be told.
+    placed: list[tuple[Box, SlotRef, int]] = field(default_factory=list)
 
 
 _batch: ContextVar[_Batch | None] = ContextVar("allocation_batch", default=None)
@@ -309,6 +347,9 @@ def allocation_batch() -> Iterator[None]:
     reading the area again for every box cost more than choosing. Sound because allocations take turns until
     the transaction ends (allocation_turn_take): nobody else reserves a place meanwhile. A box lifted or put down
     by a driver meanwhile is not seen, as with any snapshot; the completion checks the place again."""
+    if _batch.get() is not None:  # within a list's batch already: the same batch
+        yield
+        return
     token = _batch.set(_Batch())
     try:
         yield
@@ -339,8 +380,7 @@ def slot_allocate(
     """The best legal position for the visit's container in the blocks, with the runners-up.
 
     Boxes on their way count as standing in their places, and their stacks are left alone; `exclude_slot_ids`
-    are never chosen
-    (housekeeping does not put a box back on the stack it is clearing). Without `strategy`, the one
+    are never chosen (housekeeping does not put a box back on the stack it is clearing). Without `strategy`, the one
     strategy_using() set applies (`rehandle` outside it).
     """
     rng = None
@@ -356,10 +396,17 @@ def slot_allocate(
         area = _area_load(blocks)
         if batch is not None:
             batch.areas[key] = area
-    snapshot = area.snapshot.without(visit.pk)
-    if exclude_slot_ids:
-        snapshot = snapshot.restricted(set(exclude_slot_ids))
+            for box, slot, tier in batch.placed:  # chosen earlier in the batch: stands here too, written or not
+                if (entry := area.snapshot.box_at(slot.pk, tier)) is None or entry[0].visit_id != box.visit_id:
+                    _area_place(area, box, slot, tier)
     box = Box.of(visit)
+    snapshot, legal = area.snapshot, None
+    if batch is not None and not exclude_slot_ids and not snapshot.places_of(visit.pk):
+        legal = _candidates_of_batch(area, box)  # a box arriving: the batch's snapshot as it is
+    else:
+        snapshot = snapshot.without(visit.pk)
+        if exclude_slot_ids:
+            snapshot = snapshot.restricted(set(exclude_slot_ids))
     allocation = slot_choose(
         box,
         snapshot,
@@ -367,22 +414,39 @@ def slot_allocate(
         distance_m=_distances(blocks, arriving_from, batch),
         workload=area.workload,
         rng=rng,
+        legal=legal,
     )
     if allocation is None:
         names = ", ".join(sorted(block.code for block in blocks)) or _("no block of its kind")
         raise NoSlotAvailable(container=box.number, area=names)
+    chosen = area.snapshot.slots[allocation.chosen.slot_id]
     if batch is not None:  # the box stands in its place for the rest of the batch
-        _batch_place(batch, box, area.snapshot.slots[allocation.chosen.slot_id], allocation.chosen.tier)
-    return allocation
+        _batch_place(batch, box, chosen, allocation.chosen.tier)
+    covered = area.snapshot.covered(chosen, box)
+    return replace(allocation, slots=tuple(_slot_row(each, area.snapshot.blocks[each.block_id]) for each in covered))
 
 
-def _batch_place(batch: _Batch, box: Box, slot, tier: int) -> None:
-    """The chosen place, taken in every area of the batch that holds it: areas overlap (an empty may go to the
-    blocks for full boxes too), and one that did not see it would hand the place out again."""
+def _slot_row(slot: SlotRef, block: Block) -> Slot:
+    """The model row of a slot the snapshot read, without reading it again."""
+    row = Slot.from_db(DEFAULT_DB_ALIAS, ["id", "block_id", "bay", "row", "reefer_power"], list(slot))
+    row.block = block
+    return row
+
+
+def _batch_place(batch: _Batch, box: Box, slot: SlotRef, tier: int) -> None:
+    """The chosen place, taken in every area of the batch that holds it (and in any read later): areas overlap (an
+    empty may go to the blocks for full boxes too), and one that did not see it would hand the place out again."""
+    batch.placed.append((box, slot, tier))
     for area in batch.areas.values():
-        if slot.pk not in area.snapshot.slots:
-            continue
-        covered = area.snapshot.covered(area.snapshot.slots[slot.pk], box)
-        area.snapshot.place(box, covered, tier)
-        area.snapshot.closed.update(each.pk for each in covered)
-        area.workload[slot.block_id] = area.workload.get(slot.block_id, 0) + 1
+        _area_place(area, box, slot, tier)
+
+
+def _area_place(area: _Area, box: Box, slot: SlotRef, tier: int) -> None:
+    if slot.pk not in area.snapshot.slots:
+        return
+    covered = area.snapshot.covered(area.snapshot.slots[slot.pk], box)
+    area.snapshot.place(box, covered, tier)
+    area.snapshot.closed.update(each.pk for each in covered)
+    area.workload[slot.block_id] = area.workload.get(slot.block_id, 0) + 1
+    for found in area.legal.values():  # the block's stacks are judged again for the next box
+        found.pop(slot.block_id, None)

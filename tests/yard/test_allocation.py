@@ -11,7 +11,7 @@ from tests.snapshots import block, box, stack, yard_of
 from yard import reference, services
 from yard.allocation import GROUPING_BONUS, REHANDLE_UNKNOWN, _planned_arrivals, blocks_for, slot_allocate, slot_choose
 from yard.layout import layout_apply
-from yard.models import Block, IsoSizeType
+from yard.models import Block, IsoSizeType, SlotReservation
 from yard.stacking import YardSnapshot, snapshot_load
 
 NOW = datetime(2026, 1, 5, 8, tzinfo=UTC)
@@ -190,18 +190,23 @@ def test_a_list_allocated_on_one_snapshot_gets_the_places_reading_the_yard_each_
         ]
     ]  # fmt: skip
 
-    def plan_all(batch: bool) -> list[str]:
+    def plan_all(how: str) -> list[str]:
         with transaction.atomic():
-            with allocation_batch() if batch else transaction.atomic():
-                planned = [
-                    services.move_plan_to_yard(visit=visit, kind="receive", actor=clerk).planned_to for visit in visits
-                ]
+            if how == "as one list":
+                moves = services.moves_plan_to_yard(visits=visits, kind="receive", actor=clerk)
+            else:
+                with allocation_batch() if how == "in a batch" else transaction.atomic():
+                    moves = [services.move_plan_to_yard(visit=visit, kind="receive", actor=clerk) for visit in visits]
+            planned = [move.planned_to for move in moves]
+            assert SlotReservation.objects.filter(move__in=moves).count() == 8  # two 45's hold two slots each
             transaction.set_rollback(True)
         return planned
 
-    one_by_one = plan_all(batch=False)
+    one_by_one = plan_all("one by one")
     assert len(set(one_by_one)) == len(visits)
-    assert plan_all(batch=True) == one_by_one
+    assert plan_all("in a batch") == one_by_one
+    # Written only once all are chosen: the empties' area, first read mid-list, is told the places chosen before.
+    assert plan_all("as one list") == one_by_one
 
 
 @pytest.mark.django_db
