@@ -10,5 +10,5 @@ class CustomsConfig(AppConfig):
         from customs import services
         from yard import hooks
 
-        hooks.visit_opened.register(services.control_on_arrival)  # the hold on arrival, by policy
+        hooks.visits_opened.register(services.control_on_arrival)  # the hold on arrival, by policy
         hooks.move_completed.register(services.arrival_at_inspection_note)

@@ -57,14 +57,15 @@ def hold_release(*, hold_id: int, actor: AbstractBaseUser) -> Hold:
     return yard_services.hold_release(hold_id=hold_id, authority=Hold.Authority.CUSTOMS, actor=actor)
 
 
-def control_on_arrival(*, visit: ContainerVisit, actor: AbstractBaseUser) -> Hold | None:
-    """Registered with yard.hooks.visit_opened. Policy (CUSTOMS_CONTROL_CATEGORIES): arriving import and transit
-    boxes are held until declared free. The hold is placed by policy, so by the system user, whoever opened the
-    stay."""
-    if visit.category not in settings.CUSTOMS_CONTROL_CATEGORIES:
-        return None
-    return yard_services.hold_place(
-        container=visit.container.number,
+def control_on_arrival(*, visits: list[ContainerVisit], actor: AbstractBaseUser) -> list[Hold]:
+    """Registered with yard.hooks.visits_opened. Policy (CUSTOMS_CONTROL_CATEGORIES): arriving import and transit
+    boxes are held until declared free. The holds are placed by policy, so by the system user, whoever opened the
+    stays."""
+    controlled = [visit for visit in visits if visit.category in settings.CUSTOMS_CONTROL_CATEGORIES]
+    if not controlled:
+        return []
+    return yard_services.holds_place(
+        visits=controlled,  # opened in this transaction: nobody else sees them yet
         authority=Hold.Authority.CUSTOMS,
         kind=CONTROL_KIND,
         reason=gettext("Under customs control on arrival until its declaration is released"),

@@ -12,7 +12,7 @@ class DangerousGoodsConfig(AppConfig):
 
         hooks.placement_rules.register(rules.segregation_rule)
         hooks.arrival_goods_checks.register(services.declared_goods_check)
-        hooks.visit_opened.register(services.declaration_record)
+        hooks.visits_opened.register(services.declarations_record)
         hooks.goods_declared.register(services.declaration_on_arrival_replace)
         hooks.load_plan_checks.register(trains.train_dangerous_goods_warnings)
         hooks.goods_segregation.register(rules.classes_segregation_level)

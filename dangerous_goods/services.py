@@ -109,9 +109,15 @@ def declared_goods_check(lines: list[dict]) -> list[dict]:
     return checked
 
 
+def declarations_record(*, visits: list[ContainerVisit], actor: AbstractBaseUser) -> list[Declaration]:
+    """Registered with yard.hooks.visits_opened: records the declaration of the goods declared on arrival."""
+    recorded = (declaration_record(visit=visit, actor=actor) for visit in visits if visit.dangerous_goods)
+    return [declaration for declaration in recorded if declaration]
+
+
 @transaction.atomic
 def declaration_record(*, visit: ContainerVisit, actor: AbstractBaseUser) -> Declaration | None:
-    """Registered with yard.hooks.visit_opened: records the declaration of the goods declared on arrival."""
+    """Records the declaration of the goods declared on a stay's arrival."""
     if not visit.dangerous_goods:
         return None
     declaration = audited(Declaration(visit=visit, declared_by=actor), actor)

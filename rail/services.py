@@ -9,9 +9,10 @@ from collections import Counter
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
+from simple_history.utils import bulk_create_with_history
 
 from aktau_tos.audit import audited
 from aktau_tos.errors import DomainError
@@ -73,6 +74,10 @@ def _check_list(
     wagon_numbers = Counter(str(wagon.get("number", "")).strip() for wagon in wagons)
     containers_seen: Counter = Counter()
     size_types: dict[str, object] = {}  # a list names a few size/type codes for a hundred boxes: each read once
+    known_wagons = {
+        wagon.number: wagon
+        for wagon in Wagon.objects.filter(number__in=list(wagon_numbers)).select_related("model")
+    }  # fmt: skip
     for index, wagon in enumerate(wagons):
         path = f"wagons.{index}"
         number = str(wagon.get("number", "")).strip()
@@ -114,7 +119,7 @@ def _check_list(
             numbers[box_path] = compact
             containers_seen[compact] += 1
             gross += box.get("gross_kg") or 0
-        known = Wagon.objects.filter(number=number).select_related("model").first()
+        known = known_wagons.get(number)
         if known and known.model and known.model.payload_kg and gross > known.model.payload_kg:
             message = gettext("%(gross)s kg exceeds the %(model)s payload of %(payload)s kg")
             values = {"gross": gross, "model": known.model.code, "payload": known.model.payload_kg}
@@ -185,44 +190,74 @@ def train_list_register(
         actor,
     )  # fmt: skip
     train.save()
-    moves = []
-    for index, spec in sorted(enumerate(wagons), key=lambda pair: pair[1]["position"]):
-        number = str(spec["number"]).strip()
-        wagon, _ = Wagon.objects.get_or_create(number=number)
+    ordered = sorted(enumerate(wagons), key=lambda pair: pair[1]["position"])
+    bodies = _wagons_of(ordered, actor)
+    train_wagons = [
+        audited(
+            TrainWagon(
+                train=train, position=spec["position"], wagon=wagon, check_digit_override=not wagon.check_digit_ok
+            ),
+            actor,
+        )
+        for (_, spec), wagon in zip(ordered, bodies, strict=True)
+    ]
+    train_wagons = bulk_create_with_history(train_wagons, TrainWagon, default_user=actor)
+    arrivals, places, size_types = [], [], {}  # a list names a handful of size/types many times
+    for (index, spec), train_wagon in zip(ordered, train_wagons, strict=True):
+        for slot, box in enumerate(spec.get("containers", [])):
+            code = str(box["iso_type"])
+            arrivals.append(
+                yard_services.Arrival(
+                    container=numbers[f"wagons.{index}.containers.{slot}"],
+                    iso_type=size_types.get(code) or size_types.setdefault(code, yard_selectors.iso_type_resolve(code)),
+                    freight_kind=box.get("freight_kind", ContainerVisit.FreightKind.FULL),
+                    category=category,
+                    gross_kg=box.get("gross_kg"),
+                    seals=tuple(_seals(box)),
+                    dangerous_goods=box.get("dangerous_goods"),
+                    line=box.get("line") or "",  # the shipping line it travels with, when the list names it
+                )
+            )
+            places.append((train_wagon, next(iter(_seals(box)), "")))
+    visits = yard_services.visits_open(arrivals=arrivals, inbound_carrier=carrier, actor=actor)
+    bulk_create_with_history(
+        [
+            audited(WagonContainer(train_wagon=train_wagon, visit=visit, seal_declared=seal), actor)
+            for (train_wagon, seal), visit in zip(places, visits, strict=True)
+        ],
+        WagonContainer,
+        default_user=actor,
+    )
+    moves = yard_services.moves_plan_to_yard(
+        visits=visits,
+        kind=YardMove.Kind.DISCHARGE,
+        arriving_from=AccessPoint.Kind.RAIL,
+        actor=actor,
+        wait_for_slot=True,  # the train is on its line: a box with no place yet waits for one
+    )
+    return train, moves
+
+
+def _wagons_of(ordered: list[tuple[int, dict]], actor: AbstractBaseUser) -> list[Wagon]:
+    """The wagon bodies of a list, in its order: known ones as recorded (their check digit result brought up to
+    date), new ones registered together."""
+    numbers = [str(spec["number"]).strip() for _, spec in ordered]
+    known = {wagon.number: wagon for wagon in Wagon.objects.filter(number__in=numbers)}
+    new = [audited(Wagon(number=number), actor) for number in dict.fromkeys(numbers) if number not in known]
+    if new:
+        try:
+            with transaction.atomic():
+                known.update(
+                    (wagon.number, wagon) for wagon in bulk_create_with_history(new, Wagon, default_user=actor)
+                )
+        except IntegrityError:  # another list registered one of them meanwhile: one at a time, as it stands now
+            known.update((wagon.number, Wagon.objects.get_or_create(number=wagon.number)[0]) for wagon in new)
+    for number, wagon in known.items():
         ok = number[7] == wagon_check_digit(number)
         if wagon.check_digit_ok != ok:
             wagon.check_digit_ok = ok
             audited(wagon, actor).save(update_fields=["check_digit_ok"])
-        train_wagon = audited(
-            TrainWagon(train=train, position=spec["position"], wagon=wagon, check_digit_override=not ok), actor
-        )
-        train_wagon.save()
-        for slot, box in enumerate(spec.get("containers", [])):
-            visit = yard_services.visit_open(
-                container=numbers[f"wagons.{index}.containers.{slot}"],
-                iso_type=box["iso_type"],
-                freight_kind=box.get("freight_kind", ContainerVisit.FreightKind.FULL),
-                category=category,
-                inbound_carrier=carrier,
-                gross_kg=box.get("gross_kg"),
-                seals=_seals(box),
-                dangerous_goods=box.get("dangerous_goods"),
-                line=box.get("line") or "",  # the shipping line it travels with, when the list names it
-                actor=actor,
-            )
-            audited(
-                WagonContainer(train_wagon=train_wagon, visit=visit, seal_declared=next(iter(_seals(box)), "")), actor
-            ).save()
-            moves.append(
-                yard_services.move_plan_to_yard(
-                    visit=visit,
-                    kind=YardMove.Kind.DISCHARGE,
-                    arriving_from=AccessPoint.Kind.RAIL,
-                    actor=actor,
-                    wait_for_slot=True,  # the train is on its line: a box with no place yet waits for one
-                )
-            )
-    return train, moves
+    return [known[number] for number in numbers]
 
 
 def _seals(box: dict) -> list[str]:
@@ -260,6 +295,8 @@ def discharge_note(*, move: YardMove, actor: AbstractBaseUser) -> None:
     is released."""
     if move.kind != YardMove.Kind.DISCHARGE:
         return
+    if move.from_carrier_id and move.from_carrier.mode != CarrierVisit.Mode.RAIL:
+        return  # a ship's box (the completion has read its carrier already): no wagon to look for
     place = WagonContainer.objects.filter(visit_id=move.visit_id).first()
     if place is None or place.discharged_at:
         return

@@ -6,12 +6,14 @@ DomainError refuses the whole operation; nothing is partly done.
 
 - `placement_rules`: `rule(box, block, slots, tier, snapshot) -> Verdict`, asked for every placement
   (allocation, a clerk's move, a completion). Refuse with `Verdict.refuse(...)`, or allow at a cost.
+  A rule judges by the box's length, reefer and dangerous goods and by what stands in the placement's own
+  block, nothing else: a list's allocation reuses a block's verdicts until a box is placed in it.
   Dangerous goods register segregation.
 - `arrival_goods_checks`: `check(lines) -> lines`, run on the dangerous-goods lines declared for a box
   before its stay opens (and on a train list before anything is saved). Return the lines completed (e.g.
   subsidiary risks from the UN list), or raise a DomainError (unknown UN number, a class not admitted).
-- `visit_opened`: `reaction(*, visit, actor)`, after a container's stay opened. Customs places its hold
-  on arrival; dangerous goods record the declaration.
+- `visits_opened`: `reaction(*, visits, actor)`, after containers' stays opened (one box at the gate, a train's
+  list at once). Customs places its holds on arrival; dangerous goods record the declarations.
 - `goods_declared`: `reaction(*, visit, actor)`, after the dangerous goods of a stay opened earlier were declared
   anew when its box arrived (a box announced by its line, declared at the gate). Dangerous goods record them as
   the stay's declaration, as for a stay that opens on arrival.
@@ -68,7 +70,7 @@ class Hook(Generic[Function]):
 
 placement_rules: Hook = Hook("placement_rules")
 arrival_goods_checks: Hook = Hook("arrival_goods_checks")
-visit_opened: Hook = Hook("visit_opened")
+visits_opened: Hook = Hook("visits_opened")
 goods_declared: Hook = Hook("goods_declared")
 move_completed: Hook = Hook("move_completed")
 carrier_departed: Hook = Hook("carrier_departed")
@@ -88,9 +90,9 @@ def arrival_goods_checked(lines: list[dict]) -> list[dict]:
     return lines
 
 
-def visit_opened_announce(*, visit, actor) -> None:
-    for reaction in visit_opened:
-        reaction(visit=visit, actor=actor)
+def visits_opened_announce(*, visits, actor) -> None:
+    for reaction in visits_opened:
+        reaction(visits=visits, actor=actor)
 
 
 def goods_declared_announce(*, visit, actor) -> None:

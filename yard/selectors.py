@@ -94,8 +94,17 @@ def visit_position(visit: ContainerVisit) -> str | None:
 
 def hold_blocking(*, visit_id: int, move_kind: str) -> Hold | None:
     """The first active hold that blocks this kind of move (a visit has only a few holds)."""
-    holds = Hold.objects.filter(visit_id=visit_id, released_at__isnull=True).order_by("placed_at", "pk")
-    return next((hold for hold in holds if move_kind in hold.blocked_move_kinds), None)
+    return holds_blocking([(visit_id, move_kind)]).get((visit_id, move_kind))
+
+
+def holds_blocking(moves: list[tuple[int, str]]) -> dict[tuple[int, str], Hold]:
+    """For moves (stay id, kind of move), the first active hold that blocks each, if any; read in one query."""
+    holds = Hold.objects.filter(visit_id__in={visit_id for visit_id, _ in moves}, released_at__isnull=True)
+    blocking: dict[tuple[int, str], Hold] = {}
+    for hold in holds.order_by("placed_at", "pk"):
+        for move_kind in hold.blocked_move_kinds:
+            blocking.setdefault((hold.visit_id, move_kind), hold)
+    return {move: blocking[move] for move in moves if move in blocking}
 
 
 def carrier_label(carrier: CarrierVisit, place: str = "") -> str:

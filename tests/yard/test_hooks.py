@@ -21,7 +21,7 @@ from yard.models import CarrierVisit, ContainerVisit, Hold
 def test_each_app_plugs_in_what_it_owns_in_the_order_of_installed_apps():
     assert list(hooks.placement_rules) == [dg_rules.segregation_rule]
     assert list(hooks.arrival_goods_checks) == [dg_services.declared_goods_check]
-    assert list(hooks.visit_opened) == [customs_services.control_on_arrival, dg_services.declaration_record]
+    assert list(hooks.visits_opened) == [customs_services.control_on_arrival, dg_services.declarations_record]
     assert list(hooks.move_completed) == [
         rail_services.discharge_note,
         customs_services.arrival_at_inspection_note,
@@ -56,10 +56,10 @@ class Refusal(DomainError):
 
 @pytest.mark.django_db
 def test_a_reaction_that_refuses_undoes_the_whole_opening(small_yard, clerk, monkeypatch):
-    def refuse(*, visit, actor):
+    def refuse(*, visits, actor):
         raise Refusal()
 
-    monkeypatch.setattr(hooks.visit_opened, "_functions", [*hooks.visit_opened, refuse])
+    monkeypatch.setattr(hooks.visits_opened, "_functions", [*hooks.visits_opened, refuse])
     with pytest.raises(Refusal):
         services.gate_in(
             container="CSQU3054383", iso_type="22G1", freight_kind="full", truck="045AKT12", actor=clerk,
@@ -81,8 +81,8 @@ def test_customs_places_its_hold_on_arrival_as_a_registered_reaction(small_yard,
     assert list(held.holds.values_list("authority", "kind", "placed_by__username")) == [
         ("customs", customs_services.CONTROL_KIND, "system")
     ]
-    without_customs = [reaction for reaction in hooks.visit_opened if reaction != customs_services.control_on_arrival]
-    monkeypatch.setattr(hooks.visit_opened, "_functions", without_customs)
+    without_customs = [reaction for reaction in hooks.visits_opened if reaction != customs_services.control_on_arrival]
+    monkeypatch.setattr(hooks.visits_opened, "_functions", without_customs)
     assert not open_import("TGHU1234567").holds.exists()
 
 

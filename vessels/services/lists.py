@@ -150,7 +150,7 @@ def discharge_list_apply(*, call_id: int, containers: list[dict], actor: Abstrac
                     box.kind = OnBoard.Kind.DISCHARGE
                     box.visit = yard_services.visit_open(
                         container=number,
-                        iso_type=size_type.code,
+                        iso_type=size_type,
                         freight_kind=box.freight_kind,
                         category=row.get("category") or ContainerVisit.Category.TRANSIT,
                         inbound_carrier=call.carrier,

@@ -5,7 +5,7 @@ from yard.services.carriers import carrier_visit_arrive, carrier_visit_cancel, c
 from yard.services.containers import container_register
 from yard.services.dispatch import move_reassign, moves_dispatch
 from yard.services.gate import gate_in
-from yard.services.holds import hold_place, hold_release
+from yard.services.holds import hold_place, hold_release, holds_place
 from yard.services.housekeeping import housekeeping_plan
 from yard.services.moves import (
     awaiting_slots_allocate,
@@ -17,16 +17,20 @@ from yard.services.moves import (
     move_plan_to_yard,
     move_send_to_overflow,
     move_start,
+    moves_plan_to_yard,
 )
 from yard.services.visits import (
+    Arrival,
     visit_book_outbound,
     visit_dangerous_goods_set,
     visit_open,
     visit_seals_set,
     visit_unbook_outbound,
+    visits_open,
 )
 
 __all__ = [
+    "Arrival",
     "allocation_batch",
     "awaiting_slots_allocate",
     "carrier_visit_arrive",
@@ -37,6 +41,7 @@ __all__ = [
     "gate_in",
     "hold_place",
     "hold_release",
+    "holds_place",
     "housekeeping_plan",
     "move_cancel",
     "move_complete",
@@ -48,9 +53,11 @@ __all__ = [
     "move_send_to_overflow",
     "move_start",
     "moves_dispatch",
+    "moves_plan_to_yard",
     "visit_book_outbound",
     "visit_dangerous_goods_set",
     "visit_open",
     "visit_seals_set",
     "visit_unbook_outbound",
+    "visits_open",
 ]

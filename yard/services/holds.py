@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history
 
 from aktau_tos import roles
 from aktau_tos.audit import SYSTEM_USERNAME, audited
@@ -55,13 +56,38 @@ def hold_place(
         )
     if visit is None:
         raise ContainerNotInTerminal(container=found.number)
+    return _holds_write([visit], authority, kind, actor, reason, blocked_move_kinds)[0]
+
+
+@transaction.atomic
+def holds_place(
+    *,
+    visits: list[ContainerVisit],
+    authority: str,
+    kind: str,
+    actor: AbstractBaseUser,
+    reason: str = "",
+    blocked_move_kinds: list[str] | None = None,
+) -> list[Hold]:
+    """The same hold on each of these stays, which this transaction opened (nobody else sees them yet) or holds
+    locked: customs holds a whole train's boxes on arrival, in one statement."""
+    _authority_check(actor, authority)
+    return _holds_write(visits, authority, kind, actor, reason, blocked_move_kinds)
+
+
+def _holds_write(visits, authority, kind, actor, reason, blocked_move_kinds) -> list[Hold]:
     kinds = list(OUTBOUND_MOVE_KINDS if blocked_move_kinds is None else blocked_move_kinds)
     unknown = sorted(set(kinds) - set(YardMove.Kind.values))
     if unknown or not kinds:
         raise InvalidMoveKinds(kinds=unknown or "[]", allowed=", ".join(YardMove.Kind.values))
-    hold = Hold(visit=visit, authority=authority, kind=kind, reason=reason, blocked_move_kinds=kinds, placed_by=actor)
-    audited(hold, actor).save()
-    return hold
+    holds = [
+        audited(
+            Hold(visit=visit, authority=authority, kind=kind, reason=reason, blocked_move_kinds=kinds, placed_by=actor),
+            actor,
+        )
+        for visit in visits
+    ]
+    return bulk_create_with_history(holds, Hold, default_user=actor) if holds else []
 
 
 @transaction.atomic

@@ -10,10 +10,12 @@ import logging
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history
 
 from aktau_tos.audit import audited, system_user
 from aktau_tos.locking import lock_wait, on_commit_registered
@@ -60,14 +62,21 @@ DEFAULT_PRIORITY = {
 
 def hold_check(visit: ContainerVisit, move_kind: str) -> None:
     """Refuses a move that an active hold blocks, naming the hold."""
-    if hold := selectors.hold_blocking(visit_id=visit.pk, move_kind=move_kind):
-        raise ContainerOnHold(
-            container=visit.container.number,
-            authority=hold.get_authority_display(),
-            hold=hold.reference,
-            kind=hold.kind,
-            move_kind=move_kind,
-        )
+    holds_check([(visit, move_kind)])
+
+
+def holds_check(moves: list[tuple[ContainerVisit, str]]) -> None:
+    """Refuses the first of these moves (stay, kind of move) that an active hold blocks, naming the hold."""
+    blocking = selectors.holds_blocking([(visit.pk, move_kind) for visit, move_kind in moves])
+    for visit, move_kind in moves:
+        if hold := blocking.get((visit.pk, move_kind)):
+            raise ContainerOnHold(
+                container=visit.container.number,
+                authority=hold.get_authority_display(),
+                hold=hold.reference,
+                kind=hold.kind,
+                move_kind=move_kind,
+            )
 
 
 def slot_at(position: Position) -> Slot:
@@ -81,10 +90,10 @@ def slot_at(position: Position) -> Slot:
     return slot
 
 
-def slots_lock(slot_ids: set[int]) -> list[Slot]:
-    """Locks slots in primary-key order, so two movers never wait on each other in a cycle."""
+def slots_lock(slots: Q) -> list[Slot]:
+    """Locks the slots `slots` selects in primary-key order, so two movers never wait on each other in a cycle."""
     with lock_wait(gettext_lazy("these yard slots")):
-        return list(Slot.objects.filter(pk__in=slot_ids).order_by("pk").select_for_update())
+        return list(Slot.objects.filter(slots).order_by("pk").select_for_update())
 
 
 @transaction.atomic
@@ -107,21 +116,12 @@ def move_plan(
 ) -> YardMove:
     """A planned move for a container; it starts from where the container is now (or its carrier). `awaiting_slot`:
     it must happen but no place is free yet (see move_plan_to_yard)."""
-    hold_check(visit, kind)
-    open_move = YardMove.objects.filter(visit=visit, status__in=YardMove.OPEN_STATUSES).first()
-    if open_move:
-        raise MoveAlreadyOpen(
-            container=visit.container.number, move=open_move.pk, kind=open_move.kind, status=open_move.status
-        )
-    current = Occupancy.objects.filter(visit=visit, primary=True).select_related("slot__block").first()
     move = YardMove(
         visit=visit,
         kind=kind,
         priority=DEFAULT_PRIORITY[kind] if priority is None else priority,
         deadline=deadline,
-        from_slot=current.slot if current else None,
-        from_tier=current.tier if current else None,
-        from_carrier=None if current else from_carrier or visit.inbound_carrier,
+        from_carrier=from_carrier,
         to_slot=to_slot,
         to_tier=to_tier,
         to_gate=to_gate,
@@ -132,31 +132,76 @@ def move_plan(
         awaiting_slot_since=timezone.now() if awaiting_slot else None,
         created_by=actor,
     )
-    move.planned_to = selectors.move_to(move) or ""
-    try:
-        with transaction.atomic():
-            audited(move, actor).save()
-    except IntegrityError:  # a concurrent planner opened a move for the same container first
-        raise MoveAlreadyOpen(container=visit.container.number, move=_("(new)"), kind=kind, status="planned") from None
-    if to_slot is not None:
-        _reserve(move, visit, to_slot, to_tier)
-    return move
+    return _moves_write([move], [None], actor)[0]
 
 
-def _reserve(move: YardMove, visit: ContainerVisit, slot: Slot, tier: int) -> None:
-    """The move's place, reserved: the database lets one open move hold a place (a 40' holds both its slots). A
-    planner racing for the same place waits for the other's transaction and, if it committed, is refused here."""
-    slots = [slot]
-    if Box.of(visit).long and (
-        following := Slot.objects.filter(block_id=slot.block_id, bay=slot.bay + 1, row=slot.row).first()
-    ):
-        slots.append(following)
+def _moves_write(
+    moves: list[YardMove], places: list[tuple[Slot, ...] | None], actor: AbstractBaseUser
+) -> list[YardMove]:
+    """Writes moves built but not saved, in one statement for all (a list's hundred as one): each refused if a hold
+    blocks it, starting from where its box stands (else the carrier given, else the one it came on), its place
+    reserved. `places`: the ground slots of each move's place when known (allocation knows a 40''s two), else None.
+    """
+    holds_check([(move.visit, move.kind) for move in moves])
+    standing = {
+        occupancy.visit_id: occupancy
+        for occupancy in Occupancy.objects.filter(visit__in=[move.visit for move in moves], primary=True)
+        .select_related("slot__block")
+    }  # fmt: skip
+    for move in moves:
+        if current := standing.get(move.visit_id):
+            move.from_slot, move.from_tier, move.from_carrier = current.slot, current.tier, None
+        else:
+            move.from_carrier = move.from_carrier or move.visit.inbound_carrier
+        move.planned_to = selectors.move_to(move) or ""
+        audited(move, actor)
     try:
-        with transaction.atomic():
-            SlotReservation.objects.bulk_create([SlotReservation(slot=s, tier=tier, move=move) for s in slots])
+        with transaction.atomic():  # one open move per stay: the database's constraint says so, not a read before
+            moves = bulk_create_with_history(moves, YardMove, default_user=actor)
     except IntegrityError:
-        holder = SlotReservation.objects.filter(slot__in=slots, tier=tier).exclude(move=move).first()
-        raise PositionReserved(position=move.planned_to, move=holder.move_id if holder else "?") from None
+        open_move = (
+            YardMove.objects.filter(visit__in=[move.visit for move in moves], status__in=YardMove.OPEN_STATUSES)
+            .select_related("visit__container")
+            .first()
+        )
+        if open_move is None:
+            raise
+        raise MoveAlreadyOpen(
+            container=open_move.visit.container.number, move=open_move.pk, kind=open_move.kind, status=open_move.status
+        ) from None
+    _reserve([(move, slots) for move, slots in zip(moves, places, strict=True) if move.to_slot_id])
+    return moves
+
+
+def _reserve(moves: list[tuple[YardMove, tuple[Slot, ...] | None]]) -> None:
+    """The moves' places, reserved: the database lets one open move hold a place (a 40' holds both its slots). A
+    planner racing for the same place waits for the other's transaction and, if it committed, is refused here."""
+    reservations = []
+    for move, slots in moves:
+        slot = move.to_slot
+        if slots is None:
+            slots = [slot]
+            if Box.of(move.visit).long and (
+                following := Slot.objects.filter(block_id=slot.block_id, bay=slot.bay + 1, row=slot.row).first()
+            ):
+                slots.append(following)
+        reservations += [SlotReservation(slot=each, tier=move.to_tier, move=move) for each in slots]
+    if not reservations:
+        return
+    try:
+        with transaction.atomic():
+            SlotReservation.objects.bulk_create(reservations)
+    except IntegrityError:
+        ours = {reservation.move.pk: reservation.move for reservation in reservations}
+        for reservation in reservations:
+            holder = (
+                SlotReservation.objects.filter(slot=reservation.slot, tier=reservation.tier)
+                .exclude(move_id__in=list(ours))
+                .first()
+            )
+            if holder is not None:
+                raise PositionReserved(position=reservation.move.planned_to, move=holder.move_id) from None
+        raise PositionReserved(position=reservations[0].move.planned_to, move="?") from None
 
 
 def _release(move: YardMove) -> int:
@@ -178,54 +223,75 @@ def move_plan_to_yard(
     inspection: bool = False,
     wait_for_slot: bool = False,
 ) -> YardMove:
-    """Allocates the best slot for the container (see yard.allocation) and plans its move there. Allocations take
-    turns until their transaction ends (slot_allocate), so the place chosen is not one a racing planner holds.
+    """Allocates the best slot for the container (see yard.allocation) and plans its move there: moves_plan_to_yard
+    for one box."""
+    return moves_plan_to_yard(
+        visits=[visit], kind=kind, actor=actor, priority=priority, deadline=deadline, from_places=[from_place],
+        arriving_from=arriving_from, inspection=inspection, wait_for_slot=wait_for_slot,
+    )[0]  # fmt: skip
+
+
+@transaction.atomic
+@allocation_batch()  # each box chosen stands in its place for the next: nothing is written until all are chosen
+def moves_plan_to_yard(
+    *,
+    visits: list[ContainerVisit],
+    kind: str,
+    actor: AbstractBaseUser,
+    priority: int | None = None,
+    deadline=None,
+    from_places: list[str] | None = None,
+    arriving_from: str | None = None,
+    inspection: bool = False,
+    wait_for_slot: bool = False,
+) -> list[YardMove]:
+    """Allocates the best slot for each container in turn (see yard.allocation) and plans their moves there, in the
+    order given (`from_places`: where each is picked up, a ship's cell). Allocations take turns until their
+    transaction ends (slot_allocate), so no place chosen is one a racing planner holds.
 
     With no legal place free, refused (NoSlotAvailable) — unless `wait_for_slot`: a box that must come in anyway
     (its train is on the line, its ship alongside) gets its move all the same, *awaiting a slot*. Dispatch leaves it
     alone; awaiting_slots_allocate gives it a place as soon as one frees, or the operator sends it to the overflow
     area (move_send_to_overflow)."""
-    try:
-        allocation = slot_allocate(
-            visit=visit, blocks=blocks_for(visit, inspection=inspection), arriving_from=arriving_from
-        )
-    except NoSlotAvailable as full:
-        if not wait_for_slot:
-            raise
-        move = move_plan(
+    moves, places, waiting = [], [], {}
+    for visit, from_place in zip(visits, from_places or [""] * len(visits), strict=True):
+        move = YardMove(
             visit=visit,
             kind=kind,
-            actor=actor,
-            priority=priority,
+            priority=DEFAULT_PRIORITY[kind] if priority is None else priority,
             deadline=deadline,
             from_place=from_place,
+            created_by=actor,
+        )
+        try:
+            allocation = slot_allocate(
+                visit=visit, blocks=blocks_for(visit, inspection=inspection), arriving_from=arriving_from
+            )
+        except NoSlotAvailable as full:
+            if not wait_for_slot:
+                raise
             # what to ask allocation again, and why there was no place
-            allocation={
+            move.allocation = {
                 "waiting_for": {"inspection": inspection, "arriving_from": arriving_from},
                 "refusal": str(full),
-            },
-            awaiting_slot=True,
-        )
-        logger.warning("Move %s (%s) awaits a slot: %s", move.pk, kind, full)
-        return move
-    slot = Slot.objects.select_related("block").get(pk=allocation.chosen.slot_id)
-    return move_plan(
-        visit=visit,
-        kind=kind,
-        actor=actor,
-        to_slot=slot,
-        to_tier=allocation.chosen.tier,
-        priority=priority,
-        deadline=deadline,
-        from_place=from_place,
-        allocation=allocation.explanation(),
-    )
+            }
+            move.awaiting_slot_since, waiting[len(moves)] = timezone.now(), full
+            moves.append(move)
+            places.append(None)
+            continue
+        move.to_slot, move.to_tier, move.allocation = allocation.slot, allocation.chosen.tier, allocation.explanation()
+        moves.append(move)
+        places.append(allocation.slots)
+    moves = _moves_write(moves, places, actor)
+    for index, full in waiting.items():
+        logger.warning("Move %s (%s) awaits a slot: %s", moves[index].pk, kind, full)
+    return moves
 
 
 def _place_give(move: YardMove, allocation: Allocation, actor: AbstractBaseUser, reason: str) -> None:
     """The move gets the place allocation chose (a waiting one, or one redirected): it waits no longer, the place
     is reserved for it, and dispatch may hand it out."""
-    move.to_slot = Slot.objects.select_related("block").get(pk=allocation.chosen.slot_id)
+    move.to_slot = allocation.slot
     move.to_tier = allocation.chosen.tier
     move.awaiting_slot_since = None
     move.allocation = allocation.explanation()
@@ -233,7 +299,7 @@ def _place_give(move: YardMove, allocation: Allocation, actor: AbstractBaseUser,
     audited(move, actor, reason).save(
         update_fields=["to_slot", "to_tier", "awaiting_slot_since", "allocation", "planned_to"]
     )
-    _reserve(move, move.visit, move.to_slot, move.to_tier)
+    _reserve([(move, allocation.slots)])
 
 
 def _waiting_for(move: YardMove) -> dict:
@@ -480,7 +546,7 @@ def _move_complete(*, move_id: int, container: str, position: str, actor: Abstra
     audited(move, actor).save()
     _release(move)
     _awaiting_slots_wake()  # a box down reopens its stack; a box lifted frees its place
-    if move.equipment_id and move.to_slot_id:
+    if move.equipment_id and move.to_slot_id and move.equipment.current_block_id != move.to_slot.block_id:
         Equipment.objects.filter(pk=move.equipment_id).update(current_block=move.to_slot.block_id)
     hooks.move_completed_announce(move=move, actor=actor)  # rail's wagon, customs' inspection order
     return move
@@ -501,7 +567,7 @@ def _occupancy_end(visit: ContainerVisit, actor: AbstractBaseUser) -> None:
     current = list(Occupancy.objects.filter(visit=visit).select_related("slot__block"))
     if not current:
         return
-    slots_lock({occupancy.slot_id for occupancy in current})
+    slots_lock(Q(pk__in={occupancy.slot_id for occupancy in current}))
     _removal_verify(visit, current)
     for occupancy in current:
         audited(occupancy, actor).delete()
@@ -523,16 +589,14 @@ def _occupancy_move(visit: ContainerVisit, slot: Slot, tier: int, actor: Abstrac
     """Puts the container at slot/tier, taking it from where it stood; every rule checked under lock."""
     box = Box.of(visit)
     current = list(Occupancy.objects.filter(visit=visit).select_related("slot__block"))
-    covered_ids = {slot.pk}
-    if box.long:
-        following = Slot.objects.filter(block_id=slot.block_id, bay=slot.bay + 1, row=slot.row).first()
-        if following:
-            covered_ids.add(following.pk)
+    wanted = Q(pk__in={slot.pk} | {occupancy.slot_id for occupancy in current})
+    if box.long:  # the next bay's slot too, which a 40' fills
+        wanted |= Q(block_id=slot.block_id, bay=slot.bay + 1, row=slot.row)
     if slot.block.kind == Block.Kind.DANGEROUS_GOODS:
         # DG rules look at neighbours, not just these slots: one placement at a time in a DG block.
         with lock_wait(format_lazy(gettext_lazy("block {block}"), block=slot.block.code)):
             Block.objects.select_for_update().filter(pk=slot.block_id).first()
-    slots_lock(covered_ids | {occupancy.slot_id for occupancy in current})
+    slots_lock(wanted)
     if current:
         _removal_verify(visit, current)
     snapshot = snapshot_around(slot).without(visit.pk)
@@ -549,8 +613,10 @@ def _occupancy_move(visit: ContainerVisit, slot: Slot, tier: int, actor: Abstrac
         audited(occupancy, actor).delete()
     try:
         with transaction.atomic():  # the constraint is the last word if a race got past the locks
-            for index, covered_slot in enumerate(covered):
-                occupancy = Occupancy(slot_id=covered_slot.pk, tier=tier, visit=visit, primary=index == 0)
-                audited(occupancy, actor).save()
+            occupancies = [
+                audited(Occupancy(slot_id=covered_slot.pk, tier=tier, visit=visit, primary=index == 0), actor)
+                for index, covered_slot in enumerate(covered)
+            ]
+            bulk_create_with_history(occupancies, Occupancy, default_user=actor)
     except IntegrityError:
         raise PlacementRefused(code="position_occupied", position=position, reason=_("it is already taken")) from None
