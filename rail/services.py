@@ -297,12 +297,16 @@ def discharge_note(*, move: YardMove, actor: AbstractBaseUser) -> None:
         return
     if move.from_carrier_id and move.from_carrier.mode != CarrierVisit.Mode.RAIL:
         return  # a ship's box (the completion has read its carrier already): no wagon to look for
-    place = WagonContainer.objects.filter(visit_id=move.visit_id).first()
+    # Two clerks emptying one wagon at once: the wagon row orders them, so the last one releases it.
+    place = (
+        WagonContainer.objects.select_related("train_wagon")
+        .select_for_update(of=("train_wagon",))
+        .filter(visit_id=move.visit_id)
+        .first()
+    )
     if place is None or place.discharged_at:
         return
-    # Two clerks emptying one wagon at once: the wagon row orders them, so the last one releases it.
-    wagon = TrainWagon.objects.select_for_update().get(pk=place.train_wagon_id)
-    now = timezone.now()
+    wagon, now = place.train_wagon, timezone.now()
     place.discharged_at = now
     audited(place, actor).save(update_fields=["discharged_at"])
     if not wagon.containers.filter(discharged_at__isnull=True).exists():

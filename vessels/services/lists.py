@@ -1,8 +1,9 @@
 """Arrival bay plans (discharge lists), load lists and the verified gross masses of booked boxes. The JSON API,
 the admin's uploads and EDI (BAPLIE, COPRAR, COPARN, VERMAS) all come through these services.
 
-A list is taken row by row: each bad row is listed as a problem with a stable code and nothing of it is saved;
-each good row is applied whole (in its own savepoint) or, if applying it fails, listed too. Nothing is half-saved.
+A list is taken row by row: each bad row is listed as a problem with a stable code and nothing of it is saved.
+An arrival bay plan's good rows are then written together, a table at a time (a ship brings hundreds); a load
+list's each in its own savepoint or, if applying it fails, listed too. Nothing is half-saved.
 """
 
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from aktau_tos.audit import audited
 from aktau_tos.errors import DomainError
@@ -23,6 +25,7 @@ from vessels.services.capacity import call_capacity_check
 from yard import hooks as yard_hooks
 from yard import selectors as yard_selectors
 from yard import services as yard_services
+from yard.errors import ContainerAlreadyInTerminal
 from yard.identity import container_number_normalise
 from yard.models import AccessPoint, ContainerVisit, YardMove
 
@@ -102,8 +105,10 @@ def discharge_list_apply(*, call_id: int, containers: list[dict], actor: Abstrac
     geometry, result = call_geometry(call), ListResult()
     taken = _taken_halves(call)
     aboard = set(call.on_board.values_list("container", flat=True))
+    staying = _open_stays([row.get("number", "") for row in containers])
     size_types: dict = {}  # a bay plan names a handful of size/types hundreds of times
     seen: set[str] = set()
+    boxes, arrivals = [], []  # every row that passed, written together below; the boxes for this port and theirs
     for index, row in enumerate(containers):
         number = str(row.get("number", "")).strip()
         try:
@@ -132,56 +137,76 @@ def discharge_list_apply(*, call_id: int, containers: list[dict], actor: Abstrac
             if freight_kind not in ContainerVisit.FreightKind.values:
                 raise RowProblem("invalid_freight_kind", _("freight kind must be full or empty"))
             lines = yard_hooks.arrival_goods_checked(list(row.get("dangerous_goods") or []))
-            with transaction.atomic():
-                box = OnBoard(
-                    call=call,
-                    cell=cell.label,
+            box = OnBoard(
+                call=call,
+                cell=cell.label,
+                container=number,
+                iso_type=size_type.code,
+                length_ft=size_type.length_ft,
+                gross_kg=gross,
+                pol=str(row.get("pol") or "").strip().upper()[:5],
+                pod=pod,
+                freight_kind=freight_kind,
+                temperature_c=temperature,
+                dangerous_goods=lines,
+            )
+            if pod == settings.TERMINAL_LOCODE:
+                if number in staying:
+                    raise ContainerAlreadyInTerminal(container=number, state=staying[number])
+                box.kind = OnBoard.Kind.DISCHARGE
+                arrival = yard_services.Arrival(
                     container=number,
-                    iso_type=size_type.code,
-                    length_ft=size_type.length_ft,
+                    iso_type=size_type,
+                    freight_kind=box.freight_kind,
+                    category=row.get("category") or ContainerVisit.Category.TRANSIT,
                     gross_kg=gross,
-                    pol=str(row.get("pol") or "").strip().upper()[:5],
-                    pod=pod,
-                    freight_kind=freight_kind,
-                    temperature_c=temperature,
+                    seals=(row["seal"],) if row.get("seal") else (),
                     dangerous_goods=lines,
+                    line=str(row.get("line") or call.line),
                 )
-                if pod == settings.TERMINAL_LOCODE:
-                    box.kind = OnBoard.Kind.DISCHARGE
-                    box.visit = yard_services.visit_open(
-                        container=number,
-                        iso_type=size_type,
-                        freight_kind=box.freight_kind,
-                        category=row.get("category") or ContainerVisit.Category.TRANSIT,
-                        inbound_carrier=call.carrier,
-                        gross_kg=gross,
-                        seals=[row["seal"]] if row.get("seal") else [],
-                        dangerous_goods=lines,
-                        line=str(row.get("line") or call.line),
-                        actor=actor,
-                    )
-                    result.moves.append(
-                        yard_services.move_plan_to_yard(
-                            visit=box.visit,
-                            kind=YardMove.Kind.DISCHARGE,
-                            arriving_from=AccessPoint.Kind.QUAY,
-                            from_place=cell.label,
-                            actor=actor,
-                            wait_for_slot=True,  # the ship's boxes come off: one with no place yet waits for one
-                        )
-                    )
-                else:
-                    box.kind = OnBoard.Kind.THROUGH
-                    result.through.append(box)
-                audited(box, actor).save()
+                arrivals.append((box, arrival))
+            else:
+                box.kind = OnBoard.Kind.THROUGH
+                result.through.append(box)
+            boxes.append(audited(box, actor))
         except DomainError as error:
             result.problem(index, number, error)
             continue
         for half in cell.halves():
             taken[half] = number
+    if arrivals:
+        visits = yard_services.visits_open(
+            arrivals=[arrival for _box, arrival in arrivals], inbound_carrier=call.carrier, actor=actor
+        )
+        for (box, _arrival), visit in zip(arrivals, visits, strict=True):
+            box.visit = visit
+        result.moves = yard_services.moves_plan_to_yard(
+            visits=visits,
+            kind=YardMove.Kind.DISCHARGE,
+            arriving_from=AccessPoint.Kind.QUAY,
+            from_places=[box.cell for box, _arrival in arrivals],
+            actor=actor,
+            wait_for_slot=True,  # the ship's boxes come off: one with no place yet waits for one
+        )
+    bulk_create_with_history(boxes, OnBoard, default_user=actor)
     result.moves.extend(_restows_plan(call, geometry, actor))
     result.capacity_warnings = call_capacity_check(call=call, actor=actor)
     return result
+
+
+def _open_stays(numbers: list[str]) -> dict[str, str]:
+    """Of these listed numbers, those with a stay open in the terminal, and its state (as people read it)."""
+    normalised = set()
+    for number in numbers:
+        try:
+            normalised.add(container_number_normalise(str(number)))
+        except DomainError:
+            continue  # the row's own check says so
+    stays = ContainerVisit.objects.exclude(state=ContainerVisit.State.DEPARTED).filter(container__number__in=normalised)
+    return {
+        number: ContainerVisit.State(state).label.lower()
+        for number, state in stays.values_list("container__number", "state")
+    }
 
 
 def _restows_plan(call: VesselCall, geometry: Geometry, actor: AbstractBaseUser) -> list[YardMove]:
