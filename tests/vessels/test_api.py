@@ -139,6 +139,25 @@ def test_bay_plan_discharge_through_restow_and_problems(port, operator_api, call
     assert (visit.state, visit.inbound_carrier.reference) == ("expected", "TURKESTAN 0412E")
 
 
+def test_a_box_already_in_the_terminal_is_a_row_problem_and_the_rest_is_written(port, operator_api, call_body,
+                                                                              operator):  # fmt: skip
+    call = _announce(operator_api, call_body)
+    rows = [box(1, "010102"), box(2, "030102"), box(3, "050102", pod="AZBAK")]
+    yard_services.gate_in(container=rows[1]["number"], iso_type="22G1", freight_kind="full", truck="045AKT12",
+                          actor=operator)  # fmt: skip
+    response = operator_api.post(f"/api/v1/vessels/calls/{call['id']}/discharge-list/", {"containers": rows},
+                                 format="json")  # fmt: skip
+    body = response.json()
+    assert [(p["index"], p["code"]) for p in body["problems"]] == [(1, "container_already_in_terminal")]
+    assert [move["container"] for move in body["moves"]] == [rows[0]["number"]]
+    assert sorted(OnBoard.objects.filter(call_id=call["id"]).values_list("container", "kind")) == sorted(
+        [(rows[0]["number"], "discharge"), (rows[2]["number"], "through")]
+    )
+    discharged = OnBoard.objects.get(container=rows[0]["number"])
+    assert discharged.visit.inbound_carrier.reference == "TURKESTAN 0412E"
+    assert discharged.history.get().history_user is not None  # written together, each with its history row
+
+
 def test_a_row_that_cannot_be_applied_leaves_nothing_of_itself(port, operator_api, call_body):
     call = _announce(operator_api, call_body)
     dg = box(1, "010102", dangerous_goods=[{"un_number": "0000", "class": "3"}])
