@@ -61,8 +61,10 @@ def move_noted(*, move: YardMove, actor) -> None:
                 carrier=move.from_carrier)  # fmt: skip
     # The stay's arrival is stamped with its first move's finish: that move, and no later shift, confirms it.
     if move.to_slot_id and visit.state == ContainerVisit.State.IN_YARD and visit.arrived_at == move.finished_at:
+        # the carrier it came on is the move's own (read with it) unless the box was put down meanwhile
+        came_on = move.from_carrier if move.from_carrier_id == visit.inbound_carrier_id else visit.inbound_carrier
         _record(visit, Milestone.IN_YARD, at=move.finished_at, place=yard_selectors.move_to(move) or "",
-                carrier=visit.inbound_carrier)  # fmt: skip
+                carrier=came_on)  # fmt: skip
     if move.kind == YardMove.Kind.LOAD and move.to_carrier_id:
         _record(visit, Milestone.LOADED, at=move.finished_at, place=yard_selectors.move_to(move) or "",
                 carrier=move.to_carrier)  # fmt: skip
