@@ -243,7 +243,11 @@ def _wagons_of(ordered: list[tuple[int, dict]], actor: AbstractBaseUser) -> list
     date), new ones registered together."""
     numbers = [str(spec["number"]).strip() for _, spec in ordered]
     known = {wagon.number: wagon for wagon in Wagon.objects.filter(number__in=numbers)}
-    new = [audited(Wagon(number=number), actor) for number in dict.fromkeys(numbers) if number not in known]
+    new = [
+        audited(Wagon(number=number, check_digit_ok=number[7] == wagon_check_digit(number)), actor)
+        for number in dict.fromkeys(numbers)
+        if number not in known
+    ]
     if new:
         try:
             with transaction.atomic():

@@ -115,7 +115,8 @@ def visits_open(
             audited(box, actor, _("size/type as declared on arrival")).save(update_fields=["iso_type"])
     new = [Container(number=number, iso_type=size_type) for number, size_type in zip(numbers, types, strict=True)
            if number not in boxes]  # fmt: skip
-    boxes.update((box.number, box) for box in containers_insert(new, actor) if new)
+    if new:
+        boxes.update((box.number, box) for box in containers_insert(new, actor))
     visits = [
         audited(
             ContainerVisit(
