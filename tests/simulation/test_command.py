@@ -57,3 +57,33 @@ def test_it_runs_reports_and_continues_an_earlier_simulation(tmp_path):
     second = json.loads(second_report.read_text())
     assert datetime.fromisoformat(second["start"]) > DEFAULT_START
     assert datetime.fromisoformat(second["start"]).astimezone(AKTAU_TZ).hour == 0
+
+
+def test_the_summary_reads_its_figures_in_the_readers_language():
+    """The JSON keeps the figures' English keys for programs; the printed summary names them in the reader's
+    language, an inspection's kind and result included, and leaves refusal codes as codes."""
+    from django.utils import translation
+
+    from customs.models import InspectionOrder
+    from simulation.management.commands.simulate import figure_label
+
+    with translation.override("ru"):
+        assert figure_label("trucks in") == "въехавшие автомобили"
+        scan = str(InspectionOrder.Kind.SCAN.label)
+        assert scan != "X-ray scan" and figure_label("inspections ordered: scan") == f"назначенные досмотры: {scan}"
+        assert figure_label("position_invalid") == "position_invalid"
+    assert figure_label("trucks in") == "trucks in"
+
+
+def test_every_figure_the_simulator_counts_has_words_for_people():
+    import re
+    from pathlib import Path
+
+    import simulation.runner
+    from simulation.management.commands.simulate import FIGURE_LABELS
+
+    source = Path(simulation.runner.__file__).read_text()
+    keys = re.findall(r'self\.result\.(?:waits|given_up|carriers|customs)\[f?"([^"{]+)', source)
+    assert len(keys) > 20
+    missing = {key for key in keys if key.rstrip(": ") not in FIGURE_LABELS}
+    assert not missing

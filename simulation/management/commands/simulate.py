@@ -18,9 +18,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 from tqdm import tqdm
 
+from customs.models import InspectionOrder
 from simulation.checkpoint import CheckpointError
 from simulation.runner import (
     AREAS,
@@ -36,6 +37,7 @@ from simulation.runner import (
 )
 from simulation.traffic import AKTAU_TZ, DEFAULT_START
 from yard.allocation import allocation_strategies
+from yard.models import YardMove
 
 DEFAULTS = {"days": 1, "teu_per_year": 240_000.0, "seed": 1, "strategy": "rehandle"}
 
@@ -240,12 +242,68 @@ class Command(BaseCommand):
             )
 
 
+# How the figures' own keys read in the summary: the JSON keeps them in English, for programs; people read these.
+# Service names and refusal codes stay as they are (codes are the same in every language).
+FIGURE_LABELS = {
+    "trains in": pgettext_lazy("simulation figure", "trains in"),
+    "trains out": pgettext_lazy("simulation figure", "trains out"),
+    "trucks in": pgettext_lazy("simulation figure", "trucks in"),
+    "trucks out": pgettext_lazy("simulation figure", "trucks out"),
+    "vessel calls": pgettext_lazy("simulation figure", "vessel calls"),
+    "boxes rolled over to a later train": pgettext_lazy("simulation figure", "boxes rolled over to a later train"),
+    "boxes rolled over to a later vessel": pgettext_lazy("simulation figure", "boxes rolled over to a later vessel"),
+    "boxes sent to the overflow area": pgettext_lazy("simulation figure", "boxes sent to the overflow area"),
+    "inbound train waits for a line (half hours)": pgettext_lazy(
+        "simulation figure", "inbound train waits for a line (half hours)"
+    ),
+    "outbound train waits for a line (half hours)": pgettext_lazy(
+        "simulation figure", "outbound train waits for a line (half hours)"
+    ),
+    "moves redirected at completion": pgettext_lazy("simulation figure", "moves redirected at completion"),
+    "trucks given a later appointment for lack of a place": pgettext_lazy(
+        "simulation figure", "trucks given a later appointment for lack of a place"
+    ),
+    "vessel calls moved to a free berth window": pgettext_lazy(
+        "simulation figure", "vessel calls moved to a free berth window"
+    ),
+    "vessel waits for the berth (half hours)": pgettext_lazy(
+        "simulation figure", "vessel waits for the berth (half hours)"
+    ),
+    "declarations released": pgettext_lazy("simulation figure", "declarations released"),
+    "findings holds lifted": pgettext_lazy("simulation figure", "findings holds lifted"),
+    "inspections ordered": pgettext_lazy("simulation figure", "inspections ordered"),
+    "inspection results": pgettext_lazy("simulation figure", "inspection results"),
+    "inbound train": pgettext_lazy("simulation figure", "inbound train"),
+    "outbound train": pgettext_lazy("simulation figure", "outbound train"),
+    "inspection order": pgettext_lazy("simulation figure", "inspection order"),
+    "move": pgettext_lazy("simulation figure", "move"),
+    "train departure (line stays blocked)": pgettext_lazy("simulation figure", "train departure (line stays blocked)"),
+    "truck pickup": pgettext_lazy("simulation figure", "truck pickup"),
+    "vessel call (berth never free)": pgettext_lazy("simulation figure", "vessel call (berth never free)"),
+    "vessel call (no berth window)": pgettext_lazy("simulation figure", "vessel call (no berth window)"),
+    "vessel move (the vessel sailed)": pgettext_lazy("simulation figure", "vessel move (the vessel sailed)"),
+    **{kind.value: kind.label for kind in YardMove.Kind},  # moves by kind
+    **{kind.value: kind.label for kind in InspectionOrder.Kind},
+    **{result.value: result.label for result in InspectionOrder.Result},
+}
+
+
+def figure_label(key: str) -> str:
+    """A figure's key as people read it ("inspections ordered: scan" -> its two parts, each in their words)."""
+    if key in FIGURE_LABELS:
+        return str(FIGURE_LABELS[key])
+    head, separator, tail = key.partition(": ")
+    if separator and head in FIGURE_LABELS:
+        return f"{FIGURE_LABELS[head]}: {figure_label(tail)}"
+    return key
+
+
 def _counts(counter: dict, limit: int = 8) -> str:
-    """`code count, ...`: the keys are the figures' own (service names, refusal codes), as in the JSON."""
+    """`label count, ...`, the keys read as people read them (figure_label), refusal codes as they are."""
     items = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
     if not items:
         return _("none")
-    text = ", ".join(f"{key} {value:,}" for key, value in items[:limit])
+    text = ", ".join(f"{figure_label(key)} {value:,}" for key, value in items[:limit])
     if len(items) > limit:
         text += ", " + _("... (%(count)s more)") % {"count": len(items) - limit}
     return text
