@@ -148,11 +148,15 @@ def outlook_load(*, now: datetime | None = None) -> Outlook:
         if powered:
             on_hand[REEFER].append(leaves)
     arrivals = visit_units(expected_stays())
+    announced = [unit for announce in hooks.capacity_arrivals for unit in announce(now=now)]  # e.g. train pre-advices
+    # Only the announced numbers are looked up: the yard's history grows every day, the announcements do not.
     in_terminal = set(
-        ContainerVisit.objects.exclude(state=ContainerVisit.State.DEPARTED).values_list("container__number", flat=True)
+        ContainerVisit.objects.exclude(state=ContainerVisit.State.DEPARTED)
+        .filter(container__number__in={unit.container for unit in announced})
+        .order_by()
+        .values_list("container__number", flat=True)
     )
-    for announce in hooks.capacity_arrivals:  # e.g. train pre-advices: boxes the yard has no stay for yet
-        arrivals += [unit for unit in announce(now=now) if unit.container not in in_terminal]
+    arrivals += [unit for unit in announced if unit.container not in in_terminal]  # those the yard has no stay for
     bound = YardMove.objects.filter(
         kind=YardMove.Kind.INSPECTION, status__in=YardMove.OPEN_STATUSES, to_slot__block__kind=Block.Kind.INSPECTION
     ).values_list("visit__container__iso_type__length_ft", "deadline")

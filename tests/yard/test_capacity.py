@@ -129,3 +129,19 @@ def test_the_outlook_reads_places_boxes_on_hand_and_boxes_announced(small_yard, 
     assert (announced.container, announced.dangerous, announced.arrives) == (
         coming.container.number, True, ship.eta
     )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_an_announced_box_is_counted_once_it_is_not_in_the_terminal_already(small_yard, put, monkeypatch):
+    """A pre-advice may name a box the yard already holds (it came by road, say): the yard counts its stay, and the
+    announcement must not count it a second time. A box that has left before is announced like any other."""
+    here = put("A-01-01-1")
+    gone = ContainerVisitFactory(state="departed")
+    same, again = (unit_make(container=visit.container.number, length_ft=20, group=IsoSizeType.Group.GENERAL,
+                             freight_kind="full", dangerous_goods=[]) for visit in (here, gone))  # fmt: skip
+    new = box(1, dg=True)
+    monkeypatch.setattr(capacity.hooks.capacity_arrivals, "_functions", [lambda *, now: [same, new, again]])
+
+    seen = outlook_load(now=NOW)
+
+    assert [unit.container for unit in seen.arrivals] == [new.container, gone.container.number]
