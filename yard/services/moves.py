@@ -60,6 +60,11 @@ DEFAULT_PRIORITY = {
 }
 
 
+def _priority(kind: str, priority: int | None) -> int:
+    """The priority asked for, or the kind's default."""
+    return DEFAULT_PRIORITY[kind] if priority is None else priority
+
+
 def hold_check(visit: ContainerVisit, move_kind: str) -> None:
     """Refuses a move that an active hold blocks, naming the hold."""
     holds_check([(visit, move_kind)])
@@ -119,7 +124,7 @@ def move_plan(
     move = YardMove(
         visit=visit,
         kind=kind,
-        priority=DEFAULT_PRIORITY[kind] if priority is None else priority,
+        priority=_priority(kind, priority),
         deadline=deadline,
         from_carrier=from_carrier,
         to_slot=to_slot,
@@ -258,7 +263,7 @@ def moves_plan_to_yard(
         move = YardMove(
             visit=visit,
             kind=kind,
-            priority=DEFAULT_PRIORITY[kind] if priority is None else priority,
+            priority=_priority(kind, priority),
             deadline=deadline,
             from_place=from_place,
             created_by=actor,
