@@ -250,6 +250,9 @@ def summary_markdown(results: dict) -> str:
             ]
         if dispatch := stage.get("dispatch"):
             lines += [f"Dispatch: {dispatch_line(dispatch)}", ""]
+        if screens := stage.get("screens"):
+            read = ", ".join(f"{name.removesuffix('_ms').replace('_', ' ')} {ms} ms" for name, ms in screens.items())
+            lines += [f"Screens' reads (median): {read}.", ""]
         scanner = stage.get("scanner")
         if scanner:
             lines += scanner_lines(scanner)

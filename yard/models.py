@@ -343,6 +343,8 @@ class ContainerVisit(models.Model):
             # The nightly report's arrivals, departures and dwell in a period (kpis._throughput, kpis._dwell).
             models.Index(fields=["arrived_at"], condition=Q(arrived_at__isnull=False), name="yard_visit_arrived"),
             models.Index(fields=["departed_at"], condition=Q(departed_at__isnull=False), name="yard_visit_departed"),
+            # The admin list's first page in its order, without sorting every stay the terminal ever had.
+            models.Index(fields=["-created_at"], name="yard_visit_newest"),
         ]
 
     def __str__(self) -> str:
@@ -419,7 +421,10 @@ class Hold(models.Model):
         ordering = ["-placed_at"]
         verbose_name = _("hold")
         verbose_name_plural = _("holds")
-        indexes = [models.Index(fields=["visit"], condition=Q(released_at__isnull=True), name="yard_hold_active")]
+        indexes = [
+            models.Index(fields=["visit"], condition=Q(released_at__isnull=True), name="yard_hold_active"),
+            models.Index(fields=["-placed_at"], name="yard_hold_newest"),  # the admin list's order, as for stays
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(released_at__isnull=True) | Q(released_by__isnull=False), name="yard_hold_release_has_actor"
@@ -549,8 +554,17 @@ class YardMove(models.Model):
         indexes = [
             models.Index(fields=["equipment", "status"], name="yard_move_queue"),
             models.Index(fields=["status", "priority", "deadline"], name="yard_move_open"),
+            # The admin list in the queue's order (Meta.ordering) over every move, finished ones included.
+            models.Index(fields=["priority", "deadline", "id"], name="yard_move_ordered"),
             # The nightly report's moves and exceptions in a period (kpis._moves, kpis._exceptions).
             models.Index(fields=["finished_at"], condition=Q(finished_at__isnull=False), name="yard_move_finished"),
+            # Each machine's last finished move (the move board's idle time): one index step, however long the
+            # history; without it the board read every finished move of the terminal's life.
+            models.Index(
+                fields=["equipment", "-finished_at"],
+                condition=Q(status="done", finished_at__isnull=False),
+                name="yard_move_machine_last",
+            ),
             # The moves still waiting for a place (the periodic allocation's and the boards' look-up).
             models.Index(
                 fields=["awaiting_slot_since"],

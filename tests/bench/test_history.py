@@ -19,6 +19,7 @@ from aktau_tos.reports.daily import report_render
 from bench import history
 from bench.dispatch import dispatch_tick_measure, yard_places
 from bench.history import history_load, loaded_visits
+from bench.screens import screens_measure
 from customs.models import CustomsDeclaration, InspectionOrder
 from dangerous_goods.models import Declaration
 from rail.models import TrainVisit
@@ -26,6 +27,7 @@ from rail.reference import rail_reference_load
 from yard import reference
 from yard.layout import layout_apply
 from yard.models import Block, CarrierVisit, Container, ContainerVisit, Equipment, Hold, YardMove
+from yard.selectors import move_board
 from yard.services import container_register
 
 pytestmark = [
@@ -185,6 +187,25 @@ def test_after_loading_the_services_get_fresh_ids_and_the_report_renders(aktau_y
     assert kpis.trains  # trains that left yesterday, with their moves
     assert kpis.day == day and "THROUGHPUT" in text and "<html" in html.lower()
     assert images["throughput"][:4] == b"\x89PNG" and workbook[:2] == b"PK"
+
+
+def test_on_a_history_the_move_board_finds_each_machines_last_finished_move_and_the_screens_are_measured(aktau_yard):
+    history_load(years=YEARS)
+    last = dict(
+        YardMove.objects.filter(status=YardMove.Status.DONE, equipment__isnull=False)
+        .values_list("equipment")
+        .annotate(Max("finished_at"))
+    )
+
+    board = move_board()
+
+    assert len(last) > 5  # the loaded history's machines worked
+    assert {column.machine.pk: column.machine.last_finished_at for column in board.columns} == {
+        column.machine.pk: last.get(column.machine.pk) for column in board.columns
+    }
+    figures = screens_measure(runs=2)
+    assert set(figures) == {"move_board_ms", "moves_first_page_ms", "stays_first_page_ms", "holds_first_page_ms"}
+    assert all(ms > 0 for ms in figures.values())
 
 
 def test_every_loaded_table_is_copied_with_its_models_columns(aktau_yard):

@@ -38,6 +38,7 @@ from bench.handheld import handheld_measure
 from bench.history import history_load
 from bench.rail import load_plans_measure, train_list_57_measure, train_lists_measure
 from bench.scanner_load import scanner_benchmark
+from bench.screens import screens_measure
 from bench.stowage import stowage_measure
 from bench.summary import summary_markdown
 from dangerous_goods.reference import un_numbers_load
@@ -195,6 +196,7 @@ class Command(BaseCommand):
         stage["history"]["years"] = years
         stage["report"] = _report_measure(profile["report_runs"])
         stage["dispatch"] = dispatch_tick_measure(moves=2000, machines=20, repeats=3)
+        stage["screens"] = screens_measure(runs=profile["report_runs"])
         stage["scanner"] = scanner_benchmark(**profile["scanner"])
         self.results["history"][key] = stage
 
@@ -214,6 +216,8 @@ class Command(BaseCommand):
             after = grown["scanner"][run]["scan"]["latency"]
             for what in ("lookup", "complete"):
                 growth[f"{run}_{what}_p99_ms"] = f"{before[what]['p99_ms']} -> {after[what]['p99_ms']}"
+        for screen, ms in first["screens"].items():
+            growth[screen] = f"{ms} -> {grown['screens'][screen]}"
         growth["queries_per_request"] = (
             f"{first['scanner']['saturated']['queries_per_request']['complete']} -> "
             f"{grown['scanner']['saturated']['queries_per_request']['complete']}"
