@@ -143,3 +143,45 @@ def test_a_scan_refused_after_the_outage_is_fixed_and_an_expired_log_in_keeps_th
     first.refresh_from_db()
     assert first.status == "done" and completions(first) == 1
     assert page.locator("#outbox-list li[data-status=refused]").count() == 0
+
+
+# In the page: the app's own outbox (the same module the app loaded). Its first look for queued writes is held a
+# moment, as a slow device holds it, so the scan is made while a flush that has already looked is still running.
+_SCAN_DURING_A_FLUSH = """async ([path, body]) => {
+  const script = document.querySelector("script[type=module]");
+  const { outbox } = await import(new URL("core.js", script.src).href);
+  const look = outbox.entries.bind(outbox);
+  let held = true;
+  outbox.entries = async () => {
+    const found = await look();
+    if (held) {
+      held = false;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    return found;
+  };
+  const running = outbox.flush();
+  const entry = await outbox.submit({ method: "POST", path, body, key: crypto.randomUUID(), label: "scan" });
+  outbox.entries = look;
+  await running;
+  return entry.status;
+}"""
+
+
+def test_a_scan_made_while_a_flush_is_finishing_is_sent_at_once_not_left_for_the_next_retry(
+    live_server, phone, two_moves, user_with_role
+):
+    """The outbox retries every few seconds. A scan made just as such a retry had looked and found nothing used to
+    wait, queued, for the next one: the driver read "kept on this device" with the network up."""
+    first = YardMove.objects.get(pk=two_moves[0].pk)
+    page = phone.new_page()
+    driver_logged_in(page, live_server, user_with_role(roles.DRIVER))
+
+    status = page.evaluate(
+        _SCAN_DURING_A_FLUSH,
+        [f"yard/moves/{first.pk}/complete/", {"container": first.visit.container.number, "position": "A-02-01-1"}],
+    )
+
+    assert status == "sent"
+    first.refresh_from_db()
+    assert first.status == "done"

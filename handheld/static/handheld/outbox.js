@@ -36,6 +36,7 @@ export class Outbox {
     this.user = user;
     this.database = openDatabase();
     this.flushing = null;
+    this.again = null;
     this.listeners = new Set();
     window.addEventListener("online", () => this.flush());
     setInterval(() => this.flush(), RETRY_MS);
@@ -94,11 +95,19 @@ export class Outbox {
 
   /** Sends the queued writes in order; one flush at a time. Resolves when it stops (all sent, or not now). */
   flush() {
-    if (!this.flushing) {
-      this.flushing = this.sendQueued().finally(() => {
-        this.flushing = null;
+    if (this.flushing) {
+      // The running flush may have looked for queued writes before the latest was added, and would leave it
+      // queued until the next retry: one more pass after it, shared by everyone who asks meanwhile.
+      const after = this.flushing.catch(() => undefined); // its own caller hears how it failed
+      this.again ??= after.then(() => {
+        this.again = null;
+        return this.flush();
       });
+      return this.again;
     }
+    this.flushing = this.sendQueued().finally(() => {
+      this.flushing = null;
+    });
     return this.flushing;
   }
 
