@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import translation
 from django.utils.translation import gettext
+from playwright.sync_api import expect
 
 from aktau_tos import roles
 from tests.browser import ARTIFACTS, BROWSER_TEST, admin_open
@@ -73,11 +74,11 @@ def test_the_handheld_in_each_language(live_server, browser_in, small_yard, cler
     faults = page_faults(page)
     page.goto(f"{live_server.url}/hh/")
     assert page.evaluate("() => document.documentElement.lang") == language
-    assert page.get_by_label(_in(language, "Username")).is_visible()
+    expect(page.get_by_label(_in(language, "Username"))).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / f"lang-{language}-hh-login.png"))
     clerk_logged_in_as(page, live_server, clerk, language)
     for job in ("Gate-in", "Train check-in", "Vessel tally", "Container look-up"):
-        assert page.get_by_role("button", name=_in(language, job), exact=True).is_visible(), job
+        expect(page.get_by_role("button", name=_in(language, job), exact=True)).to_be_visible()
 
     # A refusal from the API, said in the device's language: a box the terminal does not know.
     page.get_by_role("button", name=_in(language, "Container look-up")).click()
@@ -106,6 +107,6 @@ def test_the_handhelds_language_chooser_keeps_the_choice(live_server, browser_in
     page.goto(f"{live_server.url}/hh/")
     page.get_by_label("Language").select_option("kk")
     page.wait_for_function("() => document.documentElement.lang === 'kk'")
-    assert page.get_by_label(_in("kk", "Username")).is_visible()
+    expect(page.get_by_label(_in("kk", "Username"))).to_be_visible()
     page.reload()
     assert page.evaluate("() => document.documentElement.lang") == "kk"

@@ -2,6 +2,7 @@
 rejected message's page with its segments, and processing it again once its call is announced."""
 
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from aktau_tos import roles
 from edi import services
@@ -29,7 +30,7 @@ def test_inbox_message_segments_and_process_again(live_server, browser_page, use
     assert page.locator("#result_list tbody tr").count() == 1
     assert "Rejected" in page.locator("#result_list tbody tr").inner_text()
     page.click("#edi-upload summary")  # the upload form opens without a script
-    assert page.locator("#edi-upload textarea").is_visible()
+    expect(page.locator("#edi-upload textarea")).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "edi_inbox.png"), full_page=True)
 

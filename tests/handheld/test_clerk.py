@@ -2,6 +2,8 @@
 refused, made offline), the train check-in wagon by wagon, and the vessel tally. Scans are typed text ending in
 Enter, as a scanner's keyboard wedge sends them."""
 
+from playwright.sync_api import expect
+
 from aktau_tos.models import IdempotentRequest
 from rail.models import WagonContainer
 from rail.services import train_list_register
@@ -52,7 +54,7 @@ def test_a_clerk_looks_up_a_held_box_and_gates_in_trucks(live_server, phone, sma
     # The menu: the clerk's jobs.
     clerk_logged_in(page, live_server, clerk)
     for job in ("Gate-in", "Train check-in", "Vessel tally", "Container look-up", "Drive a machine"):
-        assert page.get_by_role("button", name=job, exact=True).is_visible(), job
+        expect(page.get_by_role("button", name=job, exact=True)).to_be_visible()
     fits_the_phone(page, "clerk")
     page.screenshot(path=str(ARTIFACTS / "hh-clerk-menu.png"))
 
