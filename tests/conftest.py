@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from aktau_tos import roles
@@ -85,6 +86,14 @@ def _clear_cache():
     cache.clear()  # throttling counters live in the cache
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _the_installations_language():
+    """Each test ends in the installation's language: the test client runs the locale middleware in the test's own
+    thread, and the language a request activated would otherwise stay for the tests after it."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
