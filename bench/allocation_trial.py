@@ -75,8 +75,8 @@ def flow_generate(*, days: int, per_day: int, seed: int) -> tuple[list[Arrival],
     return arrivals, departures
 
 
-def _place(snapshot: YardSnapshot, box: Box, strategy: str, rng: random.Random) -> bool:
-    allocation = slot_choose(box, snapshot, strategy=strategy, rng=rng)
+def _place(snapshot: YardSnapshot, box: Box, strategy: str, rng: random.Random, now: datetime) -> bool:
+    allocation = slot_choose(box, snapshot, strategy=strategy, rng=rng, now=now)
     if allocation is None:
         return False
     slot = snapshot.slots[allocation.chosen.slot_id]
@@ -84,14 +84,16 @@ def _place(snapshot: YardSnapshot, box: Box, strategy: str, rng: random.Random) 
     return True
 
 
-def _retrieve(result: TrialResult, snapshot: YardSnapshot, box: Box, strategy: str, rng: random.Random) -> None:
+def _retrieve(
+    result: TrialResult, snapshot: YardSnapshot, box: Box, strategy: str, rng: random.Random, now: datetime
+) -> None:
     """Takes the box out; each box lifted off it first is relocated by the same strategy: a rehandle."""
     while blocker := snapshot.top_above(box.visit_id):
         snapshot.remove(blocker.visit_id)
         result.rehandles += 1
         # never back onto the stack being dug out
         aside = snapshot.restricted({slot_id for slot_id, _ in snapshot.places_of(box.visit_id)})
-        allocation = slot_choose(blocker, aside, strategy=strategy, rng=rng)
+        allocation = slot_choose(blocker, aside, strategy=strategy, rng=rng, now=now)
         if allocation is not None:  # else it waits in a buffer lane, out of the yard
             slot = snapshot.slots[allocation.chosen.slot_id]
             snapshot.place(blocker, snapshot.covered(slot, blocker), allocation.chosen.tier)
@@ -119,7 +121,7 @@ def trial_run(snapshot: YardSnapshot, arrivals: list[Arrival], departures: dict[
             result.arrivals += 1
             box = arrival.box if arrival.departure_known else replace(arrival.box, departure=None,
                                                                       outbound_carrier_id=None)  # fmt: skip
-            if _place(yard, box, strategy, rng):
+            if _place(yard, box, strategy, rng, when):
                 result.placed += 1
                 staying.setdefault(arrival.box.outbound_carrier_id, []).append(box)
                 used = sum(1 for _ in yard.boxes) / capacity
@@ -131,7 +133,7 @@ def trial_run(snapshot: YardSnapshot, arrivals: list[Arrival], departures: dict[
             while leaving:  # a carrier is loaded from the top of the stacks down, as a crane driver would
                 box = max(leaving, key=lambda b: max((tier for _, tier in yard.places_of(b.visit_id)), default=0))
                 leaving.remove(box)
-                _retrieve(result, yard, box, strategy, rng)
+                _retrieve(result, yard, box, strategy, rng, when)
             if when > last_arrival and not staying:
                 break
     return result

@@ -417,6 +417,7 @@ class HoldAdmin(SimpleHistoryAdmin):
 _COST_LABELS = {
     "rehandle": pgettext_lazy("allocation cost", "rehandle"),
     "grouping": pgettext_lazy("allocation cost", "grouping"),
+    "gap": pgettext_lazy("allocation cost", "departure gap"),
     "weight": pgettext_lazy("allocation cost", "weight"),
     "height": pgettext_lazy("allocation cost", "height"),
     "distance": pgettext_lazy("allocation cost", "distance"),

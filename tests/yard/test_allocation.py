@@ -9,7 +9,18 @@ from django.utils import timezone
 from tests.factories.yard import BlockFactory, CarrierVisitFactory, ContainerFactory, ContainerVisitFactory
 from tests.snapshots import block, box, stack, yard_of
 from yard import reference, services
-from yard.allocation import GROUPING_BONUS, REHANDLE_UNKNOWN, _planned_arrivals, blocks_for, slot_allocate, slot_choose
+from yard.allocation import (
+    EXPECTED_DWELL,
+    GAP_DAYS_AT_MOST,
+    GAP_PER_DAY,
+    GROUPING_BONUS,
+    REHANDLE_UNKNOWN,
+    REHANDLE_UNKNOWN_LATER,
+    _planned_arrivals,
+    blocks_for,
+    slot_allocate,
+    slot_choose,
+)
 from yard.layout import layout_apply
 from yard.models import Block, IsoSizeType, SlotReservation
 from yard.stacking import YardSnapshot, snapshot_load
@@ -57,17 +68,61 @@ def test_heavier_boxes_for_a_carrier_go_on_top(stacks_in_memory):
 def test_unknown_departures_prefer_the_ground():
     yard = yard_of(block("T", bays=2, rows=1, max_tier=3))
     stack(yard, leaving(1, 100), "T-01-01-1")
-    allocation = slot_choose(leaving(2, None), yard)
+    allocation = slot_choose(leaving(2, None), yard, now=NOW)
     assert allocation.chosen.position == "T-02-01-1"
-    assert [(c.position, c.costs["rehandle"]) for c in allocation.runners_up] == [("T-01-01-2", REHANDLE_UNKNOWN)]
+    # Expected to leave a dwell from now, before the box below: not a certain rehandle, a likely one.
+    assert [(c.position, c.costs["rehandle"]) for c in allocation.runners_up] == [("T-01-01-2", REHANDLE_UNKNOWN_LATER)]
+
+
+def test_an_unknown_departure_is_estimated_a_typical_dwell_from_now():
+    """Where no place is certain, the estimate decides: the stack whose box leaves after the estimate."""
+    dwell = EXPECTED_DWELL.total_seconds() / 3600
+    yard = yard_of(block("T", bays=1, rows=2, max_tier=3))
+    stack(yard, leaving(1, dwell - 10), "T-01-01-1")
+    stack(yard, leaving(2, dwell + 10), "T-01-02-1")
+    allocation = slot_choose(leaving(3, None), yard, now=NOW)
+    assert (allocation.chosen.position, allocation.chosen.costs["rehandle"]) == ("T-01-02-2", REHANDLE_UNKNOWN_LATER)
+    assert allocation.runners_up[0].costs["rehandle"] == REHANDLE_UNKNOWN
+    # The same box a day later: both stacks now leave before its estimate.
+    later = slot_choose(leaving(3, None), yard, now=NOW + timedelta(days=1))
+    assert {c.costs["rehandle"] for c in [later.chosen, *later.runners_up]} == {REHANDLE_UNKNOWN}
+
+
+def test_a_box_of_unknown_departure_below_is_judged_by_its_estimate():
+    dwell = EXPECTED_DWELL.total_seconds() / 3600
+    yard = yard_of(block("T", bays=1, rows=2, max_tier=3))
+    stack(yard, leaving(1, None), "T-01-01-1")
+    stack(yard, leaving(2, 5), "T-01-02-1")
+    soon = slot_choose(leaving(3, 10), yard, now=NOW)  # on the unknown box, not for certain on the earlier one
+    assert (soon.chosen.position, soon.chosen.costs["rehandle"]) == ("T-01-01-2", REHANDLE_UNKNOWN_LATER)
+    late = slot_choose(leaving(3, dwell + 50), yard, now=NOW)
+    assert late.chosen.position == "T-01-01-2" and late.chosen.costs["rehandle"] == REHANDLE_UNKNOWN
 
 
 def test_lower_stacks_break_ties():
     yard = yard_of(block("T", bays=2, rows=1, max_tier=3))
     stack(yard, leaving(1, 100), "T-01-01-1")
-    allocation = slot_choose(leaving(2, 50), yard)  # on the later box would cost no rehandle either
-    assert (allocation.chosen.position, allocation.chosen.costs["height"]) == ("T-02-01-1", 0.05)
-    assert [(c.position, c.costs) for c in allocation.runners_up] == [("T-01-01-2", {"height": 0.1, "distance": 0})]
+    allocation = slot_choose(leaving(2, 20), yard)  # on the later box would cost no rehandle either
+    widest = round(GAP_PER_DAY * GAP_DAYS_AT_MOST, 3)  # 80 h apart is as wide a gap as the empty ground's
+    assert (allocation.chosen.position, allocation.chosen.costs) == (
+        "T-02-01-1",
+        {"gap": widest, "height": 0.05, "distance": 0},
+    )
+    assert [(c.position, c.costs) for c in allocation.runners_up] == [
+        ("T-01-01-2", {"gap": widest, "height": 0.1, "distance": 0})
+    ]
+
+
+def test_the_closest_later_departure_fits_best():
+    """A box leaving just before another goes on it, keeping the ground and the stack of far later departures for
+    boxes that leave in between."""
+    yard = yard_of(block("T", bays=1, rows=3, max_tier=3))
+    stack(yard, leaving(1, 100), "T-01-01-1")
+    stack(yard, leaving(2, 22), "T-01-02-1")
+    allocation = slot_choose(leaving(3, 20), yard)
+    assert allocation.chosen.position == "T-01-02-2"
+    assert allocation.chosen.costs["gap"] == round(GAP_PER_DAY * 2 / 24, 3)
+    assert [c.position for c in allocation.runners_up] == ["T-01-03-1", "T-01-01-2"]
 
 
 def test_nearer_and_less_busy_blocks_break_ties():
