@@ -9,6 +9,7 @@ from django.utils import timezone
 from tests.factories.yard import BlockFactory, CarrierVisitFactory, ContainerFactory, ContainerVisitFactory
 from tests.snapshots import block, box, stack, yard_of
 from yard import reference, services
+from yard.admin import _COST_LABELS
 from yard.allocation import (
     EXPECTED_DWELL,
     GAP_DAYS_AT_MOST,
@@ -303,3 +304,15 @@ def test_a_snapshot_reads_each_box_as_its_stay_describes_it(small_yard, put):
         assert read[stay.pk] == Box.of(stay)
     assert read[stays[1].pk].departure == carrier.etd and read[stays[3].pk].dangerous_goods[0]["class"] == "3"
     assert {box.visit_id: box for box in boxes_of_visits(stay.pk for stay in stays)} == read
+
+
+def test_the_admin_names_every_cost_allocation_gives(stacks_in_memory):
+    block_id = next(iter(stacks_in_memory.blocks))
+    allocations = [
+        slot_choose(leaving(3, 50), stacks_in_memory, workload={block_id: 3}),
+        slot_choose(leaving(3, 10, SOON, gross_kg=5000), stacks_in_memory),
+        slot_choose(leaving(3, None), stacks_in_memory, now=NOW),
+    ]
+    names = {name for chosen in allocations for c in [chosen.chosen, *chosen.runners_up] for name in c.costs}
+    assert names == {"rehandle", "gap", "grouping", "weight", "height", "distance", "workload"}
+    assert names <= set(_COST_LABELS)
