@@ -63,5 +63,6 @@ def test_the_trial_ranks_our_allocation_well_ahead_of_both_baselines():
             assert result.retrieved == result.placed == len(arrivals)  # the yard never overflowed
             totals[strategy] += result.rehandles
     assert totals["lowest"] > 100  # the flow does stress the yard
-    assert totals["rehandle"] <= 0.6 * totals["lowest"]
+    # 48 of 197 with the dwell estimate and the departure gap; 79 (0.4) without them.
+    assert totals["rehandle"] <= 0.3 * totals["lowest"]
     assert totals["rehandle"] <= 0.5 * totals["random"]
