@@ -94,6 +94,15 @@ def test_the_command_resumes_after_ctrl_c_and_reports_by_month(tmp_path, monkeyp
     with pytest.raises(CommandError, match=r"--seed 8 differs from the checkpoint's run \(--seed 7\)"):
         simulate("--resume", "--seed", "8", "--checkpoint", checkpoint, "--no-progress")
 
+    # The figures so far, read from the checkpoint alone: the first day's, as a one-day run.
+    so_far = tmp_path / "so-far.json"
+    text = simulate("--figures", "--checkpoint", checkpoint, "--json", str(so_far))
+    assert text.startswith(f"The run of {checkpoint} is at the end of day 1 of 2 (2026-01-31): its figures so far")
+    assert "Simulated 1 day from 2026-01-31" in text
+    first_day = json.loads(so_far.read_text())
+    assert first_day["days"] == 1 and len(first_day["wall_seconds_by_day"]) == 1
+    assert list(first_day["months"]) == ["2026-01"] and first_day["visits"] > 0
+
     report = tmp_path / "year-figures.json"
     text = simulate("--resume", "--days", "2", "--checkpoint", checkpoint, "--no-progress", "--json", str(report))
 
@@ -110,6 +119,10 @@ def test_the_command_resumes_after_ctrl_c_and_reports_by_month(tmp_path, monkeyp
 
     again = simulate("--resume", "--checkpoint", checkpoint, "--no-progress")  # finished: the figures again
     assert again.splitlines() == [f"The run of {checkpoint} finished already: its figures.", *text.splitlines()[:-1]]
+    read = simulate("--figures", "--checkpoint", checkpoint)
+    assert read.splitlines() == [f"The run of {checkpoint} finished: its figures.", *text.splitlines()[:-1]]
+    # January is the first day: what arrived in it was all counted when the figures so far were read.
+    assert first_day["months"]["2026-01"]["boxes_in"] == figures["months"]["2026-01"]["boxes_in"]
 
 
 def test_what_cannot_be_resumed_is_refused_with_a_reason(tmp_path, monkeypatch):
@@ -120,6 +133,10 @@ def test_what_cannot_be_resumed_is_refused_with_a_reason(tmp_path, monkeypatch):
         simulate("--resume", "--start", "2026-02-01", *TINY)
     with pytest.raises(CommandError, match="--no-checkpoint cannot be combined"):
         simulate("--resume", "--no-checkpoint", *TINY)
+    with pytest.raises(CommandError, match=f"Cannot read the run's figures: there is no checkpoint at {checkpoint}"):
+        simulate("--figures", "--checkpoint", str(checkpoint))
+    with pytest.raises(CommandError, match="--figures takes only --checkpoint and --json"):
+        simulate("--figures", "--seed", "3", "--checkpoint", str(checkpoint))
 
     with monkeypatch.context() as patch:  # a two-day run stopped in its second day
         interrupt_at(datetime(2026, 1, 6, 2, tzinfo=AKTAU_TZ), patch)

@@ -12,7 +12,7 @@ database; the final figures cover the whole run. See simulation.runner and simul
 
 import json
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -28,6 +28,7 @@ from simulation.runner import (
     InvariantViolation,
     Simulation,
     SimulationResult,
+    checkpoint_figures,
     checkpoint_peek,
     latest_record_time,
     real_traffic_count,
@@ -82,10 +83,20 @@ class Command(BaseCommand):
             help="continue the interrupted run of the checkpoint from its last finished day, on the same database "
             "(its seed, days, volume and strategy; any of them given must match)",
         )  # fmt: skip
+        parser.add_argument(
+            "--figures", action="store_true",
+            help="simulate nothing: print the figures of the checkpoint's run as they stand at its last finished day "
+            "(and write them with --json), while the run goes on or after it was stopped",
+        )  # fmt: skip
 
     def handle(self, *args, json_file: str | None, force: bool, no_progress: bool, checkpoint: Path | None,
-               no_checkpoint: bool, resume: bool, start: date | None, **options) -> None:  # fmt: skip
+               no_checkpoint: bool, resume: bool, start: date | None, figures: bool, **options) -> None:  # fmt: skip
         given = {name: options[name] for name in DEFAULTS if options.get(name) is not None}
+        if figures:
+            if given or start or resume or no_checkpoint or force:
+                raise CommandError(_("--figures takes only --checkpoint and --json: it reads a run, it runs nothing."))
+            self._figures(checkpoint or default_checkpoint(), json_file)
+            return
         if given.get("days", 1) < 1:
             raise CommandError(_("--days must be at least 1."))
         if given.get("teu_per_year", 1) <= 0:
@@ -170,6 +181,28 @@ class Command(BaseCommand):
             bar.close()
         if resume and run["finished"]:
             self.stdout.write(_("The run of %(path)s finished already: its figures.") % {"path": path})
+        self._report(result, json_file)
+
+    def _figures(self, path: Path, json_file: str | None) -> None:
+        """The figures of the checkpoint's run so far (all of them once it finished); the database is not read."""
+        try:
+            result, run = checkpoint_figures(path)
+        except CheckpointError as error:
+            raise CommandError(_("Cannot read the run's figures: %(reason)s.") % {"reason": error}) from None
+        if run["finished"]:
+            self.stdout.write(_("The run of %(path)s finished: its figures.") % {"path": path})
+        else:
+            last = f"{(run['start'] + timedelta(days=run['day'] - 1)).astimezone(AKTAU_TZ):%Y-%m-%d}"
+            self.stdout.write(
+                _(
+                    "The run of %(path)s is at the end of day %(day)s of %(days)s (%(date)s): its figures so far, "
+                    "without what is under way."
+                )
+                % {"path": path, "day": run["day"], "days": run["days"], "date": last}
+            )
+        self._report(result, json_file)
+
+    def _report(self, result: SimulationResult, json_file: str | None) -> None:
         self.stdout.write(summary(result))
         if json_file:
             Path(json_file).parent.mkdir(parents=True, exist_ok=True)
