@@ -1599,25 +1599,28 @@ def checkpoint_peek(path: Path | str) -> dict | None:
     content = content or file.read()
     if content is None:
         return None
+    return _run_of(content)
+
+
+def _run_of(content: dict) -> dict:
+    """A checkpoint's run: its options, the days it finished, whether it is over, and its database."""
     run = _header_codec().decode(content["run"])
     return {**run, "day": content["day"], "finished": content["finished"], "database": content["database"]}
 
 
 def checkpoint_figures(path: Path | str) -> tuple[SimulationResult, dict]:
-    """The figures of a checkpoint's run at its last finished day, and the run (as `checkpoint_peek` gives it),
-    without the database: a long run is looked at while it goes on, or after it was stopped. Only the committed
-    checkpoint counts; a pending one may belong to a day that never committed. The figures' `days` are the days
-    finished, so that every rate in them is of what ran."""
+    """The figures of a checkpoint's run at its last finished day, and the run (`_run_of`), without the database:
+    a long run is looked at while it goes on, or after it was stopped. Only the committed checkpoint counts; a
+    pending one may belong to a day that never committed. The figures' `days` are the days finished, so that every
+    rate in them is of what ran."""
     file = CheckpointFile(path)
     content = file.read()
     if content is None:
         raise CheckpointError(gettext("there is no checkpoint at %(path)s") % {"path": path})
     result = Codec(None, None, (SimulationResult, MonthFigures)).decode(content["state"]["result"])
-    run = _header_codec().decode(content["run"])
-    run = {**run, "day": content["day"], "finished": content["finished"], "database": content["database"]}
     if not content["finished"]:
         result = replace(result, days=result.days_done)
-    return result, run
+    return result, _run_of(content)
 
 
 def checkpoint_settle(file: CheckpointFile) -> dict:
